@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kcatch-filter: makedumpfile-compatible front end of libkcatch-filter.
+ * Options keep makedumpfile's meaning so that a kdump configuration can
+ * switch by changing the program name.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kcatch-filter.h"
+
+/* makedumpfile's message level bits */
+enum { ML_PROGRESS = 1, ML_COMMON = 2, ML_ERROR = 4, ML_DEBUG = 8, ML_REPORT = 16 };
+
+/* exit codes */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_INCOMPLETE = 2 };
+
+struct options {
+	struct kcf_dump_options dump;
+	unsigned message_level;
+	bool dry_run;
+	bool show_stats;
+	bool force;
+	const char *vmcore;
+	const char *dumpfile;
+};
+
+static void usage(FILE *f)
+{
+	fputs(
+"Usage: kcatch-filter [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE DUMPFILE\n"
+"       kcatch-filter -F [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE > STREAM\n"
+"\n"
+"Read a kernel crash dump (an ELF vmcore such as /proc/vmcore), leave out\n"
+"the pages the dump level excludes, and write a kdump-compressed dump\n"
+"that crash, drgn and makedumpfile read. Options mean what makedumpfile's\n"
+"mean, so `core_collector makedumpfile -l -d 31` becomes\n"
+"`kcatch-filter -l -d 31`.\n"
+"\n"
+"Compression (per page; pages that do not shrink are stored raw):\n"
+"  -c                 zlib\n"
+"  -l                 lzo\n"
+"  -p                 snappy (if built in)\n"
+"  -z                 zstd (recommended: smallest and fast)\n"
+"                     none of them: pages are stored uncompressed\n"
+"\n"
+"Page filtering:\n"
+"  -d LEVEL           sum of the classes to exclude (default 0 = keep all):\n"
+"                       1  pages full of zeros\n"
+"                       2  page cache without private data\n"
+"                       4  page cache, with or without private data\n"
+"                       8  user process memory (anonymous, hugetlb)\n"
+"                      16  free pages\n"
+"                     31 excludes all of them, the usual choice. Poisoned\n"
+"                     and offline pages are always left out; a page whose\n"
+"                     description looks corrupt is always kept.\n"
+"\n"
+"Output:\n"
+"  -F                 write a flattened stream to standard output, for a\n"
+"                     pipe or ssh; rebuild it with `makedumpfile -R`\n"
+"  -f, --force        overwrite DUMPFILE if it exists\n"
+"  --dry-run          classify pages and report, write nothing\n"
+"  --show-stats       print pages per class and sizes at the end\n"
+"  --message-level N  what to print, a sum of: 1 progress, 2 common\n"
+"                     messages, 4 errors, 8 debug, 16 report (default 7)\n"
+"  --num-threads N    compression threads (accepted; one is used for now)\n"
+"  --cycle-pages N    PFNs classified per cycle; bounds memory (default\n"
+"                     1048576, i.e. 4 GiB of RAM per cycle)\n"
+"  -h, --help         this text\n"
+"  -v, --version      version\n"
+"\n"
+"Exit status:\n"
+"  0  the dump is complete\n"
+"  1  failed; no dump file is left behind\n"
+"  2  failed part way; DUMPFILE is kept but carries the incomplete flag\n"
+"     (crash reads what is there and warns)\n"
+"\n"
+"Examples:\n"
+"  kcatch-filter -z -d 31 /proc/vmcore /var/crash/vmcore\n"
+"  kcatch-filter -F -l -d 31 /proc/vmcore | ssh host 'cat > vmcore.flat'\n",
+		f);
+}
+
+static void on_fatal_signal(int sig)
+{
+	static const char msg[] = "kcatch-filter: interrupted; the dump file is left marked incomplete\n";
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void log_cb(void *arg, int level, const char *msg)
+{
+	const struct options *o = arg;
+	if (level >= 7 && !(o->message_level & ML_DEBUG))
+		return;
+	fprintf(stderr, "kcatch-filter: %s\n", msg);
+}
+
+struct progress_state {
+	const struct options *o;
+	struct timespec start, last;
+	bool tty;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_cb(void *arg, uint64_t done, uint64_t total)
+{
+	struct progress_state *p = arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* A serial console takes a line every few seconds, a terminal more. */
+	double every = p->tty ? 0.5 : 5.0;
+	if (done != total && since(&p->last, &now) < every)
+		return;
+	p->last = now;
+	double el = since(&p->start, &now);
+	double pct = total ? 100.0 * (double)done / (double)total : 100.0;
+	double mbs = el > 0 ? (double)done * 4096 / 1e6 / el : 0;
+	double eta = done && total > done ? el * (double)(total - done) / (double)done : 0;
+	fprintf(stderr, "%sCopying data: %5.1f%% (%llu of %llu pages) %.0f MB/s, ETA %.0fs%s",
+		p->tty ? "\r" : "", pct, (unsigned long long)done, (unsigned long long)total, mbs, eta,
+		p->tty ? (done == total ? "\n" : "") : "\n");
+}
+
+static void print_stats(const struct kcf_stats *s, uint64_t page_size)
+{
+	fprintf(stderr, "\nPages by class\n");
+	fprintf(stderr, "  %-22s %12llu\n", "in memory (RAM)", (unsigned long long)s->pages_in_memory);
+	for (int c = KCF_CLASS_ZERO; c < KCF_CLASS_MAX; c++)
+		fprintf(stderr, "  %-22s %12llu\n", c == KCF_CLASS_ZERO ? "excluded zero" :
+			c == KCF_CLASS_CACHE ? "excluded cache" :
+			c == KCF_CLASS_CACHE_PRIVATE ? "excluded cache+private" :
+			c == KCF_CLASS_USER ? "excluded user" :
+			c == KCF_CLASS_FREE ? "excluded free" :
+			c == KCF_CLASS_HWPOISON ? "excluded hwpoison" : "excluded offline",
+			(unsigned long long)s->pages[c]);
+	fprintf(stderr, "  %-22s %12llu\n", "kept in the dump", (unsigned long long)s->pages[KCF_CLASS_KEPT]);
+	fprintf(stderr, "  %-22s %12llu\n", "  kept, corrupt-looking", (unsigned long long)s->pages_unsure);
+	fprintf(stderr, "  %-22s %12llu\n", "  kept, no struct page", (unsigned long long)s->pages_no_memmap);
+	if (s->pages_lost)
+		fprintf(stderr, "  %-22s %12llu\n", "lost (write failed)", (unsigned long long)s->pages_lost);
+	fprintf(stderr, "Memory %.1f MiB, dump file %.1f MiB (%.2f%%)\n",
+		(double)s->pages_in_memory * (double)page_size / 1048576.0,
+		(double)s->bytes_written / 1048576.0,
+		s->pages_in_memory ? 100.0 * (double)s->bytes_written /
+		((double)s->pages_in_memory * (double)page_size) : 0.0);
+}
+
+static int parse_uint(const char *s, const char *what, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end || !*s || v > max || *s == '-') {
+		fprintf(stderr, "kcatch-filter: %s \"%s\" is not a number from 0 to %llu\n", what, s, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "message-level", required_argument, NULL, OPT_MSG },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "show-stats", no_argument, NULL, OPT_STATS },
+		{ "num-threads", required_argument, NULL, OPT_THREADS },
+		{ "cycle-pages", required_argument, NULL, OPT_CYCLE },
+		{ 0 }
+	};
+	unsigned long long v;
+	int c;
+
+	o->message_level = ML_PROGRESS | ML_COMMON | ML_ERROR;
+	while ((c = getopt_long(argc, argv, "clpzd:FEfhv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->dump.compress = KCF_COMPRESS_ZLIB; break;
+		case 'l': o->dump.compress = KCF_COMPRESS_LZO; break;
+		case 'p': o->dump.compress = KCF_COMPRESS_SNAPPY; break;
+		case 'z': o->dump.compress = KCF_COMPRESS_ZSTD; break;
+		case 'F': o->dump.flattened = true; break;
+		case 'E': o->dump.format = KCF_FORMAT_ELF; break;
+		case 'f': o->force = true; break;
+		case 'd':
+			if (parse_uint(optarg, "dump level", KCF_DL_MAX, &v) < 0)
+				return -1;
+			o->dump.dump_level = (unsigned)v;
+			break;
+		case OPT_MSG:
+			if (parse_uint(optarg, "message level", 31, &v) < 0)
+				return -1;
+			o->message_level = (unsigned)v;
+			break;
+		case OPT_DRY: o->dry_run = true; break;
+		case OPT_STATS: o->show_stats = true; break;
+		case OPT_THREADS:
+			if (parse_uint(optarg, "thread count", 64, &v) < 0)
+				return -1;
+			o->dump.num_threads = (unsigned)v;
+			break;
+		case OPT_CYCLE:
+			if (parse_uint(optarg, "cycle size", 1ULL << 32, &v) < 0 || v < 8) {
+				fprintf(stderr, "kcatch-filter: --cycle-pages must be at least 8\n");
+				return -1;
+			}
+			o->dump.cycle_pages = v;
+			break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'v': printf("kcatch-filter 0.1.0\n"); exit(EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'kcatch-filter --help'.\n");
+			return -1;
+		}
+	}
+	int need = (o->dump.flattened || o->dry_run) ? 1 : 2;
+	if (argc - optind != need) {
+		fprintf(stderr, "kcatch-filter: expected %s, got %d argument%s. Try 'kcatch-filter --help'.\n",
+			need == 1 ? "VMCORE" : "VMCORE and DUMPFILE", argc - optind,
+			argc - optind == 1 ? "" : "s");
+		return -1;
+	}
+	o->vmcore = argv[optind];
+	o->dumpfile = need == 2 ? argv[optind + 1] : NULL;
+	if (o->dump.flattened && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "kcatch-filter: -F writes a binary stream to standard output; redirect it to a file or a pipe\n");
+		return -1;
+	}
+	if (!kcf_compress_available(o->dump.compress)) {
+		fprintf(stderr, "kcatch-filter: %s compression is not built into this kcatch-filter\n",
+			kcf_compress_name(o->dump.compress));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct kcf_ctx *ctx = NULL;
+	struct kcf_vmcore *vm = NULL;
+	struct kcf_stats stats;
+	int fd = -1, r, status = EXIT_FAILED;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return EXIT_FAILED;
+	if (kcf_ctx_new(&ctx) < 0) {
+		fprintf(stderr, "kcatch-filter: out of memory\n");
+		return EXIT_FAILED;
+	}
+	kcf_ctx_set_log(ctx, log_cb, &o);
+	r = kcf_vmcore_open(ctx, o.vmcore, &vm);
+	if (r < 0) {
+		fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
+		goto out;
+	}
+	if (o.message_level & ML_COMMON)
+		fprintf(stderr, "kcatch-filter: %s: Linux %s, %.1f GiB of physical address space, dump level %u, compression %s\n",
+			o.vmcore, kcf_vmcore_info(vm, "OSRELEASE"),
+			(double)kcf_vmcore_max_pfn(vm) * (double)kcf_vmcore_page_size(vm) / 1073741824.0,
+			o.dump.dump_level, kcf_compress_name(o.dump.compress));
+
+	if (o.dry_run) {
+		r = kcf_dump_dry_run(vm, &o.dump, &stats);
+		if (r < 0) {
+			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
+			goto out;
+		}
+		print_stats(&stats, kcf_vmcore_page_size(vm));
+		status = EXIT_OK;
+		goto out;
+	}
+
+	if (o.dump.flattened) {
+		fd = STDOUT_FILENO;
+	} else {
+		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
+		if (fd < 0) {
+			fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", o.dumpfile, strerror(errno),
+				errno == EEXIST ? " (use -f to overwrite it)" : "");
+			goto out;
+		}
+		signal(SIGINT, on_fatal_signal);
+		signal(SIGTERM, on_fatal_signal);
+		signal(SIGHUP, on_fatal_signal);
+	}
+
+	struct progress_state ps = { .o = &o, .tty = isatty(STDERR_FILENO) };
+	clock_gettime(CLOCK_MONOTONIC, &ps.start);
+	ps.last = ps.start;
+	if (o.message_level & ML_PROGRESS) {
+		o.dump.progress = progress_cb;
+		o.dump.progress_arg = &ps;
+	}
+	r = kcf_dump(vm, &o.dump, fd, &stats);
+	if (r < 0) {
+		fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
+		if (!o.dump.flattened) {
+			if (stats.incomplete) {
+				fprintf(stderr, "kcatch-filter: %s is INCOMPLETE: %llu of %llu pages were not written; it is kept and marked incomplete\n",
+					o.dumpfile, (unsigned long long)stats.pages_lost,
+					(unsigned long long)stats.pages[KCF_CLASS_KEPT]);
+				status = EXIT_INCOMPLETE;
+			} else {
+				unlink(o.dumpfile);
+				fprintf(stderr, "kcatch-filter: %s removed\n", o.dumpfile);
+			}
+		} else if (stats.incomplete) {
+			status = EXIT_INCOMPLETE;
+		}
+		goto out;
+	}
+	if (o.show_stats || (o.message_level & ML_REPORT))
+		print_stats(&stats, kcf_vmcore_page_size(vm));
+	if (o.message_level & ML_COMMON)
+		fprintf(stderr, "kcatch-filter: %s written: %llu of %llu pages, %.1f MiB\n",
+			o.dump.flattened ? "stream" : o.dumpfile,
+			(unsigned long long)stats.pages[KCF_CLASS_KEPT],
+			(unsigned long long)stats.pages_in_memory, (double)stats.bytes_written / 1048576.0);
+	status = EXIT_OK;
+out:
+	if (fd >= 0 && fd != STDOUT_FILENO && close(fd) < 0 && status == EXIT_OK) {
+		fprintf(stderr, "kcatch-filter: closing %s: %s\n", o.dumpfile, strerror(errno));
+		status = EXIT_FAILED;
+	}
+	kcf_vmcore_close(vm);
+	kcf_ctx_free(ctx);
+	return status;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libkcatch-filter: read a kernel crash dump, decide which pages matter,
+ * and write a smaller dump that crash, drgn and makedumpfile can read.
+ *
+ * Conventions: functions return 0 (or a count) on success and a negative
+ * errno on failure; the text of the last failure is kept in the context
+ * (kcf_ctx_error()). The library never prints, never exits and has no
+ * global state; every object belongs to the context it was created from.
+ */
+#ifndef KCATCH_FILTER_H
+#define KCATCH_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kcf_ctx;
+struct kcf_vmcore;
+
+/* Dump level bits, as makedumpfile's -d. */
+enum {
+	KCF_DL_ZERO = 1,           /* pages full of zeros */
+	KCF_DL_CACHE = 2,          /* page cache without private data */
+	KCF_DL_CACHE_PRIVATE = 4,  /* page cache with private data */
+	KCF_DL_USER = 8,           /* anonymous and hugetlb pages */
+	KCF_DL_FREE = 16,          /* free pages (buddy allocator) */
+	KCF_DL_MAX = 31,
+};
+
+enum kcf_compress {
+	KCF_COMPRESS_NONE = 0,
+	KCF_COMPRESS_ZLIB,
+	KCF_COMPRESS_LZO,
+	KCF_COMPRESS_SNAPPY,
+	KCF_COMPRESS_ZSTD,
+};
+
+enum kcf_format {
+	KCF_FORMAT_KDUMP = 0,  /* kdump-compressed ("diskdump"), the default */
+	KCF_FORMAT_ELF,        /* ELF64 core, like /proc/vmcore */
+};
+
+/* Why a page was left out of the dump (or kept). */
+enum kcf_page_class {
+	KCF_CLASS_KEPT = 0,        /* written to the dump */
+	KCF_CLASS_ZERO,
+	KCF_CLASS_CACHE,
+	KCF_CLASS_CACHE_PRIVATE,
+	KCF_CLASS_USER,
+	KCF_CLASS_FREE,
+	KCF_CLASS_HWPOISON,
+	KCF_CLASS_OFFLINE,
+	KCF_CLASS_MAX,
+};
+
+struct kcf_stats {
+	uint64_t max_mapnr;               /* highest PFN + 1 */
+	uint64_t pages_in_memory;         /* PFNs inside PT_LOAD segments */
+	uint64_t pages[KCF_CLASS_MAX];    /* per class; KEPT = pages in the dump */
+	uint64_t pages_unsure;            /* kept because their struct page looked corrupt */
+	uint64_t pages_no_memmap;         /* kept because no struct page describes them */
+	uint64_t pages_lost;              /* not written because the output failed */
+	uint64_t bytes_written;           /* size of the dump file */
+	bool incomplete;                  /* the output was left with the incomplete flag */
+};
+
+/* Called now and then while writing; done/total in pages. */
+typedef void (*kcf_progress_fn)(void *arg, uint64_t done, uint64_t total);
+/* Messages at a level (3 error .. 7 debug) for the program to show or not. */
+typedef void (*kcf_log_fn)(void *arg, int level, const char *msg);
+
+struct kcf_dump_options {
+	unsigned dump_level;              /* KCF_DL_* bits, 0..31 */
+	enum kcf_compress compress;
+	enum kcf_format format;
+	bool flattened;                   /* write a makedumpfile -F stream (sequential fd) */
+	unsigned num_threads;             /* 0 or 1: no worker threads */
+	uint64_t cycle_pages;             /* PFNs classified per cycle; 0 = default */
+	kcf_progress_fn progress;
+	void *progress_arg;
+};
+
+int kcf_ctx_new(struct kcf_ctx **ret);
+void kcf_ctx_free(struct kcf_ctx *ctx);
+/* The message of the last failure, or "" when none. */
+const char *kcf_ctx_error(const struct kcf_ctx *ctx);
+void kcf_ctx_set_log(struct kcf_ctx *ctx, kcf_log_fn fn, void *arg);
+
+/* Open an ELF vmcore (a file or /proc/vmcore). */
+int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf_vmcore **ret);
+void kcf_vmcore_close(struct kcf_vmcore *vm);
+/* The value of a VMCOREINFO key ("OSRELEASE", "SYMBOL(prb)"), or NULL. */
+const char *kcf_vmcore_info(const struct kcf_vmcore *vm, const char *key);
+uint64_t kcf_vmcore_page_size(const struct kcf_vmcore *vm);
+/* Highest PFN + 1 of the crashed machine's RAM. */
+uint64_t kcf_vmcore_max_pfn(const struct kcf_vmcore *vm);
+/* The VMCOREINFO text as found in the dump, and its length. */
+const char *kcf_vmcore_info_text(const struct kcf_vmcore *vm, size_t *len);
+
+/*
+ * Classify every page and write the dump to fd (a regular file, or any
+ * sequential fd when opts->flattened). On failure after pages were
+ * written, the file carries the format's incomplete flag and
+ * stats->incomplete is set; the caller decides whether to keep it.
+ */
+int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts, int fd,
+	     struct kcf_stats *stats);
+
+/* Classify only: fill stats as kcf_dump would, write nothing. */
+int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
+		     struct kcf_stats *stats);
+
+const char *kcf_compress_name(enum kcf_compress c);
+bool kcf_compress_available(enum kcf_compress c);
+const char *kcf_class_name(enum kcf_page_class c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

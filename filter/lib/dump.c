@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Public entry points for writing dumps: option checks and dispatch. */
+#include <errno.h>
+#include <string.h>
+
+#include "kcf-internal.h"
+
+static int check_options(struct kcf_vmcore *vm, const struct kcf_dump_options *o)
+{
+	if (o->dump_level > KCF_DL_MAX)
+		return kcf_err(vm->ctx, EINVAL, "dump level %u is out of range (0-31)", o->dump_level);
+	if (o->compress != KCF_COMPRESS_NONE && !kcf_compressor_get(o->compress))
+		return kcf_err(vm->ctx, ENOTSUP, "%s compression is not built into this kcatch-filter",
+			       kcf_compress_name(o->compress));
+	if (o->format != KCF_FORMAT_KDUMP)
+		return kcf_err(vm->ctx, ENOTSUP, "only the kdump-compressed format is implemented so far");
+	return 0;
+}
+
+KCF_EXPORT int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts, int fd,
+			struct kcf_stats *stats)
+{
+	struct kcf_sink sink;
+	int r;
+
+	memset(stats, 0, sizeof(*stats));
+	r = check_options(vm, opts);
+	if (r < 0)
+		return r;
+	r = kcf_sink_init(&sink, vm->ctx, fd, opts->flattened);
+	if (r == 0)
+		r = kcf_write_kdump(vm, opts, &sink, stats);
+	for (int c = 0; c < KCF_CLASS_MAX; c++)
+		stats->pages_in_memory += stats->pages[c];
+	kcf_sink_fini(&sink);
+	return r;
+}
+
+KCF_EXPORT int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
+				struct kcf_stats *stats)
+{
+	struct kcf_classifier *cl;
+	const struct kcf_cycle *c;
+	uint64_t cycle = opts->cycle_pages ? (opts->cycle_pages + 7) & ~7ULL : 1ULL << 20;
+	int r;
+
+	memset(stats, 0, sizeof(*stats));
+	r = check_options(vm, opts);
+	if (r < 0)
+		return r;
+	r = kcf_classifier_new(vm, opts->dump_level, cycle, &cl);
+	if (r < 0)
+		return r;
+	stats->max_mapnr = vm->max_pfn;
+	for (uint64_t start = 0; start < vm->max_pfn && r == 0; start += cycle)
+		r = kcf_classify_cycle(cl, start, KCF_MIN(start + cycle, vm->max_pfn), stats, &c);
+	kcf_classifier_free(cl);
+	for (int k = 0; k < KCF_CLASS_MAX; k++)
+		stats->pages_in_memory += stats->pages[k];
+	return r;
+}

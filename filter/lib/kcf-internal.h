@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private to libkcatch-filter. Layers, bottom up:
+ *   input (ELF vmcore: physical reads)      input-elf.c
+ *   VMCOREINFO facts (struct kcf_layout)     vmcoreinfo.c
+ *   address translation (arch ops)           arch-x86_64.c
+ *   mem_map access and page classification   memmap.c, classify.c
+ *   compressors (ops per method)             compress*.c
+ *   output sinks and writers                 sink.c, write-kdump.c
+ *   orchestration                            dump.c
+ */
+#ifndef KCF_INTERNAL_H
+#define KCF_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kcatch-filter.h"
+
+#define KCF_EXPORT __attribute__((visibility("default")))
+#define KCF_UNSET INT64_MIN
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define KCF_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define KCF_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define KCF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+struct kcf_ctx {
+	char err[1024];
+	kcf_log_fn log_fn;
+	void *log_arg;
+};
+
+/* Record a failure; returns -abs(errnum) so callers can `return kcf_err(...)`. */
+int kcf_err(struct kcf_ctx *ctx, int errnum, const char *fmt, ...) KCF_PRINTF(3, 4);
+void kcf_log(struct kcf_ctx *ctx, int level, const char *fmt, ...) KCF_PRINTF(3, 4);
+
+/* ---- VMCOREINFO ---- */
+
+/*
+ * Every layout fact the filter uses, parsed once. Numbers that the
+ * kernel did not export are KCF_UNSET: code must check before use,
+ * because exports come and go between kernel versions.
+ */
+struct kcf_layout {
+	char osrelease[65];
+	int64_t page_size;
+	int page_shift;
+	int64_t crashtime;
+	int64_t kerneloffset;
+	int64_t phys_base;
+	int64_t pgtable_l5;
+	int64_t sme_mask;
+
+	int64_t sym_init_top_pgt;
+	int64_t sym_swapper_pg_dir;
+	int64_t sym_mem_section;
+	int64_t sym_init_uts_ns;
+	int64_t off_uts_name;
+
+	int64_t len_mem_section;
+	int64_t size_mem_section;
+	int64_t off_section_mem_map;
+	int64_t section_size_bits;
+	int64_t max_physmem_bits;
+
+	int64_t size_page;
+	int64_t off_flags;
+	int64_t off_refcount;
+	int64_t off_mapping;
+	int64_t off_lru;
+	int64_t off_mapcount;
+	int64_t off_private;
+	int64_t off_compound_head;
+	int64_t off_compound_dtor;   /* struct page, in the first tail (< 6.3) */
+	int64_t off_compound_order;
+	int64_t off_folio_dtor;      /* struct folio (6.3 .. 6.5) */
+	int64_t off_folio_order;
+
+	int64_t pg_lru;
+	int64_t pg_private;
+	int64_t pg_swapcache;
+	int64_t pg_swapbacked;
+	int64_t pg_slab;             /* gone in 6.10: slab became a page type */
+	int64_t pg_hwpoison;
+	int64_t pg_head_mask;
+	int64_t pg_hugetlb;          /* 6.6 .. 6.8, a flag of the first tail */
+	int64_t hugetlb_dtor;        /* < 6.6 */
+
+	int64_t buddy_value;         /* *_MAPCOUNT_VALUE */
+	int64_t offline_value;
+	int64_t slab_value;
+	int64_t hugetlb_value;
+	int64_t unaccepted_value;
+	int64_t len_free_area;
+};
+
+struct kcf_vmcoreinfo {
+	char *text;       /* NUL-terminated copy */
+	size_t len;
+};
+
+int kcf_vmcoreinfo_parse(struct kcf_ctx *ctx, const char *text, size_t len,
+			 struct kcf_vmcoreinfo *vi, struct kcf_layout *lay);
+void kcf_vmcoreinfo_free(struct kcf_vmcoreinfo *vi);
+const char *kcf_vmcoreinfo_get(const struct kcf_vmcoreinfo *vi, const char *key);
+
+/* ---- input: physical memory of the crashed kernel ---- */
+
+struct kcf_load {
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t offset;   /* in the file */
+	uint64_t filesz;
+	uint64_t memsz;
+};
+
+/*
+ * A window into the input file. mmap when possible (zero copy, and the
+ * kernel drops the pages again when we unmap), else pread into a buffer.
+ */
+struct kcf_window {
+	uint8_t *map;        /* mmap'd window or read buffer */
+	uint64_t file_off;   /* file offset of map[0] */
+	uint64_t len;        /* valid bytes */
+	uint64_t cap;        /* size of the buffer / mapping */
+	bool mapped;
+};
+
+enum { KCF_WIN_META, KCF_WIN_DATA, KCF_WIN_COUNT };
+
+struct kcf_vmcore {
+	struct kcf_ctx *ctx;
+	char *path;
+	int fd;
+	uint64_t file_size;
+	bool can_mmap;
+
+	struct kcf_load *loads;      /* RAM PT_LOADs sorted by paddr (text mapping dropped) */
+	size_t nr_loads;
+	uint64_t max_pfn;            /* highest PFN + 1 */
+	uint64_t page_offset;        /* start of the direct map */
+
+	uint8_t *notes;              /* all PT_NOTE contents, concatenated */
+	size_t notes_len;
+	unsigned nr_cpus;            /* NT_PRSTATUS notes */
+	size_t vi_note_off;          /* VMCOREINFO text inside notes */
+
+	struct kcf_vmcoreinfo vi;
+	struct kcf_layout lay;
+	const struct kcf_arch_ops *arch;
+	void *arch_state;
+
+	struct kcf_window win[KCF_WIN_COUNT];
+	char utsname[6][65];
+};
+
+/* Find the PT_LOAD holding paddr; NULL when paddr is not in the dump. */
+const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr);
+/*
+ * Pointer to len bytes of physical memory at paddr, valid until the next
+ * call with the same window. len must not cross a page boundary of
+ * page_size unless the whole range lies in one PT_LOAD. Returns NULL
+ * (with an error in ctx) when the memory is not in the dump.
+ */
+const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len);
+int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
+int kcf_virt_read(struct kcf_vmcore *vm, uint64_t vaddr, void *buf, size_t len);
+int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val);
+
+/* ---- architecture ---- */
+
+struct kcf_arch_ops {
+	const char *name;
+	int (*init)(struct kcf_vmcore *vm);
+	void (*fini)(struct kcf_vmcore *vm);
+	/*
+	 * Translate vaddr; *span is how many bytes from vaddr on are known
+	 * to be physically contiguous (to the end of the mapping page).
+	 */
+	int (*vtop)(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *paddr, uint64_t *span);
+};
+
+extern const struct kcf_arch_ops kcf_arch_x86_64;
+
+/* ---- mem_map ---- */
+
+struct kcf_memmap;
+int kcf_memmap_new(struct kcf_vmcore *vm, struct kcf_memmap **ret);
+void kcf_memmap_free(struct kcf_memmap *mm);
+/*
+ * Read the struct pages of [pfn, pfn + n) into buf (n * SIZE(page)
+ * bytes). Returns the number of PFNs read (>= 1), 0 when the first PFN
+ * has no readable struct page (then *skip says how many PFNs share that
+ * fate), or -errno.
+ */
+/* Virtual address of pfn's struct page. */
+int kcf_memmap_page_va(struct kcf_memmap *mm, uint64_t pfn, uint64_t *va);
+long kcf_memmap_read(struct kcf_memmap *mm, uint64_t pfn, uint64_t n, void *buf,
+		     uint64_t *skip);
+
+/* ---- classification ---- */
+
+/*
+ * The result of classifying a cycle of PFNs: one class per PFN, kept
+ * in a byte array of fixed size (the cycle), so memory does not depend
+ * on the size of the crashed machine.
+ */
+struct kcf_cycle {
+	uint64_t start_pfn;
+	uint64_t end_pfn;
+	uint8_t *cls;                /* enum kcf_page_class per PFN, KEPT by default */
+	/* a free block or compound page that runs past end_pfn */
+	uint64_t carry_end;
+	uint8_t carry_cls;
+};
+
+struct kcf_classifier;
+int kcf_classifier_new(struct kcf_vmcore *vm, unsigned dump_level, uint64_t cycle_pages,
+		       struct kcf_classifier **ret);
+void kcf_classifier_free(struct kcf_classifier *cl);
+/* Classify [start, end): fills cl->cycle; adds per-class counts to stats. */
+int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
+		       struct kcf_stats *stats, const struct kcf_cycle **ret);
+
+/* ---- compression ---- */
+
+struct kcf_compressor_ops {
+	enum kcf_compress method;
+	const char *name;
+	uint32_t flag;      /* diskdump flag bit */
+	int (*init)(void **state, size_t page_size);
+	void (*fini)(void *state);
+	/* Returns compressed size (<= out_cap) or 0 if it did not fit. */
+	size_t (*compress)(void *state, const void *in, size_t in_len, void *out, size_t out_cap);
+};
+
+const struct kcf_compressor_ops *kcf_compressor_get(enum kcf_compress c);
+
+/* ---- output ---- */
+
+/*
+ * Where the dump goes: positioned writes to a file, or a makedumpfile
+ * flattened stream of {offset, size} records on a sequential fd.
+ */
+struct kcf_sink {
+	struct kcf_ctx *ctx;
+	int fd;
+	bool flattened;
+	uint8_t *buf;         /* coalesces appends to the data area */
+	size_t buf_len, buf_cap;
+	uint64_t buf_off;     /* file offset of buf[0] */
+	uint64_t size;        /* highest offset written + 1 */
+};
+
+int kcf_sink_init(struct kcf_sink *s, struct kcf_ctx *ctx, int fd, bool flattened);
+int kcf_sink_pwrite(struct kcf_sink *s, const void *data, size_t len, uint64_t off);
+/* Buffered write at off; consecutive calls should be contiguous. */
+int kcf_sink_append(struct kcf_sink *s, const void *data, size_t len, uint64_t off);
+int kcf_sink_flush(struct kcf_sink *s);
+int kcf_sink_finish(struct kcf_sink *s);   /* flush, end marker, fsync */
+void kcf_sink_fini(struct kcf_sink *s);
+
+int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
+		    struct kcf_sink *sink, struct kcf_stats *stats);
+
+static inline bool kcf_is_zero_page(const void *p, size_t len)
+{
+	const uint64_t *w = p;
+	uint64_t acc = 0;
+	for (size_t i = 0; i < len / 8; i += 8) {
+		acc |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] |
+		       w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7];
+		if (acc)
+			return false;
+	}
+	return true;
+}
+
+#endif

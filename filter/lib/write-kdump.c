@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kdump-compressed ("diskdump") writer.
+ *
+ * Layout: header block, sub header + copied ELF notes, bitmap 1 (PFN is
+ * RAM), bitmap 2 (PFN is in the dump), one page descriptor per dumped
+ * PFN, then page data. The descriptor array's size must be known before
+ * the first page is written, so there are two passes over mem_map: the
+ * first classifies and writes the bitmaps, the second classifies again
+ * (same input, same answer, checked per cycle) and writes the pages.
+ * Classifying is cheap next to reading and compressing page data, and
+ * it keeps memory at one cycle's worth whatever the RAM size.
+ *
+ * The header goes out first with the INCOMPLETE flag set and is
+ * rewritten without it only once everything else is on disk, so a dump
+ * cut short by ENOSPC, an I/O error or a kill never looks complete.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kcf-internal.h"
+
+#define KDUMP_SIGNATURE "KDUMP   "
+#define KDUMP_HEADER_VERSION 6
+#define DUMP_INCOMPLETE 0x8
+#define SUB_HEADER_SIZE 104
+#define DESC_SIZE 24
+#define DESC_BATCH 4096
+#define DEFAULT_CYCLE_PAGES (1ULL << 20)     /* 4 GiB of RAM per cycle with 4 KiB pages */
+
+struct kdump_writer {
+	struct kcf_vmcore *vm;
+	const struct kcf_dump_options *opts;
+	struct kcf_sink *sink;
+	struct kcf_stats *stats;
+	struct kcf_classifier *cl;
+	const struct kcf_compressor_ops *comp;
+	void *comp_state;
+
+	uint64_t page_size;
+	uint64_t cycle_pages;
+	uint64_t max_mapnr;
+	uint64_t bitmap_len;
+	uint64_t sub_hdr_blocks;
+	uint64_t off_bitmap1, off_bitmap2, off_desc, off_data;
+	uint64_t nr_dumpable;
+	uint64_t *cycle_dumpable;    /* per cycle, from pass 1 */
+	uint64_t nr_cycles;
+
+	uint8_t *bm1, *bm2;          /* one cycle of each bitmap */
+	uint8_t *descs;              /* DESC_BATCH descriptors */
+	uint64_t desc_first;         /* index of descs[0] */
+	uint64_t desc_n;
+	uint64_t data_cursor;
+	uint64_t zero_off;           /* shared zero page, 0 when not used */
+	uint8_t *cbuf;               /* one compressed page */
+	uint64_t written;            /* pages written in pass 2 */
+};
+
+static void put32(uint8_t *b, size_t off, uint32_t v) { memcpy(b + off, &v, 4); }
+static void put64(uint8_t *b, size_t off, uint64_t v) { memcpy(b + off, &v, 8); }
+
+static int write_header(struct kdump_writer *w, bool complete)
+{
+	struct kcf_vmcore *vm = w->vm;
+	uint8_t *b = calloc(1, w->page_size);
+	uint32_t status = w->comp ? w->comp->flag : 0;
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	if (!complete)
+		status |= DUMP_INCOMPLETE;
+	memcpy(b, KDUMP_SIGNATURE, 8);
+	put32(b, 8, KDUMP_HEADER_VERSION);
+	for (int i = 0; i < 6; i++)
+		memcpy(b + 12 + 65 * i, vm->utsname[i], 65);
+	put64(b, 408, vm->lay.crashtime == KCF_UNSET ? 0 : (uint64_t)vm->lay.crashtime);
+	put32(b, 424, status);
+	put32(b, 428, (uint32_t)w->page_size);
+	put32(b, 432, (uint32_t)w->sub_hdr_blocks);
+	put32(b, 436, (uint32_t)(2 * w->bitmap_len / w->page_size));
+	put32(b, 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
+	put32(b, 460, vm->nr_cpus);
+	r = kcf_sink_pwrite(w->sink, b, w->page_size, 0);
+	free(b);
+	return r;
+}
+
+static int write_sub_header(struct kdump_writer *w)
+{
+	struct kcf_vmcore *vm = w->vm;
+	size_t len = w->sub_hdr_blocks * w->page_size;
+	uint8_t *b = calloc(1, len);
+	uint64_t off_note = w->page_size + SUB_HEADER_SIZE;
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	put64(b, 0, (uint64_t)vm->lay.phys_base);
+	put32(b, 8, w->opts->dump_level);
+	put64(b, 32, off_note + vm->vi_note_off);          /* offset_vmcoreinfo */
+	put64(b, 40, vm->vi.len);                          /* size_vmcoreinfo */
+	put64(b, 48, off_note);
+	put64(b, 56, vm->notes_len);
+	put64(b, 96, w->max_mapnr);                        /* max_mapnr_64 */
+	memcpy(b + SUB_HEADER_SIZE, vm->notes, vm->notes_len);
+	r = kcf_sink_pwrite(w->sink, b, len, w->page_size);
+	free(b);
+	return r;
+}
+
+/* Pass 1 for one cycle: bitmaps and the count of dumped pages. */
+static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64_t *dumpable)
+{
+	uint64_t n = c->end_pfn - c->start_pfn, bytes = (n + 7) / 8;
+	uint64_t kept = 0;
+
+	memset(w->bm1, 0, bytes);
+	memset(w->bm2, 0, bytes);
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t cls = c->cls[i];
+		if (cls == 0xff)
+			continue;
+		w->bm1[i >> 3] |= (uint8_t)(1u << (i & 7));
+		if (cls == KCF_CLASS_KEPT) {
+			w->bm2[i >> 3] |= (uint8_t)(1u << (i & 7));
+			kept++;
+		}
+	}
+	*dumpable = kept;
+	int r = kcf_sink_pwrite(w->sink, w->bm1, bytes, w->off_bitmap1 + c->start_pfn / 8);
+	if (r == 0)
+		r = kcf_sink_pwrite(w->sink, w->bm2, bytes, w->off_bitmap2 + c->start_pfn / 8);
+	return r;
+}
+
+static int flush_descs(struct kdump_writer *w)
+{
+	int r = kcf_sink_pwrite(w->sink, w->descs, w->desc_n * DESC_SIZE,
+				w->off_desc + w->desc_first * DESC_SIZE);
+	if (r < 0)
+		return r;
+	w->desc_first += w->desc_n;
+	w->desc_n = 0;
+	return 0;
+}
+
+static int add_desc(struct kdump_writer *w, uint64_t off, uint32_t size, uint32_t flags)
+{
+	uint8_t *d = w->descs + w->desc_n * DESC_SIZE;
+	put64(d, 0, off);
+	put32(d, 8, size);
+	put32(d, 12, flags);
+	put64(d, 16, 0);
+	if (++w->desc_n == DESC_BATCH)
+		return flush_descs(w);
+	return 0;
+}
+
+static int write_page(struct kdump_writer *w, uint64_t pfn)
+{
+	struct kcf_vmcore *vm = w->vm;
+	const uint8_t *page = kcf_phys_map(vm, KCF_WIN_DATA, pfn * w->page_size, w->page_size);
+	int r;
+
+	if (!page)
+		return kcf_err(vm->ctx, EIO, "%s: cannot read page %#llx: %s", vm->path,
+			       (unsigned long long)pfn, kcf_ctx_error(vm->ctx));
+	if (w->zero_off && kcf_is_zero_page(page, w->page_size)) {
+		w->stats->pages[KCF_CLASS_ZERO]++;
+		w->stats->pages[KCF_CLASS_KEPT]--;
+		return add_desc(w, w->zero_off, (uint32_t)w->page_size, 0);
+	}
+	size_t n = w->comp ? w->comp->compress(w->comp_state, page, w->page_size, w->cbuf, w->page_size) : 0;
+	uint32_t flags = w->comp ? w->comp->flag : 0;
+	if (n == 0 || n >= w->page_size) {
+		n = w->page_size;
+		flags = 0;
+	} else {
+		page = w->cbuf;
+	}
+	r = kcf_sink_append(w->sink, page, n, w->data_cursor);
+	if (r < 0)
+		return r;
+	r = add_desc(w, w->data_cursor, (uint32_t)n, flags);
+	w->data_cursor += n;
+	return r;
+}
+
+static void progress(struct kdump_writer *w)
+{
+	if (w->opts->progress)
+		w->opts->progress(w->opts->progress_arg, w->written, w->nr_dumpable);
+}
+
+static int pages_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64_t expect)
+{
+	uint64_t n = c->end_pfn - c->start_pfn, seen = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (c->cls[i] != KCF_CLASS_KEPT)
+			continue;
+		if (++seen > expect)
+			break;
+		int r = write_page(w, c->start_pfn + i);
+		if (r < 0)
+			return r;
+		if ((++w->written & 0xffff) == 0)
+			progress(w);
+	}
+	if (seen != expect)
+		return kcf_err(w->vm->ctx, EIO,
+			       "%s: the vmcore changed between the two passes (PFNs %#llx-%#llx): %llu pages then, %llu now",
+			       w->vm->path, (unsigned long long)c->start_pfn, (unsigned long long)c->end_pfn,
+			       (unsigned long long)expect, (unsigned long long)seen);
+	return 0;
+}
+
+static int setup(struct kdump_writer *w)
+{
+	struct kcf_vmcore *vm = w->vm;
+	const struct kcf_dump_options *o = w->opts;
+	int r;
+
+	w->page_size = (uint64_t)vm->lay.page_size;
+	w->max_mapnr = vm->max_pfn;
+	w->cycle_pages = o->cycle_pages ? (o->cycle_pages + 7) & ~7ULL : DEFAULT_CYCLE_PAGES;
+	if (w->cycle_pages > w->max_mapnr)
+		w->cycle_pages = (w->max_mapnr + 7) & ~7ULL;
+	w->nr_cycles = (w->max_mapnr + w->cycle_pages - 1) / w->cycle_pages;
+	w->bitmap_len = ((w->max_mapnr + 7) / 8 + w->page_size - 1) / w->page_size * w->page_size;
+	w->sub_hdr_blocks = (SUB_HEADER_SIZE + vm->notes_len + w->page_size - 1) / w->page_size;
+	w->off_bitmap1 = w->page_size * (1 + w->sub_hdr_blocks);
+	w->off_bitmap2 = w->off_bitmap1 + w->bitmap_len;
+	w->off_desc = w->off_bitmap2 + w->bitmap_len;
+
+	if (o->compress != KCF_COMPRESS_NONE) {
+		w->comp = kcf_compressor_get(o->compress);
+		if (!w->comp)
+			return kcf_err(vm->ctx, ENOTSUP, "%s compression is not built into this kcatch-filter",
+				       kcf_compress_name(o->compress));
+		r = w->comp->init(&w->comp_state, w->page_size);
+		if (r < 0)
+			return kcf_err(vm->ctx, r, "cannot set up %s compression", w->comp->name);
+	}
+	w->bm1 = malloc(w->cycle_pages / 8 + 1);
+	w->bm2 = malloc(w->cycle_pages / 8 + 1);
+	w->descs = malloc(DESC_BATCH * DESC_SIZE);
+	w->cbuf = malloc(w->page_size);
+	w->cycle_dumpable = calloc(w->nr_cycles, sizeof(uint64_t));
+	if (!w->bm1 || !w->bm2 || !w->descs || !w->cbuf || !w->cycle_dumpable)
+		return -ENOMEM;
+	return kcf_classifier_new(vm, o->dump_level, w->cycle_pages, &w->cl);
+}
+
+static void teardown(struct kdump_writer *w)
+{
+	if (w->comp && w->comp_state)
+		w->comp->fini(w->comp_state);
+	kcf_classifier_free(w->cl);
+	free(w->bm1);
+	free(w->bm2);
+	free(w->descs);
+	free(w->cbuf);
+	free(w->cycle_dumpable);
+}
+
+static int run(struct kdump_writer *w)
+{
+	const struct kcf_cycle *c;
+	int r;
+
+	/* Flattened streams cannot rewrite the header: it goes last, once. */
+	if (!w->sink->flattened) {
+		r = write_header(w, false);
+		if (r < 0)
+			return r;
+	}
+	r = write_sub_header(w);
+	if (r < 0)
+		return r;
+	for (uint64_t i = 0; i < w->nr_cycles; i++) {
+		uint64_t start = i * w->cycle_pages, end = KCF_MIN(start + w->cycle_pages, w->max_mapnr);
+		r = kcf_classify_cycle(w->cl, start, end, w->stats, &c);
+		if (r < 0)
+			return r;
+		r = bitmap_cycle(w, c, &w->cycle_dumpable[i]);
+		if (r < 0)
+			return r;
+		w->nr_dumpable += w->cycle_dumpable[i];
+	}
+	w->off_data = w->off_desc + w->nr_dumpable * DESC_SIZE;
+	w->data_cursor = w->off_data;
+	if (w->opts->dump_level & KCF_DL_ZERO) {
+		/* One zero page that every zero page's descriptor points to. */
+		memset(w->cbuf, 0, w->page_size);
+		r = kcf_sink_append(w->sink, w->cbuf, w->page_size, w->data_cursor);
+		if (r < 0)
+			return r;
+		w->zero_off = w->data_cursor;
+		w->data_cursor += w->page_size;
+	}
+	progress(w);
+	for (uint64_t i = 0; i < w->nr_cycles; i++) {
+		uint64_t start = i * w->cycle_pages, end = KCF_MIN(start + w->cycle_pages, w->max_mapnr);
+		r = kcf_classify_cycle(w->cl, start, end, NULL, &c);
+		if (r < 0)
+			return r;
+		r = pages_cycle(w, c, w->cycle_dumpable[i]);
+		if (r < 0)
+			return r;
+	}
+	r = flush_descs(w);
+	if (r == 0)
+		r = kcf_sink_flush(w->sink);
+	if (r < 0)
+		return r;
+	progress(w);
+	if (!w->sink->flattened && fdatasync(w->sink->fd) < 0 && errno != EINVAL && errno != EROFS)
+		return kcf_err(w->vm->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
+	r = write_header(w, true);
+	if (r == 0)
+		r = kcf_sink_finish(w->sink);
+	return r;
+}
+
+int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
+		    struct kcf_sink *sink, struct kcf_stats *stats)
+{
+	struct kdump_writer w = { .vm = vm, .opts = opts, .sink = sink, .stats = stats };
+	int r = setup(&w);
+
+	stats->max_mapnr = vm->max_pfn;
+	if (r == 0)
+		r = run(&w);
+	if (r < 0 && w.written > 0) {
+		stats->incomplete = true;
+		stats->pages_lost = w.nr_dumpable - w.written;
+	}
+	stats->bytes_written = sink->size;
+	teardown(&w);
+	return r;
+}
