@@ -25,7 +25,6 @@
 
 #define CHUNK_PAGES 512
 #define MAX_COMPOUND_ORDER 18     /* 1 GiB hugetlb pages */
-#define KERNEL_HALF 0xffff800000000000ULL
 #define CLASS_NOT_RAM 0xff
 
 struct kcf_classifier {
@@ -245,7 +244,7 @@ static int classify_page(struct kcf_classifier *cl, uint64_t pfn, const uint8_t 
 	if (cls == KCF_CLASS_KEPT)
 		return cls;
 	/* A page cache or anon page always points at a kernel object. */
-	if (!hugetlb && (v.mapping & ~3ULL) < KERNEL_HALF) {
+	if (!hugetlb && (v.mapping & ~3ULL) < KCF_KERNEL_VA_MIN) {
 		*unsure = true;
 		return KCF_CLASS_KEPT;
 	}

@@ -24,6 +24,12 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KCF_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define KCF_MAX(a, b) ((a) > (b) ? (a) : (b))
+/*
+ * Lowest kernel virtual address with 5-level paging; with 4 levels the
+ * kernel half starts higher and the gap is non-canonical, so this one
+ * bound serves both for "looks like a kernel pointer".
+ */
+#define KCF_KERNEL_VA_MIN 0xff00000000000000ULL
 #define KCF_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 struct kcf_ctx {
@@ -97,8 +103,9 @@ struct kcf_layout {
 };
 
 struct kcf_vmcoreinfo {
-	char *text;       /* NUL-terminated copy */
+	char *text;       /* NUL-terminated copy, as in the note */
 	size_t len;
+	char *lines;      /* the same with every '\n' turned into NUL, for lookups */
 };
 
 int kcf_vmcoreinfo_parse(struct kcf_ctx *ctx, const char *text, size_t len,

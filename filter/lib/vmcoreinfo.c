@@ -100,13 +100,12 @@ static bool parse_value(const char *s, enum field_kind kind, int64_t *out)
 const char *kcf_vmcoreinfo_get(const struct kcf_vmcoreinfo *vi, const char *key)
 {
 	size_t klen = strlen(key);
-	const char *p = vi->text;
 
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
+	for (size_t off = 0; vi->lines && off < vi->len;) {
+		const char *p = vi->lines + off;
 		if (!strncmp(p, key, klen) && p[klen] == '=')
 			return p + klen + 1;
-		p = nl ? nl + 1 : NULL;
+		off += strlen(p) + 1;
 	}
 	return NULL;
 }
@@ -205,11 +204,14 @@ int kcf_vmcoreinfo_parse(struct kcf_ctx *ctx, const char *text, size_t len,
 	if (len == 0)
 		return kcf_err(ctx, ENODATA, "the VMCOREINFO note is empty");
 	vi->text = malloc(len + 1);
-	if (!vi->text)
+	vi->lines = malloc(len + 1);
+	if (!vi->text || !vi->lines)
 		return -ENOMEM;
 	memcpy(vi->text, text, len);
 	vi->text[len] = 0;
 	vi->len = len;
+	for (size_t i = 0; i <= len; i++)
+		vi->lines[i] = text[i] == '\n' || i == len ? 0 : text[i];
 
 	for (p = vi->text; *p;) {
 		char *nl = strchr(p, '\n');
@@ -248,5 +250,6 @@ int kcf_vmcoreinfo_parse(struct kcf_ctx *ctx, const char *text, size_t len,
 void kcf_vmcoreinfo_free(struct kcf_vmcoreinfo *vi)
 {
 	free(vi->text);
-	vi->text = NULL;
+	free(vi->lines);
+	vi->text = vi->lines = NULL;
 }
