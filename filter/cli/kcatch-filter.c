@@ -29,6 +29,8 @@ struct options {
 	bool dry_run;
 	bool show_stats;
 	bool force;
+	bool dump_dmesg;
+	unsigned dmesg_flags;
 	const char *vmcore;
 	const char *dumpfile;
 };
@@ -38,6 +40,7 @@ static void usage(FILE *f)
 	fputs(
 "Usage: kcatch-filter [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE DUMPFILE\n"
 "       kcatch-filter -F [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE > STREAM\n"
+"       kcatch-filter --dump-dmesg [--partial-dmesg] VMCORE LOGFILE\n"
 "\n"
 "Read a kernel crash dump (an ELF vmcore such as /proc/vmcore), leave out\n"
 "the pages the dump level excludes, and write a kdump-compressed dump\n"
@@ -62,6 +65,13 @@ static void usage(FILE *f)
 "                     31 excludes all of them, the usual choice. Poisoned\n"
 "                     and offline pages are always left out; a page whose\n"
 "                     description looks corrupt is always kept.\n"
+"\n"
+"Kernel log:\n"
+"  --dump-dmesg       write the crashed kernel's log to LOGFILE as text, one\n"
+"                     \"[seconds.micros] message\" line per record, as\n"
+"                     makedumpfile does (bytes that are not printable ASCII\n"
+"                     are written as \\xNN)\n"
+"  --partial-dmesg    with --dump-dmesg: only what came after `dmesg -c`\n"
 "\n"
 "Output:\n"
 "  -F                 write a flattened stream to standard output, for a\n"
@@ -175,7 +185,7 @@ static int parse_uint(const char *s, const char *what, unsigned long long max, u
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE };
+	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE, OPT_DMESG, OPT_PARTIAL };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -185,6 +195,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "show-stats", no_argument, NULL, OPT_STATS },
 		{ "num-threads", required_argument, NULL, OPT_THREADS },
 		{ "cycle-pages", required_argument, NULL, OPT_CYCLE },
+		{ "dump-dmesg", no_argument, NULL, OPT_DMESG },
+		{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL },
 		{ 0 }
 	};
 	unsigned long long v;
@@ -211,6 +223,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->message_level = (unsigned)v;
 			break;
 		case OPT_DRY: o->dry_run = true; break;
+		case OPT_DMESG: o->dump_dmesg = true; break;
+		case OPT_PARTIAL: o->dmesg_flags |= KCF_DMESG_PARTIAL; break;
 		case OPT_STATS: o->show_stats = true; break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, "thread count", 64, &v) < 0)
@@ -231,7 +245,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	int need = (o->dump.flattened || o->dry_run) ? 1 : 2;
+	int need = ((o->dump.flattened || o->dry_run) && !o->dump_dmesg) ? 1 : 2;
 	if (argc - optind != need) {
 		fprintf(stderr, "kcatch-filter: expected %s, got %d argument%s. Try 'kcatch-filter --help'.\n",
 			need == 1 ? "VMCORE" : "VMCORE and DUMPFILE", argc - optind,
@@ -277,6 +291,27 @@ int main(int argc, char **argv)
 			o.vmcore, kcf_vmcore_info(vm, "OSRELEASE"),
 			(double)kcf_vmcore_max_pfn(vm) * (double)kcf_vmcore_page_size(vm) / 1073741824.0,
 			o.dump.dump_level, kcf_compress_name(o.dump.compress));
+
+	if (o.dump_dmesg) {
+		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
+		if (fd < 0) {
+			fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", o.dumpfile, strerror(errno),
+				errno == EEXIST ? " (use -f to overwrite it)" : "");
+			goto out;
+		}
+		r = kcf_dmesg_write(vm, o.dmesg_flags, fd);
+		if (r < 0) {
+			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
+			close(fd);
+			fd = -1;
+			unlink(o.dumpfile);
+			goto out;
+		}
+		if (o.message_level & ML_COMMON)
+			fprintf(stderr, "kcatch-filter: kernel log written to %s\n", o.dumpfile);
+		status = EXIT_OK;
+		goto out;
+	}
 
 	if (o.dry_run) {
 		r = kcf_dump_dry_run(vm, &o.dump, &stats);

@@ -115,6 +115,26 @@ int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts, int fd,
 int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		     struct kcf_stats *stats);
 
+/* ---- the crashed kernel's log ---- */
+
+struct kcf_log_record {
+	uint64_t seq;
+	uint64_t ts_nsec;
+	const char *text;       /* not NUL-terminated; may hold any byte */
+	size_t len;
+};
+/* Return a negative errno to stop the walk. */
+typedef int (*kcf_log_record_fn)(void *arg, const struct kcf_log_record *rec);
+
+enum {
+	KCF_DMESG_PARTIAL = 1,  /* only what came after the last `dmesg -c` */
+};
+
+/* Call fn for every record of the kernel log, oldest first. */
+int kcf_dmesg_foreach(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn fn, void *arg);
+/* Write the log as text, one "[seconds.micros] message" line per record, as makedumpfile does. */
+int kcf_dmesg_write(struct kcf_vmcore *vm, unsigned flags, int fd);
+
 const char *kcf_compress_name(enum kcf_compress c);
 bool kcf_compress_available(enum kcf_compress c);
 const char *kcf_class_name(enum kcf_page_class c);

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The crashed kernel's log, read out of its printk buffer: the lockless
+ * ring of 5.10+ (descriptors + text data ring) or the record ring of
+ * 3.5 .. 5.9 (log_buf of struct printk_log). The log is the first thing
+ * an operator reads, and it may be exactly what got corrupted: every
+ * index is reduced modulo its ring, every length clamped, and every
+ * walk bounded by the ring's capacity so that no loop can spin.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kcf-internal.h"
+
+#define MAX_DESC_BITS 22          /* 4M records */
+#define MAX_TEXT_RING (64u << 20)
+#define DESC_STATE(sv) (((sv) >> 62) & 3)
+#define DESC_ID_MASK (~(3ULL << 62))
+enum { DESC_COMMITTED = 1, DESC_FINALIZED = 2 };
+
+struct vi_num {
+	const char *key;
+	int64_t val;
+};
+
+/* Read the VMCOREINFO numbers a walker needs; -ENODATA names the first missing one. */
+static int need(struct kcf_vmcore *vm, struct vi_num *n, size_t count, bool hex_symbols)
+{
+	for (size_t i = 0; i < count; i++) {
+		const char *v = kcf_vmcoreinfo_get(&vm->vi, n[i].key);
+		char *end;
+		if (!v)
+			return kcf_err(vm->ctx, ENODATA, "%s: VMCOREINFO lacks %s, needed to read the kernel log",
+				       vm->path, n[i].key);
+		bool sym = !strncmp(n[i].key, "SYMBOL(", 7);
+		n[i].val = sym && hex_symbols ? (int64_t)strtoull(v, &end, 16) : strtoll(v, &end, 0);
+		if (*end)
+			return kcf_err(vm->ctx, EINVAL, "%s: VMCOREINFO %s=%s is garbled", vm->path, n[i].key, v);
+	}
+	return 0;
+}
+
+static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+
+/* ---- lockless ring (5.10+) ---- */
+
+enum {
+	L_PRB, L_DESC_RING, L_TEXT_RING, L_COUNT_BITS, L_DESCS, L_INFOS, L_HEAD, L_TAIL,
+	L_SIZE_DESC, L_STATE, L_TEXT_LPOS, L_BEGIN, L_NEXT, L_SIZE_INFO, L_SEQ, L_TS, L_TEXT_LEN,
+	L_SIZE_BITS, L_DATA, L_COUNTER, L_NUM
+};
+
+static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn fn, void *arg)
+{
+	struct vi_num n[L_NUM] = {
+		{ "SYMBOL(prb)", 0 }, { "OFFSET(printk_ringbuffer.desc_ring)", 0 },
+		{ "OFFSET(printk_ringbuffer.text_data_ring)", 0 }, { "OFFSET(prb_desc_ring.count_bits)", 0 },
+		{ "OFFSET(prb_desc_ring.descs)", 0 }, { "OFFSET(prb_desc_ring.infos)", 0 },
+		{ "OFFSET(prb_desc_ring.head_id)", 0 }, { "OFFSET(prb_desc_ring.tail_id)", 0 },
+		{ "SIZE(prb_desc)", 0 }, { "OFFSET(prb_desc.state_var)", 0 }, { "OFFSET(prb_desc.text_blk_lpos)", 0 },
+		{ "OFFSET(prb_data_blk_lpos.begin)", 0 }, { "OFFSET(prb_data_blk_lpos.next)", 0 },
+		{ "SIZE(printk_info)", 0 }, { "OFFSET(printk_info.seq)", 0 }, { "OFFSET(printk_info.ts_nsec)", 0 },
+		{ "OFFSET(printk_info.text_len)", 0 }, { "OFFSET(prb_data_ring.size_bits)", 0 },
+		{ "OFFSET(prb_data_ring.data)", 0 }, { "OFFSET(atomic_long_t.counter)", 0 },
+	};
+	uint8_t rb[256];
+	uint64_t rb_addr, clear_seq = 0;
+	uint8_t *descs = NULL, *infos = NULL, *text = NULL;
+	int r = need(vm, n, L_NUM, true);
+
+	if (r < 0)
+		return r;
+	for (int i = L_DESC_RING; i < L_NUM; i++)
+		if (n[i].val < 0 || n[i].val > 4096)
+			return kcf_err(vm->ctx, EINVAL, "%s: VMCOREINFO %s=%lld is implausible", vm->path,
+				       n[i].key, (long long)n[i].val);
+	if (n[L_DESC_RING].val + 48 > (int64_t)sizeof(rb) || n[L_TEXT_RING].val + 32 > (int64_t)sizeof(rb) ||
+	    n[L_SIZE_DESC].val < 24 || n[L_SIZE_INFO].val < 24)
+		return kcf_err(vm->ctx, EINVAL, "%s: printk ring layout in VMCOREINFO is implausible", vm->path);
+	if (kcf_read_u64_virt(vm, (uint64_t)n[L_PRB].val, &rb_addr) < 0 ||
+	    kcf_virt_read(vm, rb_addr, rb, sizeof(rb)) < 0)
+		return kcf_err(vm->ctx, EFAULT, "%s: the printk ring buffer is not in the dump", vm->path);
+
+	const uint8_t *dr = rb + n[L_DESC_RING].val, *tr = rb + n[L_TEXT_RING].val;
+	uint32_t count_bits = get32(dr + n[L_COUNT_BITS].val);
+	uint32_t size_bits = get32(tr + n[L_SIZE_BITS].val);
+	if (count_bits > MAX_DESC_BITS || size_bits > 26 || size_bits < 4)
+		return kcf_err(vm->ctx, EINVAL, "%s: printk ring sizes (2^%u records, 2^%u bytes) are implausible",
+			       vm->path, count_bits, size_bits);
+	uint64_t count = 1ULL << count_bits, ring = 1ULL << size_bits;
+	uint64_t sd = (uint64_t)n[L_SIZE_DESC].val, si = (uint64_t)n[L_SIZE_INFO].val;
+	descs = malloc(count * sd);
+	infos = malloc(count * si);
+	text = malloc(ring);
+	if (!descs || !infos || !text) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (kcf_virt_read(vm, get64(dr + n[L_DESCS].val), descs, count * sd) < 0 ||
+	    kcf_virt_read(vm, get64(dr + n[L_INFOS].val), infos, count * si) < 0 ||
+	    kcf_virt_read(vm, get64(tr + n[L_DATA].val), text, ring) < 0) {
+		r = kcf_err(vm->ctx, EFAULT, "%s: the printk ring's records are not in the dump", vm->path);
+		goto out;
+	}
+	if (flags & KCF_DMESG_PARTIAL) {
+		const char *cs = kcf_vmcoreinfo_get(&vm->vi, "SYMBOL(clear_seq)");
+		const char *val = kcf_vmcoreinfo_get(&vm->vi, "OFFSET(latched_seq.val)");
+		if (cs && val)
+			kcf_read_u64_virt(vm, strtoull(cs, NULL, 16) + strtoull(val, NULL, 0), &clear_seq);
+	}
+
+	uint64_t ctr = (uint64_t)n[L_COUNTER].val;
+	uint64_t tail = get64(dr + n[L_TAIL].val + ctr) & DESC_ID_MASK;
+	uint64_t head = get64(dr + n[L_HEAD].val + ctr) & DESC_ID_MASK;
+	/* tail..head inclusive, never more than the ring holds */
+	for (uint64_t id = tail, steps = 0; steps <= count; id = (id + 1) & DESC_ID_MASK, steps++) {
+		const uint8_t *d = descs + (id % count) * sd, *in = infos + (id % count) * si;
+		uint64_t sv = get64(d + n[L_STATE].val + ctr);
+		bool last = id == head;
+		if ((sv & DESC_ID_MASK) == id &&
+		    (DESC_STATE(sv) == DESC_COMMITTED || DESC_STATE(sv) == DESC_FINALIZED)) {
+			uint64_t begin = get64(d + n[L_TEXT_LPOS].val + n[L_BEGIN].val) % ring;
+			uint64_t next = get64(d + n[L_TEXT_LPOS].val + n[L_NEXT].val) % ring;
+			struct kcf_log_record rec = {
+				.seq = get64(in + n[L_SEQ].val),
+				.ts_nsec = get64(in + n[L_TS].val),
+			};
+			size_t len = get16(in + n[L_TEXT_LEN].val);
+			if (begin != next && rec.seq >= clear_seq) {
+				if (begin > next)
+					begin = 0;          /* the block wrapped: text starts the ring */
+				begin += 8;                 /* the block starts with its id */
+				if (begin > next)
+					len = 0;
+				else if (len > next - begin)
+					len = next - begin;
+				rec.text = (const char *)text + begin;
+				rec.len = len;
+				r = fn(arg, &rec);
+				if (r < 0)
+					goto out;
+			}
+		}
+		if (last)
+			break;
+	}
+	r = 0;
+out:
+	free(descs);
+	free(infos);
+	free(text);
+	return r;
+}
+
+/* ---- record ring (3.5 .. 5.9) ---- */
+
+enum { O_BUF, O_BUF_LEN, O_FIRST, O_NEXT, O_SIZE, O_TS, O_LEN, O_TEXT_LEN, O_NUM };
+
+static int walk_log_buf(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn fn, void *arg)
+{
+	struct vi_num n[O_NUM] = {
+		{ "SYMBOL(log_buf)", 0 }, { "SYMBOL(log_buf_len)", 0 },
+		{ (flags & KCF_DMESG_PARTIAL) ? "SYMBOL(clear_idx)" : "SYMBOL(log_first_idx)", 0 },
+		{ "SYMBOL(log_next_idx)", 0 }, { "SIZE(printk_log)", 0 }, { "OFFSET(printk_log.ts_nsec)", 0 },
+		{ "OFFSET(printk_log.len)", 0 }, { "OFFSET(printk_log.text_len)", 0 },
+	};
+	uint64_t buf_addr;
+	uint32_t buf_len, first, next;
+	uint8_t *buf;
+	int r = need(vm, n, O_NUM, true);
+
+	if (r < 0)
+		return r;
+	if (n[O_SIZE].val < 8 || n[O_SIZE].val > 256 || n[O_TS].val < 0 || n[O_TS].val + 8 > n[O_SIZE].val ||
+	    n[O_LEN].val < 0 || n[O_LEN].val + 2 > n[O_SIZE].val ||
+	    n[O_TEXT_LEN].val < 0 || n[O_TEXT_LEN].val + 2 > n[O_SIZE].val)
+		return kcf_err(vm->ctx, EINVAL, "%s: printk_log layout in VMCOREINFO is implausible", vm->path);
+	if (kcf_read_u64_virt(vm, (uint64_t)n[O_BUF].val, &buf_addr) < 0 ||
+	    kcf_virt_read(vm, (uint64_t)n[O_BUF_LEN].val, &buf_len, 4) < 0 ||
+	    kcf_virt_read(vm, (uint64_t)n[O_FIRST].val, &first, 4) < 0 ||
+	    kcf_virt_read(vm, (uint64_t)n[O_NEXT].val, &next, 4) < 0)
+		return kcf_err(vm->ctx, EFAULT, "%s: the kernel log variables are not in the dump", vm->path);
+	if (buf_len == 0 || buf_len > MAX_TEXT_RING)
+		return kcf_err(vm->ctx, EINVAL, "%s: log_buf_len %u is implausible", vm->path, buf_len);
+	buf = malloc(buf_len);
+	if (!buf)
+		return -ENOMEM;
+	if (kcf_virt_read(vm, buf_addr, buf, buf_len) < 0) {
+		free(buf);
+		return kcf_err(vm->ctx, EFAULT, "%s: log_buf is not in the dump", vm->path);
+	}
+	uint32_t hs = (uint32_t)n[O_SIZE].val, idx = first, wraps = 0;
+	/* Each record is at least a header long: that bounds the walk. */
+	for (uint64_t steps = 0; idx != next && steps <= buf_len / hs + 1; steps++) {
+		if (idx > buf_len - hs) {
+			r = kcf_err(vm->ctx, EINVAL, "%s: log record index %u is outside log_buf", vm->path, idx);
+			break;
+		}
+		uint16_t len = get16(buf + idx + n[O_LEN].val);
+		if (len == 0) {                     /* wrap marker */
+			if (idx == 0 || ++wraps > 1)
+				break;
+			idx = 0;
+			continue;
+		}
+		if (len < hs || len > buf_len - idx) {
+			r = kcf_err(vm->ctx, EINVAL, "%s: log record at %u has a bad length %u", vm->path, idx, len);
+			break;
+		}
+		struct kcf_log_record rec = { .ts_nsec = get64(buf + idx + n[O_TS].val), .text = (char *)buf + idx + hs };
+		rec.len = KCF_MIN(get16(buf + idx + n[O_TEXT_LEN].val), (uint16_t)(len - hs));
+		r = fn(arg, &rec);
+		if (r < 0)
+			break;
+		idx += len;
+	}
+	free(buf);
+	return r < 0 ? r : 0;
+}
+
+KCF_EXPORT int kcf_dmesg_foreach(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn fn, void *arg)
+{
+	if (kcf_vmcoreinfo_get(&vm->vi, "SYMBOL(prb)"))
+		return walk_lockless(vm, flags, fn, arg);
+	if (kcf_vmcoreinfo_get(&vm->vi, "SYMBOL(log_buf)"))
+		return walk_log_buf(vm, flags, fn, arg);
+	return kcf_err(vm->ctx, ENODATA, "%s: VMCOREINFO describes no printk buffer (neither prb nor log_buf)",
+		       vm->path);
+}
+
+/* ---- text form, as makedumpfile --dump-dmesg ---- */
+
+struct text_out {
+	struct kcf_ctx *ctx;
+	int fd;
+	char buf[8192];
+	size_t len;
+	/* one formatted record: up to 64 KiB of text, 4 bytes per escaped byte */
+	char line[64 * 1024 * 4 + 64];
+};
+
+static int out_flush(struct text_out *o)
+{
+	size_t off = 0;
+	while (off < o->len) {
+		ssize_t n = write(o->fd, o->buf + off, o->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kcf_err(o->ctx, n < 0 ? errno : EIO, "cannot write the kernel log: %s",
+				       strerror(n < 0 ? errno : EIO));
+		off += (size_t)n;
+	}
+	o->len = 0;
+	return 0;
+}
+
+int kcf_format_record(const struct kcf_log_record *rec, char *dst, size_t cap, size_t *used)
+{
+	int indent = snprintf(dst, cap, "[%5llu.%06llu] ", (unsigned long long)(rec->ts_nsec / 1000000000),
+			      (unsigned long long)(rec->ts_nsec % 1000000000 / 1000));
+	size_t o = (size_t)indent;
+	for (size_t i = 0; i < rec->len; i++) {
+		unsigned char c = (unsigned char)rec->text[i];
+		if (o + indent + 8 > cap)
+			return -ENOSPC;
+		if (c == '\n')
+			o += (size_t)snprintf(dst + o, cap - o, "\n%*s", indent, "");
+		else if (c < 0x80 && (isprint(c) || isspace(c)))
+			dst[o++] = (char)c;
+		else
+			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
+	}
+	dst[o++] = '\n';
+	*used = o;
+	return 0;
+}
+
+static int write_record(void *arg, const struct kcf_log_record *rec)
+{
+	struct text_out *o = arg;
+	char *line = o->line;
+	size_t n;
+	int r;
+
+	if (kcf_format_record(rec, line, sizeof(o->line), &n) < 0)
+		return kcf_err(o->ctx, EOVERFLOW, "a kernel log record is too long");
+	for (size_t off = 0; off < n;) {
+		size_t chunk = KCF_MIN(n - off, sizeof(o->buf) - o->len);
+		memcpy(o->buf + o->len, line + off, chunk);
+		o->len += chunk;
+		off += chunk;
+		if (o->len == sizeof(o->buf) && (r = out_flush(o)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+KCF_EXPORT int kcf_dmesg_write(struct kcf_vmcore *vm, unsigned flags, int fd)
+{
+	struct text_out *o = calloc(1, sizeof(*o));
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	o->ctx = vm->ctx;
+	o->fd = fd;
+	r = kcf_dmesg_foreach(vm, flags, write_record, o);
+	if (r == 0)
+		r = out_flush(o);
+	free(o);
+	return r;
+}

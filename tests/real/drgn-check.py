@@ -1,0 +1,46 @@
+#!/usr/bin/python3
+# Print what a debugger needs from a crash dump, through drgn: kernel
+# release, the crashed thread's backtrace, the task list, the tail of the
+# kernel log, and slab caches with their object counts. Run it on the
+# original vmcore and on a filtered dump: the outputs must be identical,
+# which shows no page the kernel was using was dropped.
+#
+#   drgn-check.py VMLINUX DUMPFILE
+import sys
+
+import drgn
+from drgn.helpers.linux.pid import for_each_task
+from drgn.helpers.linux.printk import get_printk_records
+from drgn.helpers.linux.slab import for_each_slab_cache
+
+vmlinux, dump = sys.argv[1], sys.argv[2]
+prog = drgn.Program()
+prog.set_core_dump(dump)
+prog.load_debug_info([vmlinux])
+
+print("release", prog["UTS_RELEASE"].string_().decode())
+thread = prog.crashed_thread()
+print("crashed pid", thread.tid)
+try:
+    for frame in thread.stack_trace():
+        print("  frame", frame.name)
+except Exception as e:  # Debian 12's drgn cannot unwind 6.12 ORC: say so, go on
+    print("  stack trace unavailable:", e)
+
+tasks = sorted((t.pid.value_(), t.comm.string_().decode()) for t in for_each_task(prog))
+print("tasks", len(tasks))
+for pid, comm in tasks:
+    print("  task", pid, comm)
+
+records = get_printk_records(prog)
+print("log records", len(records))
+for r in records[-20:]:
+    print("  log", r.text.decode(errors="replace"))
+
+caches = 0
+for cache in for_each_slab_cache(prog):
+    caches += 1
+    name = cache.name.string_().decode()
+    if name in ("task_struct", "mm_struct", "files_cache", "signal_cache", "cred_jar"):
+        print("  slab", name, cache.object_size.value_())
+print("slab caches", caches)
