@@ -30,6 +30,7 @@ struct options {
 	bool show_stats;
 	bool force;
 	bool dump_dmesg;
+	bool rearrange;
 	unsigned dmesg_flags;
 	const char *vmcore;
 	const char *dumpfile;
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 	fputs(
 "Usage: kcatch-filter [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE DUMPFILE\n"
 "       kcatch-filter -F [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE > STREAM\n"
+"       kcatch-filter -R DUMPFILE < STREAM\n"
 "       kcatch-filter --dump-dmesg [--partial-dmesg] VMCORE LOGFILE\n"
 "\n"
 "Read a kernel crash dump (an ELF vmcore such as /proc/vmcore), leave out\n"
@@ -75,7 +77,9 @@ static void usage(FILE *f)
 "\n"
 "Output:\n"
 "  -F                 write a flattened stream to standard output, for a\n"
-"                     pipe or ssh; rebuild it with `makedumpfile -R`\n"
+"                     pipe or ssh; rebuild it with -R\n"
+"  -R                 read a flattened stream (ours or makedumpfile's) on\n"
+"                     standard input and write it out as DUMPFILE\n"
 "  -f, --force        overwrite DUMPFILE if it exists\n"
 "  --dry-run          classify pages and report, write nothing\n"
 "  --show-stats       print pages per class and sizes at the end\n"
@@ -203,7 +207,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->message_level = ML_PROGRESS | ML_COMMON | ML_ERROR;
-	while ((c = getopt_long(argc, argv, "clpzd:FEfhv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "clpzd:FERfhv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->dump.compress = KCF_COMPRESS_ZLIB; break;
 		case 'l': o->dump.compress = KCF_COMPRESS_LZO; break;
@@ -211,6 +215,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'z': o->dump.compress = KCF_COMPRESS_ZSTD; break;
 		case 'F': o->dump.flattened = true; break;
 		case 'E': o->dump.format = KCF_FORMAT_ELF; break;
+		case 'R': o->rearrange = true; break;
 		case 'f': o->force = true; break;
 		case 'd':
 			if (parse_uint(optarg, "dump level", KCF_DL_MAX, &v) < 0)
@@ -244,6 +249,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 			fprintf(stderr, "Try 'kcatch-filter --help'.\n");
 			return -1;
 		}
+	}
+	if (o->rearrange) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "kcatch-filter: -R takes exactly one argument, DUMPFILE (the stream comes on standard input)\n");
+			return -1;
+		}
+		o->dumpfile = argv[optind];
+		if (isatty(STDIN_FILENO)) {
+			fprintf(stderr, "kcatch-filter: -R reads a flattened stream from standard input; redirect it from a file or a pipe\n");
+			return -1;
+		}
+		return 0;
 	}
 	int need = ((o->dump.flattened || o->dry_run) && !o->dump_dmesg) ? 1 : 2;
 	if (argc - optind != need) {
@@ -281,6 +298,27 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	kcf_ctx_set_log(ctx, log_cb, &o);
+	if (o.rearrange) {
+		uint64_t bytes;
+		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
+		if (fd < 0) {
+			fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", o.dumpfile, strerror(errno),
+				errno == EEXIST ? " (use -f to overwrite it)" : "");
+			goto out;
+		}
+		r = kcf_flat_rearrange(ctx, STDIN_FILENO, fd, &bytes);
+		if (r < 0) {
+			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
+			fprintf(stderr, "kcatch-filter: %s is kept, marked incomplete\n", o.dumpfile);
+			status = EXIT_INCOMPLETE;
+			goto out;
+		}
+		if (o.message_level & ML_COMMON)
+			fprintf(stderr, "kcatch-filter: %s rebuilt from the stream, %.1f MiB\n", o.dumpfile,
+				(double)bytes / 1048576.0);
+		status = EXIT_OK;
+		goto out;
+	}
 	r = kcf_vmcore_open(ctx, o.vmcore, &vm);
 	if (r < 0) {
 		fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));

@@ -115,6 +115,13 @@ int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts, int fd,
 int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		     struct kcf_stats *stats);
 
+/*
+ * Rebuild a dump from a flattened stream read from in (makedumpfile -R).
+ * *bytes is the size of the result. A cut stream returns an error and
+ * leaves a kdump file flagged incomplete.
+ */
+int kcf_flat_rearrange(struct kcf_ctx *ctx, int in, int out, uint64_t *bytes);
+
 /* ---- the crashed kernel's log ---- */
 
 struct kcf_log_record {
