@@ -76,6 +76,8 @@ static void usage(FILE *f)
 "  --partial-dmesg    with --dump-dmesg: only what came after `dmesg -c`\n"
 "\n"
 "Output:\n"
+"  -E                 write an ELF core (like /proc/vmcore) instead of the\n"
+"                     kdump-compressed format; no compression\n"
 "  -F                 write a flattened stream to standard output, for a\n"
 "                     pipe or ssh; rebuild it with -R\n"
 "  -R                 read a flattened stream (ours or makedumpfile's) on\n"
@@ -273,6 +275,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->dumpfile = need == 2 ? argv[optind + 1] : NULL;
 	if (o->dump.flattened && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "kcatch-filter: -F writes a binary stream to standard output; redirect it to a file or a pipe\n");
+		return -1;
+	}
+	if (o->dump.format == KCF_FORMAT_ELF && o->dump.compress != KCF_COMPRESS_NONE) {
+		fprintf(stderr, "kcatch-filter: -E writes an uncompressed ELF dump; drop -c/-l/-p/-z\n");
 		return -1;
 	}
 	if (!kcf_compress_available(o->dump.compress)) {

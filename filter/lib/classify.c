@@ -268,7 +268,8 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 
 	if (end - start > cl->cycle_pages)
 		return kcf_err(vm->ctx, EINVAL, "internal: cycle larger than its buffer");
-	if (start == 0)
+	/* A carried free block or folio only continues into the next PFNs. */
+	if (start != c->end_pfn || start == 0)
 		c->carry_end = 0;
 	c->start_pfn = start;
 	c->end_pfn = end;

@@ -12,8 +12,8 @@ static int check_options(struct kcf_vmcore *vm, const struct kcf_dump_options *o
 	if (o->compress != KCF_COMPRESS_NONE && !kcf_compressor_get(o->compress))
 		return kcf_err(vm->ctx, ENOTSUP, "%s compression is not built into this kcatch-filter",
 			       kcf_compress_name(o->compress));
-	if (o->format != KCF_FORMAT_KDUMP)
-		return kcf_err(vm->ctx, ENOTSUP, "only the kdump-compressed format is implemented so far");
+	if (o->format != KCF_FORMAT_KDUMP && o->format != KCF_FORMAT_ELF)
+		return kcf_err(vm->ctx, EINVAL, "unknown output format %d", (int)o->format);
 	return 0;
 }
 
@@ -29,7 +29,8 @@ KCF_EXPORT int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *op
 		return r;
 	r = kcf_sink_init(&sink, vm->ctx, fd, opts->flattened);
 	if (r == 0)
-		r = kcf_write_kdump(vm, opts, &sink, stats);
+		r = opts->format == KCF_FORMAT_ELF ? kcf_write_elf(vm, opts, &sink, stats)
+						   : kcf_write_kdump(vm, opts, &sink, stats);
 	for (int c = 0; c < KCF_CLASS_MAX; c++)
 		stats->pages_in_memory += stats->pages[c];
 	kcf_sink_fini(&sink);

@@ -152,9 +152,21 @@ static int read_phdrs(struct kcf_vmcore *vm)
 			r = kcf_err(vm->ctx, EINVAL, "%s: PT_LOAD %u has inconsistent sizes", vm->path, i);
 			break;
 		}
-		/* The kernel text mapping repeats RAM that other PT_LOADs cover. */
-		if (p->p_vaddr >= START_KERNEL_MAP || p->p_memsz == 0)
+		/*
+		 * The kernel text mapping repeats RAM that other PT_LOADs
+		 * cover; keep it aside for writers that copy segments.
+		 */
+		if (p->p_memsz == 0)
 			continue;
+		if (p->p_vaddr >= START_KERNEL_MAP) {
+			if (!vm->has_text_load)
+				vm->text_load = (struct kcf_load){
+					.paddr = p->p_paddr, .vaddr = p->p_vaddr, .offset = p->p_offset,
+					.filesz = p->p_filesz, .memsz = p->p_memsz,
+				};
+			vm->has_text_load = true;
+			continue;
+		}
 		vm->loads[vm->nr_loads++] = (struct kcf_load){
 			.paddr = p->p_paddr, .vaddr = p->p_vaddr, .offset = p->p_offset,
 			.filesz = p->p_filesz, .memsz = p->p_memsz,

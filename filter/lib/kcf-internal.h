@@ -146,6 +146,8 @@ struct kcf_vmcore {
 
 	struct kcf_load *loads;      /* RAM PT_LOADs sorted by paddr (text mapping dropped) */
 	size_t nr_loads;
+	struct kcf_load text_load;   /* the kernel image mapping, if the dump has one */
+	bool has_text_load;
 	uint64_t max_pfn;            /* highest PFN + 1 */
 	uint64_t page_offset;        /* start of the direct map */
 
@@ -269,6 +271,8 @@ int kcf_sink_flush(struct kcf_sink *s);
 int kcf_sink_finish(struct kcf_sink *s);   /* flush, end marker, fsync */
 void kcf_sink_fini(struct kcf_sink *s);
 
+int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
+		  struct kcf_sink *sink, struct kcf_stats *stats);
 int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		    struct kcf_sink *sink, struct kcf_stats *stats);
 
