@@ -11,7 +11,7 @@ import sys
 import drgn
 from drgn.helpers.linux.pid import for_each_task
 from drgn.helpers.linux.printk import get_printk_records
-from drgn.helpers.linux.slab import for_each_slab_cache
+from drgn.helpers.linux.slab import for_each_slab_cache, slab_cache_for_each_allocated_object
 
 vmlinux, dump = sys.argv[1], sys.argv[2]
 prog = drgn.Program()
@@ -42,5 +42,10 @@ for cache in for_each_slab_cache(prog):
     caches += 1
     name = cache.name.string_().decode()
     if name in ("task_struct", "mm_struct", "files_cache", "signal_cache", "cred_jar"):
-        print("  slab", name, cache.object_size.value_())
+        # Walking allocated objects reads the slab pages themselves.
+        try:
+            n = sum(1 for _ in slab_cache_for_each_allocated_object(cache, "void"))
+        except Exception as e:
+            n = "unavailable (%s)" % e
+        print("  slab", name, cache.object_size.value_(), "allocated", n)
 print("slab caches", caches)

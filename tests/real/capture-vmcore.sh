@@ -1,0 +1,296 @@
+#!/bin/bash
+# Produce a real ELF vmcore by crashing a Debian kernel under QEMU (TCG).
+#
+#   capture-vmcore.sh --kernel 6.1|6.12 --paging 4|5 [--mem 1G] [--smp N] [--force]
+#
+# Result in $KCATCH_CACHE/vmcores/<kver>-l<paging>-<mem>/:
+#   vmcore          copy of /proc/vmcore from the capture kernel (sparse file)
+#   console.log     serial console of the crashed and the capture kernel
+#   info.txt        kernel release, paging, memory, panic line, timings
+#   vmcoreinfo.txt  text of the VMCOREINFO ELF note
+#   crash.txt       output of crash(8) sys/bt/log on it (verification)
+# An existing complete result is reused unless --force is given.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<EOF
+usage: $0 --kernel 6.1|6.12 --paging 4|5 [--mem SIZE] [--smp N] [--timeout SEC] [--force]
+  --kernel   kernel alias fetched by fetch-kernels.sh
+  --paging   4 (-cpu max,la57=off) or 5 (-cpu max, 5-level paging)
+  --mem      guest memory, QEMU syntax (default 1G)
+  --smp      guest CPUs of the first kernel (default 2)
+  --timeout  limit for the QEMU run in seconds (default \$KCATCH_QEMU_TIMEOUT or 900)
+  --force    capture again even when a complete vmcore exists
+Cache: \$KCATCH_CACHE (now $KCATCH_CACHE)
+EOF
+}
+
+ALIAS='' PAGING='' MEM=1G SMP=2 FORCE=0
+QEMU_TIMEOUT=${KCATCH_QEMU_TIMEOUT:-900}
+CRASH_TIMEOUT=${KCATCH_CRASH_TIMEOUT:-600}
+CRASHKERNEL=${KCATCH_CRASHKERNEL:-256M}
+while (($#)); do
+	case $1 in
+	--kernel) ALIAS=${2:?}; shift ;;
+	--paging) PAGING=${2:?}; shift ;;
+	--mem) MEM=${2:?}; shift ;;
+	--smp) SMP=${2:?}; shift ;;
+	--timeout) QEMU_TIMEOUT=${2:?}; shift ;;
+	--force) FORCE=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument '$1'" ;;
+	esac
+	shift
+done
+[[ $ALIAS == 6.1 || $ALIAS == 6.12 ]] || { usage >&2; die "--kernel must be 6.1 or 6.12"; }
+[[ $PAGING == 4 || $PAGING == 5 ]] || { usage >&2; die "--paging must be 4 or 5"; }
+[[ $MEM =~ ^[0-9]+[MG]$ ]] || die "--mem must look like 1G or 1536M"
+[[ $SMP =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
+
+need_cmd qemu-system-x86_64 timeout gcc cpio gzip xz strings mkfs.ext4 truncate fallocate flock
+CRASH=$(crash_bin)
+[[ -x /bin/busybox ]] || die "/bin/busybox missing (apt-get install busybox-static)"
+[[ -x /usr/sbin/kexec ]] || die "/usr/sbin/kexec missing (apt-get install kexec-tools)"
+
+KVER=$(kernel_kver "$ALIAS")
+KDIR=$(kernel_dir "$KVER")
+[[ -f $KDIR/.complete ]] || die "kernel $KVER incomplete: run tests/real/fetch-kernels.sh"
+VMLINUZ="$KDIR/root/boot/vmlinuz-$KVER"
+VMLINUX="$KDIR/vmlinux"
+MODDIR=$(kernel_moddir "$KVER")
+
+NAME="$KVER-l$PAGING-$MEM"
+OUT="$KCATCH_CACHE/vmcores/$NAME"
+mkdir -p "$OUT"
+exec 9>"$OUT/.lock"
+flock -w 1800 9 || die "another capture of $NAME is running (lock $OUT/.lock)"
+
+if ((FORCE == 0)) && [[ -f $OUT/.complete && -f $OUT/vmcore ]]; then
+	log "$NAME: cached vmcore $(du -h --apparent-size "$OUT/vmcore" | cut -f1) in $OUT (use --force to capture again)"
+	cat "$OUT/info.txt"
+	exit 0
+fi
+rm -f "$OUT/.complete" "$OUT/vmcore" "$OUT/vmcoreinfo.txt" "$OUT/crash.txt" "$OUT/info.txt"
+
+WORK="$KCATCH_CACHE/build/$NAME"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+trap 'rm -rf "$WORK"' EXIT
+
+mem_mib() {
+	local n=${1%[MG]}
+	[[ $1 == *G ]] && n=$((n * 1024))
+	printf '%s\n' "$n"
+}
+MEM_MIB=$(mem_mib "$MEM")
+
+# --- module closure -------------------------------------------------------------
+
+declare -A MODPATH=() MODSEEN=()
+MODORDER=()
+index_modules() {
+	local f name
+	while IFS= read -r f; do
+		name=${f##*/}
+		name=${name%%.ko*}
+		MODPATH[${name//-/_}]=$f
+	done < <(cd "$MODDIR" && find kernel -name '*.ko*')
+}
+mod_depends() {
+	local f="$MODDIR/$1"
+	case $f in
+	*.ko.xz) xz -dc "$f" | strings -a ;;
+	*.ko.zst) zstd -dc "$f" | strings -a ;;
+	*.ko.gz) gzip -dc "$f" | strings -a ;;
+	*) strings -a "$f" ;;
+	esac | sed -n 's/^depends=//p' | head -n1 | tr ',' ' '
+}
+mod_add() {
+	local name=${1//-/_} p d
+	[[ -n ${MODSEEN[$name]:-} ]] && return 0
+	MODSEEN[$name]=1
+	p=${MODPATH[$name]:-}
+	if [[ -z $p ]]; then
+		grep -qE "/${name//_/[-_]}\.ko" "$MODDIR/modules.builtin" && return 0
+		die "module $name neither built in nor found in $MODDIR"
+	fi
+	for d in $(mod_depends "$p"); do mod_add "$d"; done
+	MODORDER+=("$p")
+}
+
+# install_modules ROOT: copy the closure, decompressed, and write the load order
+install_modules() {
+	local root=$1 p dst
+	mkdir -p "$root/lib/modules" "$root/etc/kcatch"
+	: >"$root/etc/kcatch/modules"
+	for p in "${MODORDER[@]}"; do
+		dst=${p##*/}
+		dst=${dst%.xz}
+		dst=${dst%.zst}
+		dst=${dst%.gz}
+		case $p in
+		*.xz) xz -dc "$MODDIR/$p" >"$root/lib/modules/$dst" ;;
+		*.zst) zstd -qdc "$MODDIR/$p" >"$root/lib/modules/$dst" ;;
+		*.gz) gzip -dc "$MODDIR/$p" >"$root/lib/modules/$dst" ;;
+		*) cp "$MODDIR/$p" "$root/lib/modules/$dst" ;;
+		esac
+		echo "$dst" >>"$root/etc/kcatch/modules"
+	done
+}
+
+# --- initramfs ------------------------------------------------------------------
+
+base_root() {
+	local root=$1 applet
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,mnt,boot,etc/kcatch,lib/modules}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[[ $applet == busybox ]] || ln -sf busybox "$root/bin/$applet"
+	done
+	mknod -m 600 "$root/dev/console" c 5 1
+	mknod -m 666 "$root/dev/null" c 1 3
+	install_modules "$root"
+}
+
+# copy_elf ROOT BINARY: the binary plus its shared-library closure and loader
+copy_elf() {
+	local root=$1 bin=$2 lib
+	mkdir -p "$root$(dirname "$bin")"
+	cp -L "$bin" "$root$bin"
+	for lib in $(ldd "$bin" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -6 >"$2"; }
+
+log "$NAME: building initramfs images for $KVER (modules from $MODDIR)"
+index_modules
+mod_add virtio_pci
+mod_add virtio_blk
+log "module load order: ${MODORDER[*]:-(all built in)}"
+
+gcc -static -O2 -Wall -Wextra -o "$WORK/kcwork" "$REAL_DIR/guest/kcwork.c"
+
+CAPTURE_CMDLINE="console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices panic=1 oops=panic"
+CAP="$WORK/capture-root"
+base_root "$CAP"
+install -m 755 "$REAL_DIR/guest/init-capture.sh" "$CAP/init"
+mkcpio "$CAP" "$WORK/capture.img"
+
+FIRST="$WORK/first-root"
+base_root "$FIRST"
+install -m 755 "$REAL_DIR/guest/init-first.sh" "$FIRST/init"
+install -m 755 "$WORK/kcwork" "$FIRST/bin/kcwork"
+copy_elf "$FIRST" /usr/sbin/kexec
+ln -sf ../usr/sbin/kexec "$FIRST/sbin/kexec"
+cp "$VMLINUZ" "$FIRST/boot/vmlinuz"
+cp "$WORK/capture.img" "$FIRST/boot/capture.img"
+echo "$CAPTURE_CMDLINE" >"$FIRST/etc/kcatch/capture-cmdline"
+mkcpio "$FIRST" "$WORK/first.img"
+log "initramfs: first $(du -h "$WORK/first.img" | cut -f1), capture $(du -h "$WORK/capture.img" | cut -f1)"
+
+# --- disks ----------------------------------------------------------------------
+
+truncate -s $((MEM_MIB / 4 + 128))M "$WORK/scratch.img"
+mkfs.ext4 -q -F -L kcscratch "$WORK/scratch.img"
+DUMPIMG="$OUT/vmcore.partial"
+rm -f "$DUMPIMG"
+truncate -s $((MEM_MIB + 64))M "$DUMPIMG"
+
+# --- run ------------------------------------------------------------------------
+
+if [[ $PAGING == 5 ]]; then CPU=max; else CPU=max,la57=off; fi
+FIRST_CMDLINE="console=ttyS0,115200 crashkernel=$CRASHKERNEL panic=5 loglevel=7"
+# shellcheck disable=SC2054 # commas are QEMU option syntax
+QEMU=(qemu-system-x86_64 -accel tcg -machine pc -cpu "$CPU" -smp "$SMP" -m "$MEM"
+	-nodefaults -no-user-config -display none -monitor none -no-reboot
+	-serial "file:$OUT/console.log"
+	-kernel "$VMLINUZ" -initrd "$WORK/first.img" -append "$FIRST_CMDLINE"
+	-drive "file=$WORK/scratch.img,format=raw,if=none,id=scratch"
+	-device virtio-blk-pci,drive=scratch,serial=kcscratch
+	-drive "file=$DUMPIMG,format=raw,if=none,id=dump"
+	-device virtio-blk-pci,drive=dump,serial=kcdump)
+
+log "$NAME: booting under QEMU TCG (cpu $CPU, smp $SMP, mem $MEM, timeout ${QEMU_TIMEOUT}s)"
+T0=$(now)
+rc=0
+timeout --kill-after=10 "$QEMU_TIMEOUT" "${QEMU[@]}" </dev/null >"$WORK/qemu.out" 2>&1 || rc=$?
+QEMU_SECS=$(elapsed "$T0")
+
+console_fail() {
+	echo "---- last 40 lines of $OUT/console.log ----" >&2
+	tail -n 40 "$OUT/console.log" >&2 || true
+	echo "---- qemu output ----" >&2
+	cat "$WORK/qemu.out" >&2 || true
+	rm -f "$DUMPIMG"
+	die "$NAME: $*"
+}
+((rc != 124 && rc != 137)) || console_fail "QEMU timed out after ${QEMU_TIMEOUT}s"
+((rc == 0)) || console_fail "QEMU exited with status $rc"
+grep -q 'KCATCH: FAIL' "$OUT/console.log" && console_fail "guest reported: $(grep -m1 'KCATCH: FAIL' "$OUT/console.log" | tr -d '\r')"
+grep -q 'KCATCH: CAPTURE-DONE' "$OUT/console.log" || console_fail "capture kernel did not finish"
+log "$NAME: QEMU done in ${QEMU_SECS}s"
+
+# --- extract and verify -----------------------------------------------------------
+
+GUEST_SIZE=$(sed -n 's/.*KCATCH: CAPTURE-DONE vmcore_size=\([0-9]*\).*/\1/p' "$OUT/console.log" | head -n1)
+LEN=$(/usr/bin/python3 "$REAL_DIR/elfcore.py" length "$DUMPIMG") || console_fail "dump disk does not hold an ELF vmcore"
+[[ $LEN == "$GUEST_SIZE" ]] || console_fail "ELF length $LEN differs from /proc/vmcore size $GUEST_SIZE"
+truncate -s "$LEN" "$DUMPIMG"
+fallocate --dig-holes "$DUMPIMG" 2>/dev/null || true
+/usr/bin/python3 "$REAL_DIR/elfcore.py" vmcoreinfo "$DUMPIMG" >"$OUT/vmcoreinfo.txt"
+SUMMARY=$(/usr/bin/python3 "$REAL_DIR/elfcore.py" summary "$DUMPIMG")
+l5=$(sed -n 's/^NUMBER(pgtable_l5_enabled)=//p' <<<"$SUMMARY")
+case $PAGING:$l5 in
+4:0 | 5:1) ;;
+*) console_fail "VMCOREINFO says pgtable_l5_enabled=$l5, wanted $PAGING-level paging" ;;
+esac
+
+log "$NAME: checking with $CRASH ($("$CRASH" --version | awk 'NF { print $2; exit }')) and $VMLINUX"
+printf '%s\n' sys bt log exit >"$WORK/crash.cmd"
+T1=$(now)
+rc=0
+timeout --kill-after=10 "$CRASH_TIMEOUT" "$CRASH" -s "$VMLINUX" "$DUMPIMG" -i "$WORK/crash.cmd" \
+	</dev/null >"$OUT/crash.txt" 2>&1 || rc=$?
+CRASH_SECS=$(elapsed "$T1")
+crash_ok=1
+((rc == 0)) || crash_ok=0
+grep -qE 'PANIC: .*sysrq' "$OUT/crash.txt" || crash_ok=0
+grep -q 'sysrq_handle_crash' "$OUT/crash.txt" || crash_ok=0
+if ((crash_ok == 0)); then
+	tail -n 40 "$OUT/crash.txt" >&2
+	die "$NAME: crash could not read the vmcore (status $rc, output in $OUT/crash.txt)"
+fi
+
+mv "$DUMPIMG" "$OUT/vmcore"
+PANIC_LINE=$(grep -a -m1 'Kernel panic - not syncing' "$OUT/console.log" | tr -d '\r' || true)
+{
+	echo "name=$NAME"
+	echo "kernel_alias=$ALIAS"
+	echo "kernel_release=$KVER"
+	echo "kernel_package=$(sed -n 's/^package=//p' "$KDIR/.complete") $(sed -n 's/^version=//p' "$KDIR/.complete")"
+	echo "vmlinux=$(readlink -f "$VMLINUX")"
+	echo "paging=$PAGING"
+	echo "cpu=$CPU"
+	echo "mem=$MEM"
+	echo "smp=$SMP"
+	echo "crashkernel=$CRASHKERNEL"
+	echo "first_cmdline=$FIRST_CMDLINE"
+	echo "capture_cmdline=$CAPTURE_CMDLINE"
+	echo "panic_line=$PANIC_LINE"
+	echo "vmcore=$OUT/vmcore"
+	echo "vmcore_bytes=$LEN"
+	echo "vmcore_disk_usage=$(du -h "$OUT/vmcore" | cut -f1)"
+	echo "$SUMMARY"
+	echo "qemu_seconds=$QEMU_SECS"
+	echo "crash_check_seconds=$CRASH_SECS"
+	echo "crash=$CRASH $("$CRASH" --version | awk 'NF { print $2; exit }')"
+	echo "captured_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "qemu_version=$(qemu-system-x86_64 --version | head -n1)"
+} >"$OUT/info.txt"
+touch "$OUT/.complete"
+log "$NAME: OK: $OUT/vmcore ($LEN bytes), QEMU ${QEMU_SECS}s, crash check ${CRASH_SECS}s"
+cat "$OUT/info.txt"
