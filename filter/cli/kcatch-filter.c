@@ -162,7 +162,8 @@ static void print_stats(const struct kcf_stats *s, uint64_t page_size)
 			c == KCF_CLASS_CACHE_PRIVATE ? "excluded cache+private" :
 			c == KCF_CLASS_USER ? "excluded user" :
 			c == KCF_CLASS_FREE ? "excluded free" :
-			c == KCF_CLASS_HWPOISON ? "excluded hwpoison" : "excluded offline",
+			c == KCF_CLASS_HWPOISON ? "excluded hwpoison" :
+			c == KCF_CLASS_OFFLINE ? "excluded offline" : "not in the input",
 			(unsigned long long)s->pages[c]);
 	fprintf(stderr, "  %-22s %12llu\n", "kept in the dump", (unsigned long long)s->pages[KCF_CLASS_KEPT]);
 	fprintf(stderr, "  %-22s %12llu\n", "  kept, corrupt-looking", (unsigned long long)s->pages_unsure);

@@ -55,6 +55,7 @@ enum kcf_page_class {
 	KCF_CLASS_FREE,
 	KCF_CLASS_HWPOISON,
 	KCF_CLASS_OFFLINE,
+	KCF_CLASS_ABSENT,          /* not in the input dump (excluded when it was made) */
 	KCF_CLASS_MAX,
 };
 
@@ -91,7 +92,10 @@ void kcf_ctx_free(struct kcf_ctx *ctx);
 const char *kcf_ctx_error(const struct kcf_ctx *ctx);
 void kcf_ctx_set_log(struct kcf_ctx *ctx, kcf_log_fn fn, void *arg);
 
-/* Open an ELF vmcore (a file or /proc/vmcore). */
+/*
+ * Open a crash dump: an ELF vmcore (a file or /proc/vmcore) or a
+ * kdump-compressed file (to re-filter it or change its compression).
+ */
 int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf_vmcore **ret);
 void kcf_vmcore_close(struct kcf_vmcore *vm);
 /* The value of a VMCOREINFO key ("OSRELEASE", "SYMBOL(prb)"), or NULL. */

@@ -27,7 +27,6 @@ struct x86_state {
 	uint64_t root_pa;
 	int levels;
 	uint64_t pfn_mask;
-	uint64_t direct_end;
 	struct tlb_entry tlb[TLB_SIZE];
 	unsigned tlb_next;
 };
@@ -52,7 +51,6 @@ static int x86_init(struct kcf_vmcore *vm)
 	st->root_pa = (uint64_t)root_sym - START_KERNEL_MAP + (uint64_t)l->phys_base;
 	st->levels = l->pgtable_l5 ? 5 : 4;
 	st->pfn_mask = PTE_PFN_MASK & ~(uint64_t)l->sme_mask;
-	st->direct_end = vm->page_offset + vm->max_pfn * (uint64_t)l->page_size;
 	if (!kcf_load_find(vm, st->root_pa))
 		return kcf_err(vm->ctx, EFAULT, "%s: the page table root (physical %#llx) is not in the dump",
 			       vm->path, (unsigned long long)st->root_pa);
@@ -98,7 +96,8 @@ static int x86_vtop(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa, uint64_t *
 {
 	struct x86_state *st = vm->arch_state;
 
-	if (vm->page_offset && va >= vm->page_offset && va < st->direct_end) {
+	if (vm->page_offset && va >= vm->page_offset &&
+	    va - vm->page_offset < vm->max_pfn * (uint64_t)vm->lay.page_size) {
 		uint64_t page = (uint64_t)vm->lay.page_size;
 		*pa = va - vm->page_offset;
 		*span = page - (va & (page - 1));

@@ -303,6 +303,12 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 			pfn++;
 			continue;
 		}
+		if (vm->in->page_present && !vm->in->page_present(vm, pfn)) {
+			*slot = KCF_CLASS_ABSENT;
+			count(stats, KCF_CLASS_ABSENT, 1);
+			pfn++;
+			continue;
+		}
 		if (pfn < cl->chunk_pfn || pfn >= cl->chunk_pfn + cl->chunk_n) {
 			uint64_t skip = 0;
 			long n = kcf_memmap_read(cl->mm, pfn, KCF_MIN(CHUNK_PAGES, end - pfn + 1),

@@ -48,6 +48,13 @@ static size_t kl_compress(void *state, const void *in, size_t in_len, void *out,
 	return n;
 }
 
+static int kl_decompress(const void *in, size_t in_len, void *out, size_t out_len)
+{
+	lzo_uint n = out_len;
+	int r = lzo1x_decompress_safe(in, in_len, out, &n, NULL);
+	return r == LZO_E_OK && n == out_len ? 0 : -EBADMSG;
+}
+
 const struct kcf_compressor_ops kcf_compressor_lzo = {
 	.method = KCF_COMPRESS_LZO,
 	.name = "lzo",
@@ -55,4 +62,5 @@ const struct kcf_compressor_ops kcf_compressor_lzo = {
 	.init = kl_init,
 	.fini = kl_fini,
 	.compress = kl_compress,
+	.decompress = kl_decompress,
 };

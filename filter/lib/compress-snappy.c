@@ -44,6 +44,14 @@ static size_t sn_compress(void *state, const void *in, size_t in_len, void *out,
 	return n;
 }
 
+static int sn_decompress(const void *in, size_t in_len, void *out, size_t out_len)
+{
+	size_t n;
+	if (snappy_uncompressed_length(in, in_len, &n) != SNAPPY_OK || n != out_len)
+		return -EBADMSG;
+	return snappy_uncompress(in, in_len, out, &n) == SNAPPY_OK && n == out_len ? 0 : -EBADMSG;
+}
+
 const struct kcf_compressor_ops kcf_compressor_snappy = {
 	.method = KCF_COMPRESS_SNAPPY,
 	.name = "snappy",
@@ -51,4 +59,5 @@ const struct kcf_compressor_ops kcf_compressor_snappy = {
 	.init = sn_init,
 	.fini = sn_fini,
 	.compress = sn_compress,
+	.decompress = sn_decompress,
 };

@@ -44,6 +44,12 @@ static size_t zlib_compress(void *state, const void *in, size_t in_len, void *ou
 	return out_cap - z->avail_out;
 }
 
+static int zlib_decompress(const void *in, size_t in_len, void *out, size_t out_len)
+{
+	uLongf n = out_len;
+	return uncompress(out, &n, in, in_len) == Z_OK && n == out_len ? 0 : -EBADMSG;
+}
+
 const struct kcf_compressor_ops kcf_compressor_zlib = {
 	.method = KCF_COMPRESS_ZLIB,
 	.name = "zlib",
@@ -51,4 +57,5 @@ const struct kcf_compressor_ops kcf_compressor_zlib = {
 	.init = zlib_init,
 	.fini = zlib_fini,
 	.compress = zlib_compress,
+	.decompress = zlib_decompress,
 };

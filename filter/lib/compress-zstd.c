@@ -28,6 +28,12 @@ static size_t zstd_compress(void *state, const void *in, size_t in_len, void *ou
 	return ZSTD_isError(n) ? 0 : n;
 }
 
+static int zstd_decompress(const void *in, size_t in_len, void *out, size_t out_len)
+{
+	size_t n = ZSTD_decompress(out, out_len, in, in_len);
+	return !ZSTD_isError(n) && n == out_len ? 0 : -EBADMSG;
+}
+
 const struct kcf_compressor_ops kcf_compressor_zstd = {
 	.method = KCF_COMPRESS_ZSTD,
 	.name = "zstd",
@@ -35,4 +41,5 @@ const struct kcf_compressor_ops kcf_compressor_zstd = {
 	.init = zstd_init,
 	.fini = zstd_fini,
 	.compress = zstd_compress,
+	.decompress = zstd_decompress,
 };

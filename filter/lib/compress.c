@@ -29,3 +29,11 @@ const struct kcf_compressor_ops *kcf_compressor_get(enum kcf_compress c)
 			return compressors[i];
 	return NULL;
 }
+
+const struct kcf_compressor_ops *kcf_compressor_by_flag(uint32_t flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(compressors); i++)
+		if (compressors[i]->flag == flag)
+			return compressors[i];
+	return NULL;
+}

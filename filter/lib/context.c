@@ -90,6 +90,7 @@ KCF_EXPORT const char *kcf_class_name(enum kcf_page_class c)
 		[KCF_CLASS_FREE] = "free",
 		[KCF_CLASS_HWPOISON] = "hwpoison",
 		[KCF_CLASS_OFFLINE] = "offline",
+		[KCF_CLASS_ABSENT] = "absent",
 	};
 	return (unsigned)c < KCF_CLASS_MAX ? names[c] : "unknown";
 }

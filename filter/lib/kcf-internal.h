@@ -137,8 +137,30 @@ struct kcf_window {
 
 enum { KCF_WIN_META, KCF_WIN_DATA, KCF_WIN_COUNT };
 
+struct kcf_vmcore;
+
+/* A dump format we can read. */
+struct kcf_input_ops {
+	const char *name;
+	/* Fill loads, notes, utsname (optional) from the file. */
+	int (*open)(struct kcf_vmcore *vm);
+	/* Once addresses translate (optional). */
+	int (*after_arch_init)(struct kcf_vmcore *vm);
+	void (*close)(struct kcf_vmcore *vm);
+	/* Bytes at paddr, valid until the next call on the same window. */
+	const void *(*map)(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len);
+	/* Whether pfn's data is in the input at all (NULL: always). */
+	bool (*page_present)(struct kcf_vmcore *vm, uint64_t pfn);
+};
+
+extern const struct kcf_input_ops kcf_input_elf;
+extern const struct kcf_input_ops kcf_input_kdump;
+
 struct kcf_vmcore {
 	struct kcf_ctx *ctx;
+	const struct kcf_input_ops *in;
+	void *in_state;
+	bool utsname_from_input;     /* the input format carries utsname */
 	char *path;
 	int fd;
 	uint64_t file_size;
@@ -164,6 +186,11 @@ struct kcf_vmcore {
 	struct kcf_window win[KCF_WIN_COUNT];
 	char utsname[6][65];
 };
+
+int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off);
+int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len);
+int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len);
+void kcf_window_drop(struct kcf_window *w);
 
 /* Find the PT_LOAD holding paddr; NULL when paddr is not in the dump. */
 const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr);
@@ -243,7 +270,12 @@ struct kcf_compressor_ops {
 	void (*fini)(void *state);
 	/* Returns compressed size (<= out_cap) or 0 if it did not fit. */
 	size_t (*compress)(void *state, const void *in, size_t in_len, void *out, size_t out_cap);
+	/* Returns 0 when in decompresses to exactly out_len bytes. */
+	int (*decompress)(const void *in, size_t in_len, void *out, size_t out_len);
 };
+
+/* The compressor whose diskdump flag bit is flag, or NULL. */
+const struct kcf_compressor_ops *kcf_compressor_by_flag(uint32_t flag);
 
 const struct kcf_compressor_ops *kcf_compressor_get(enum kcf_compress c);
 

@@ -7,7 +7,8 @@
 #   - crash: sys, bt, ps, log identical on the vmcore and on the dump
 #   - drgn: release, backtrace, task list, log, slab caches and the objects
 #     allocated in some of them identical (slab pages must not be dropped)
-#   - makedumpfile re-reads a kcatch dump (refilter) and the result verifies
+#   - makedumpfile re-reads a kcatch dump (refilter) and the result verifies;
+#     kcatch re-reads its own zstd dump the same way
 #   - --dump-dmesg identical to makedumpfile's
 #
 #   test-filter.sh --kernel 6.1|6.12 --paging 4|5 --build BUILDDIR
@@ -102,7 +103,19 @@ if [[ $KERNEL = 6.1 ]]; then
 	check "refiltered dump is identical to makedumpfile's direct -d 31" cmp "$W/r.l31" "$W/m.l31"
 fi
 
-# 4. the kernel log
+# 4. kcatch reads kdump-compressed input too: refilter its own zstd -d 1 dump
+"$KF" -z -d 1 --message-level 4 "$VMCORE" "$W/k.z1"
+check "kcatch refilters a kcatch dump (-z -d 1 -> -l -d 31)" \
+	"$KF" -l -d 31 --message-level 4 "$W/k.z1" "$W/kr.l31"
+check "kdump-verify: kcatch's refiltered dump" "$KV" --quiet --vmcore "$VMCORE" "$W/kr.l31"
+if [[ $KERNEL = 6.1 ]]; then
+	check "kcatch's refiltered dump is identical to makedumpfile's direct -d 31" cmp "$W/kr.l31" "$W/m.l31"
+else
+	check "kcatch's refiltered dump is identical to its direct -d 31" cmp "$W/kr.l31" "$W/k.l31"
+fi
+rm -f "$W/k.z1" "$W/kr.l31" "$W/k.l1"
+
+# 5. the kernel log
 "$KF" --dump-dmesg --message-level 4 "$VMCORE" "$W/k.dmesg"
 makedumpfile --dump-dmesg "$VMCORE" "$W/m.dmesg" >/dev/null 2>&1
 check "--dump-dmesg is identical to makedumpfile's ($(grep -c '' "$W/k.dmesg") lines)" cmp "$W/k.dmesg" "$W/m.dmesg"
