@@ -34,6 +34,9 @@ struct options {
 	unsigned dmesg_flags;
 	const char *vmcore;
 	const char *dumpfile;
+	bool split, reassemble;
+	char **files;          /* --split outputs, --reassemble inputs */
+	unsigned nfiles;
 };
 
 static void usage(FILE *f)
@@ -42,6 +45,8 @@ static void usage(FILE *f)
 "Usage: kcatch-filter [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE DUMPFILE\n"
 "       kcatch-filter -F [-c|-l|-p|-z] [-d LEVEL] [options] VMCORE > STREAM\n"
 "       kcatch-filter -R DUMPFILE < STREAM\n"
+"       kcatch-filter --split [-c|-l|-p|-z] [-d LEVEL] VMCORE DUMPFILE1 DUMPFILE2 [...]\n"
+"       kcatch-filter --reassemble DUMPFILE1 DUMPFILE2 [...] DUMPFILE\n"
 "       kcatch-filter --dump-dmesg [--partial-dmesg] VMCORE LOGFILE\n"
 "\n"
 "Read a kernel crash dump (an ELF vmcore such as /proc/vmcore), leave out\n"
@@ -82,6 +87,11 @@ static void usage(FILE *f)
 "                     pipe or ssh; rebuild it with -R\n"
 "  -R                 read a flattened stream (ours or makedumpfile's) on\n"
 "                     standard input and write it out as DUMPFILE\n"
+"  --split            write the dump as several files, each with the pages of\n"
+"                     one range of physical memory (about equal shares);\n"
+"                     crash opens them together: crash vmlinux DUMP1 DUMP2\n"
+"  --reassemble       join the files of a --split dump into one DUMPFILE,\n"
+"                     identical to what an unsplit run writes\n"
 "  -f, --force        overwrite DUMPFILE if it exists\n"
 "  --dry-run          classify pages and report, write nothing\n"
 "  --show-stats       print pages per class and sizes at the end\n"
@@ -192,7 +202,8 @@ static int parse_uint(const char *s, const char *what, unsigned long long max, u
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE, OPT_DMESG, OPT_PARTIAL };
+	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE, OPT_DMESG, OPT_PARTIAL,
+	       OPT_SPLIT, OPT_REASSEMBLE };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -204,6 +215,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "cycle-pages", required_argument, NULL, OPT_CYCLE },
 		{ "dump-dmesg", no_argument, NULL, OPT_DMESG },
 		{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL },
+		{ "split", no_argument, NULL, OPT_SPLIT },
+		{ "reassemble", no_argument, NULL, OPT_REASSEMBLE },
 		{ 0 }
 	};
 	unsigned long long v;
@@ -233,6 +246,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_DRY: o->dry_run = true; break;
 		case OPT_DMESG: o->dump_dmesg = true; break;
 		case OPT_PARTIAL: o->dmesg_flags |= KCF_DMESG_PARTIAL; break;
+		case OPT_SPLIT: o->split = true; break;
+		case OPT_REASSEMBLE: o->reassemble = true; break;
 		case OPT_STATS: o->show_stats = true; break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, "thread count", 64, &v) < 0)
@@ -252,6 +267,29 @@ static int parse_args(int argc, char **argv, struct options *o)
 			fprintf(stderr, "Try 'kcatch-filter --help'.\n");
 			return -1;
 		}
+	}
+	if (o->split || o->reassemble) {
+		int min = o->split ? 3 : 3;
+		if (argc - optind < min) {
+			fprintf(stderr, "kcatch-filter: %s\n", o->split ?
+				"--split needs VMCORE and at least two DUMPFILEs" :
+				"--reassemble needs at least two parts and the DUMPFILE to write");
+			return -1;
+		}
+		if (o->split) {
+			o->vmcore = argv[optind];
+			o->files = argv + optind + 1;
+			o->nfiles = (unsigned)(argc - optind - 1);
+		} else {
+			o->files = argv + optind;
+			o->nfiles = (unsigned)(argc - optind - 1);
+			o->dumpfile = argv[argc - 1];
+		}
+		if (o->dump.flattened || o->dump.format == KCF_FORMAT_ELF) {
+			fprintf(stderr, "kcatch-filter: --split and --reassemble work on kdump-format files only (no -E, -F)\n");
+			return -1;
+		}
+		return 0;
 	}
 	if (o->rearrange) {
 		if (argc - optind != 1) {
@@ -290,6 +328,74 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+static int create_output(const struct options *o, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (o->force ? O_TRUNC : O_EXCL), 0600);
+	if (fd < 0)
+		fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", path, strerror(errno),
+			errno == EEXIST ? " (use -f to overwrite it)" : "");
+	return fd;
+}
+
+static int split(struct kcf_vmcore *vm, struct kcf_ctx *ctx, struct options *o)
+{
+	int *fds = calloc(o->nfiles, sizeof(int));
+	struct kcf_stats stats;
+	unsigned opened = 0;
+	int status = EXIT_FAILED;
+
+	if (!fds)
+		return EXIT_FAILED;
+	for (; opened < o->nfiles; opened++)
+		if ((fds[opened] = create_output(o, o->files[opened])) < 0)
+			break;
+	if (opened == o->nfiles) {
+		if (kcf_dump_split(vm, &o->dump, fds, o->nfiles, &stats) < 0) {
+			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
+			if (stats.incomplete) {
+				fprintf(stderr, "kcatch-filter: the parts are kept, marked incomplete\n");
+				status = EXIT_INCOMPLETE;
+			}
+		} else {
+			if (o->message_level & ML_COMMON)
+				fprintf(stderr, "kcatch-filter: %u parts written: %llu of %llu pages, %.1f MiB\n",
+					o->nfiles, (unsigned long long)stats.pages[KCF_CLASS_KEPT],
+					(unsigned long long)stats.pages_in_memory,
+					(double)stats.bytes_written / 1048576.0);
+			status = EXIT_OK;
+		}
+	}
+	for (unsigned i = 0; i < opened; i++) {
+		close(fds[i]);
+		if (status == EXIT_FAILED)
+			unlink(o->files[i]);
+	}
+	free(fds);
+	return status;
+}
+
+static int reassemble(struct kcf_ctx *ctx, struct options *o)
+{
+	uint64_t bytes;
+	int fd = create_output(o, o->dumpfile);
+	if (fd < 0)
+		return EXIT_FAILED;
+	if (kcf_reassemble(ctx, (const char *const *)o->files, o->nfiles, fd, &bytes) < 0) {
+		fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
+		close(fd);
+		unlink(o->dumpfile);
+		return EXIT_FAILED;
+	}
+	if (close(fd) < 0) {
+		fprintf(stderr, "kcatch-filter: closing %s: %s\n", o->dumpfile, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (o->message_level & ML_COMMON)
+		fprintf(stderr, "kcatch-filter: %s reassembled from %u parts, %.1f MiB\n", o->dumpfile,
+			o->nfiles, (double)bytes / 1048576.0);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -305,6 +411,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	kcf_ctx_set_log(ctx, log_cb, &o);
+	if (o.reassemble) {
+		status = reassemble(ctx, &o);
+		goto out;
+	}
 	if (o.rearrange) {
 		uint64_t bytes;
 		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
@@ -337,6 +447,10 @@ int main(int argc, char **argv)
 			(double)kcf_vmcore_max_pfn(vm) * (double)kcf_vmcore_page_size(vm) / 1073741824.0,
 			o.dump.dump_level, kcf_compress_name(o.dump.compress));
 
+	if (o.split) {
+		status = split(vm, ctx, &o);
+		goto out;
+	}
 	if (o.dump_dmesg) {
 		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
 		if (fd < 0) {

@@ -115,6 +115,18 @@ const char *kcf_vmcore_info_text(const struct kcf_vmcore *vm, size_t *len);
 int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts, int fd,
 	     struct kcf_stats *stats);
 
+/*
+ * --split: one dump in nfds kdump files, each holding the pages of one
+ * PFN range (about the same number of pages each). crash opens them
+ * together; kcf_reassemble() joins them into the file kcf_dump writes.
+ */
+int kcf_dump_split(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
+		   const int *fds, unsigned nfds, struct kcf_stats *stats);
+
+/* Join the parts of a split dump (any order) into one kdump file on out. */
+int kcf_reassemble(struct kcf_ctx *ctx, const char *const *paths, unsigned n, int out,
+		   uint64_t *bytes);
+
 /* Classify only: fill stats as kcf_dump would, write nothing. */
 int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		     struct kcf_stats *stats);

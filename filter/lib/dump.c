@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Public entry points for writing dumps: option checks and dispatch. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kcf-internal.h"
@@ -30,10 +31,38 @@ KCF_EXPORT int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *op
 	r = kcf_sink_init(&sink, vm->ctx, fd, opts->flattened);
 	if (r == 0)
 		r = opts->format == KCF_FORMAT_ELF ? kcf_write_elf(vm, opts, &sink, stats)
-						   : kcf_write_kdump(vm, opts, &sink, stats);
+						   : kcf_write_kdump(vm, opts, &sink, 1, stats);
 	for (int c = 0; c < KCF_CLASS_MAX; c++)
 		stats->pages_in_memory += stats->pages[c];
 	kcf_sink_fini(&sink);
+	return r;
+}
+
+KCF_EXPORT int kcf_dump_split(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
+			      const int *fds, unsigned nfds, struct kcf_stats *stats)
+{
+	struct kcf_sink *sinks;
+	unsigned ready = 0;
+	int r;
+
+	memset(stats, 0, sizeof(*stats));
+	r = check_options(vm, opts);
+	if (r < 0)
+		return r;
+	if (nfds < 2 || nfds > 256 || opts->format != KCF_FORMAT_KDUMP || opts->flattened)
+		return kcf_err(vm->ctx, EINVAL, "--split needs 2 to 256 kdump-format output files");
+	sinks = calloc(nfds, sizeof(*sinks));
+	if (!sinks)
+		return -ENOMEM;
+	for (; ready < nfds && r == 0; ready++)
+		r = kcf_sink_init(&sinks[ready], vm->ctx, fds[ready], false);
+	if (r == 0)
+		r = kcf_write_kdump(vm, opts, sinks, nfds, stats);
+	for (int c = 0; c < KCF_CLASS_MAX; c++)
+		stats->pages_in_memory += stats->pages[c];
+	for (unsigned i = 0; i < ready; i++)
+		kcf_sink_fini(&sinks[i]);
+	free(sinks);
 	return r;
 }
 

@@ -305,8 +305,9 @@ void kcf_sink_fini(struct kcf_sink *s);
 
 int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		  struct kcf_sink *sink, struct kcf_stats *stats);
+/* One sink: a normal dump; several: a split dump, one part per sink. */
 int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
-		    struct kcf_sink *sink, struct kcf_stats *stats);
+		    struct kcf_sink *sinks, unsigned nsinks, struct kcf_stats *stats);
 
 /* Format one record as makedumpfile prints it; -ENOSPC when dst is too small. */
 int kcf_format_record(const struct kcf_log_record *rec, char *dst, size_t cap, size_t *used);

@@ -29,11 +29,31 @@
 #define DESC_SIZE 24
 #define DESC_BATCH 4096
 #define DEFAULT_CYCLE_PAGES (1ULL << 20)     /* 4 GiB of RAM per cycle with 4 KiB pages */
+#define SPLIT_BLOCK 4096                     /* split boundaries fall on multiples of this */
+
+/*
+ * One output file. A normal dump has one part; --split writes several,
+ * each with the same header and bitmaps but the descriptors and data of
+ * its own PFN range only, as crash expects of split dumps.
+ */
+struct kdump_part {
+	struct kcf_sink *sink;
+	uint64_t start_pfn, end_pfn;
+	uint64_t nr_dumpable;
+	uint64_t off_data;
+	uint8_t *descs;              /* DESC_BATCH descriptors */
+	uint64_t desc_first;         /* index of descs[0] */
+	uint64_t desc_n;
+	uint64_t data_cursor;
+	uint64_t zero_off;           /* shared zero page, 0 when not used */
+};
 
 struct kdump_writer {
 	struct kcf_vmcore *vm;
 	const struct kcf_dump_options *opts;
-	struct kcf_sink *sink;
+	struct kdump_part *parts;
+	unsigned nparts;
+	bool split;
 	struct kcf_stats *stats;
 	struct kcf_classifier *cl;
 	const struct kcf_compressor_ops *comp;
@@ -44,17 +64,14 @@ struct kdump_writer {
 	uint64_t max_mapnr;
 	uint64_t bitmap_len;
 	uint64_t sub_hdr_blocks;
-	uint64_t off_bitmap1, off_bitmap2, off_desc, off_data;
+	uint64_t off_bitmap1, off_bitmap2, off_desc;
 	uint64_t nr_dumpable;
 	uint64_t *cycle_dumpable;    /* per cycle, from pass 1 */
 	uint64_t nr_cycles;
+	uint32_t *block_dumpable;    /* per SPLIT_BLOCK PFNs, to place split boundaries */
+	uint64_t nr_blocks;
 
 	uint8_t *bm1, *bm2;          /* one cycle of each bitmap */
-	uint8_t *descs;              /* DESC_BATCH descriptors */
-	uint64_t desc_first;         /* index of descs[0] */
-	uint64_t desc_n;
-	uint64_t data_cursor;
-	uint64_t zero_off;           /* shared zero page, 0 when not used */
 	uint8_t *cbuf;               /* one compressed page */
 	uint64_t written;            /* pages written in pass 2 */
 };
@@ -62,7 +79,7 @@ struct kdump_writer {
 static void put32(uint8_t *b, size_t off, uint32_t v) { memcpy(b + off, &v, 4); }
 static void put64(uint8_t *b, size_t off, uint64_t v) { memcpy(b + off, &v, 8); }
 
-static int write_header(struct kdump_writer *w, bool complete)
+static int write_header(struct kdump_writer *w, struct kcf_sink *sink, bool complete)
 {
 	struct kcf_vmcore *vm = w->vm;
 	uint8_t *b = calloc(1, w->page_size);
@@ -84,12 +101,22 @@ static int write_header(struct kdump_writer *w, bool complete)
 	put32(b, 436, (uint32_t)(2 * w->bitmap_len / w->page_size));
 	put32(b, 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
 	put32(b, 460, vm->nr_cpus);
-	r = kcf_sink_pwrite(w->sink, b, w->page_size, 0);
+	r = kcf_sink_pwrite(sink, b, w->page_size, 0);
 	free(b);
 	return r;
 }
 
-static int write_sub_header(struct kdump_writer *w)
+static int write_headers(struct kdump_writer *w, bool complete)
+{
+	for (unsigned i = 0; i < w->nparts; i++) {
+		int r = write_header(w, w->parts[i].sink, complete);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int write_sub_header(struct kdump_writer *w, struct kdump_part *p)
 {
 	struct kcf_vmcore *vm = w->vm;
 	size_t len = w->sub_hdr_blocks * w->page_size;
@@ -106,8 +133,15 @@ static int write_sub_header(struct kdump_writer *w)
 	put64(b, 48, off_note);
 	put64(b, 56, vm->notes_len);
 	put64(b, 96, w->max_mapnr);                        /* max_mapnr_64 */
+	if (w->split) {
+		put32(b, 12, 1);
+		put64(b, 16, p->start_pfn);                /* 32-bit era fields, as makedumpfile */
+		put64(b, 24, p->end_pfn);
+		put64(b, 80, p->start_pfn);
+		put64(b, 88, p->end_pfn);
+	}
 	memcpy(b + SUB_HEADER_SIZE, vm->notes, vm->notes_len);
-	r = kcf_sink_pwrite(w->sink, b, len, w->page_size);
+	r = kcf_sink_pwrite(p->sink, b, len, w->page_size);
 	free(b);
 	return r;
 }
@@ -131,36 +165,64 @@ static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint6
 		}
 	}
 	*dumpable = kept;
-	int r = kcf_sink_pwrite(w->sink, w->bm1, bytes, w->off_bitmap1 + c->start_pfn / 8);
-	if (r == 0)
-		r = kcf_sink_pwrite(w->sink, w->bm2, bytes, w->off_bitmap2 + c->start_pfn / 8);
-	return r;
-}
-
-static int flush_descs(struct kdump_writer *w)
-{
-	int r = kcf_sink_pwrite(w->sink, w->descs, w->desc_n * DESC_SIZE,
-				w->off_desc + w->desc_first * DESC_SIZE);
-	if (r < 0)
-		return r;
-	w->desc_first += w->desc_n;
-	w->desc_n = 0;
+	if (w->block_dumpable)
+		for (uint64_t i = 0; i < n; i++)
+			if (c->cls[i] == KCF_CLASS_KEPT)
+				w->block_dumpable[(c->start_pfn + i) / SPLIT_BLOCK]++;
+	for (unsigned i = 0; i < w->nparts; i++) {
+		struct kcf_sink *sink = w->parts[i].sink;
+		int r = kcf_sink_pwrite(sink, w->bm1, bytes, w->off_bitmap1 + c->start_pfn / 8);
+		if (r == 0)
+			r = kcf_sink_pwrite(sink, w->bm2, bytes, w->off_bitmap2 + c->start_pfn / 8);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
-static int add_desc(struct kdump_writer *w, uint64_t off, uint32_t size, uint32_t flags)
+/* Split boundaries: about the same number of dumped pages in each part. */
+static void place_parts(struct kdump_writer *w)
 {
-	uint8_t *d = w->descs + w->desc_n * DESC_SIZE;
+	uint64_t acc = 0, b = 0;
+	for (unsigned i = 0; i < w->nparts; i++) {
+		struct kdump_part *p = &w->parts[i];
+		uint64_t target = w->nr_dumpable * (i + 1) / w->nparts;
+		p->start_pfn = i ? w->parts[i - 1].end_pfn : 0;
+		p->nr_dumpable = 0;
+		while (b < w->nr_blocks && (acc < target || i == w->nparts - 1)) {
+			acc += w->block_dumpable[b];
+			p->nr_dumpable += w->block_dumpable[b];
+			b++;
+		}
+		p->end_pfn = i == w->nparts - 1 ? w->max_mapnr : KCF_MIN(b * SPLIT_BLOCK, w->max_mapnr);
+	}
+}
+
+static int flush_descs(struct kdump_writer *w, struct kdump_part *p)
+{
+	int r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
+				w->off_desc + p->desc_first * DESC_SIZE);
+	if (r < 0)
+		return r;
+	p->desc_first += p->desc_n;
+	p->desc_n = 0;
+	return 0;
+}
+
+static int add_desc(struct kdump_writer *w, struct kdump_part *p, uint64_t off, uint32_t size,
+		    uint32_t flags)
+{
+	uint8_t *d = p->descs + p->desc_n * DESC_SIZE;
 	put64(d, 0, off);
 	put32(d, 8, size);
 	put32(d, 12, flags);
 	put64(d, 16, 0);
-	if (++w->desc_n == DESC_BATCH)
-		return flush_descs(w);
+	if (++p->desc_n == DESC_BATCH)
+		return flush_descs(w, p);
 	return 0;
 }
 
-static int write_page(struct kdump_writer *w, uint64_t pfn)
+static int write_page(struct kdump_writer *w, struct kdump_part *p, uint64_t pfn)
 {
 	struct kcf_vmcore *vm = w->vm;
 	const uint8_t *page = kcf_phys_map(vm, KCF_WIN_DATA, pfn * w->page_size, w->page_size);
@@ -169,10 +231,10 @@ static int write_page(struct kdump_writer *w, uint64_t pfn)
 	if (!page)
 		return kcf_err(vm->ctx, EIO, "%s: cannot read page %#llx: %s", vm->path,
 			       (unsigned long long)pfn, kcf_ctx_error(vm->ctx));
-	if (w->zero_off && kcf_is_zero_page(page, w->page_size)) {
+	if (p->zero_off && kcf_is_zero_page(page, w->page_size)) {
 		w->stats->pages[KCF_CLASS_ZERO]++;
 		w->stats->pages[KCF_CLASS_KEPT]--;
-		return add_desc(w, w->zero_off, (uint32_t)w->page_size, 0);
+		return add_desc(w, p, p->zero_off, (uint32_t)w->page_size, 0);
 	}
 	size_t n = w->comp ? w->comp->compress(w->comp_state, page, w->page_size, w->cbuf, w->page_size) : 0;
 	uint32_t flags = w->comp ? w->comp->flag : 0;
@@ -182,11 +244,11 @@ static int write_page(struct kdump_writer *w, uint64_t pfn)
 	} else {
 		page = w->cbuf;
 	}
-	r = kcf_sink_append(w->sink, page, n, w->data_cursor);
+	r = kcf_sink_append(p->sink, page, n, p->data_cursor);
 	if (r < 0)
 		return r;
-	r = add_desc(w, w->data_cursor, (uint32_t)n, flags);
-	w->data_cursor += n;
+	r = add_desc(w, p, p->data_cursor, (uint32_t)n, flags);
+	p->data_cursor += n;
 	return r;
 }
 
@@ -196,7 +258,8 @@ static void progress(struct kdump_writer *w)
 		w->opts->progress(w->opts->progress_arg, w->written, w->nr_dumpable);
 }
 
-static int pages_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64_t expect)
+static int pages_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64_t expect,
+		       unsigned *part)
 {
 	uint64_t n = c->end_pfn - c->start_pfn, seen = 0;
 	for (uint64_t i = 0; i < n; i++) {
@@ -204,7 +267,9 @@ static int pages_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64
 			continue;
 		if (++seen > expect)
 			break;
-		int r = write_page(w, c->start_pfn + i);
+		while (c->start_pfn + i >= w->parts[*part].end_pfn && *part + 1 < w->nparts)
+			(*part)++;
+		int r = write_page(w, &w->parts[*part], c->start_pfn + i);
 		if (r < 0)
 			return r;
 		if ((++w->written & 0xffff) == 0)
@@ -247,11 +312,19 @@ static int setup(struct kdump_writer *w)
 	}
 	w->bm1 = malloc(w->cycle_pages / 8 + 1);
 	w->bm2 = malloc(w->cycle_pages / 8 + 1);
-	w->descs = malloc(DESC_BATCH * DESC_SIZE);
 	w->cbuf = malloc(w->page_size);
 	w->cycle_dumpable = calloc(w->nr_cycles, sizeof(uint64_t));
-	if (!w->bm1 || !w->bm2 || !w->descs || !w->cbuf || !w->cycle_dumpable)
+	if (!w->bm1 || !w->bm2 || !w->cbuf || !w->cycle_dumpable)
 		return -ENOMEM;
+	for (unsigned i = 0; i < w->nparts; i++)
+		if (!(w->parts[i].descs = malloc(DESC_BATCH * DESC_SIZE)))
+			return -ENOMEM;
+	if (w->split) {
+		w->nr_blocks = (w->max_mapnr + SPLIT_BLOCK - 1) / SPLIT_BLOCK;
+		w->block_dumpable = calloc(w->nr_blocks, sizeof(uint32_t));
+		if (!w->block_dumpable)
+			return -ENOMEM;
+	}
 	return kcf_classifier_new(vm, o->dump_level, w->cycle_pages, &w->cl);
 }
 
@@ -262,24 +335,22 @@ static void teardown(struct kdump_writer *w)
 	kcf_classifier_free(w->cl);
 	free(w->bm1);
 	free(w->bm2);
-	free(w->descs);
+	for (unsigned i = 0; i < w->nparts; i++)
+		free(w->parts[i].descs);
 	free(w->cbuf);
 	free(w->cycle_dumpable);
+	free(w->block_dumpable);
 }
 
 static int run(struct kdump_writer *w)
 {
+	bool flattened = w->parts[0].sink->flattened;
 	const struct kcf_cycle *c;
+	unsigned part = 0;
 	int r;
 
 	/* Flattened streams cannot rewrite the header: it goes last, once. */
-	if (!w->sink->flattened) {
-		r = write_header(w, false);
-		if (r < 0)
-			return r;
-	}
-	r = write_sub_header(w);
-	if (r < 0)
+	if (!flattened && (r = write_headers(w, false)) < 0)
 		return r;
 	for (uint64_t i = 0; i < w->nr_cycles; i++) {
 		uint64_t start = i * w->cycle_pages, end = KCF_MIN(start + w->cycle_pages, w->max_mapnr);
@@ -291,16 +362,27 @@ static int run(struct kdump_writer *w)
 			return r;
 		w->nr_dumpable += w->cycle_dumpable[i];
 	}
-	w->off_data = w->off_desc + w->nr_dumpable * DESC_SIZE;
-	w->data_cursor = w->off_data;
-	if (w->opts->dump_level & KCF_DL_ZERO) {
-		/* One zero page that every zero page's descriptor points to. */
-		memset(w->cbuf, 0, w->page_size);
-		r = kcf_sink_append(w->sink, w->cbuf, w->page_size, w->data_cursor);
-		if (r < 0)
+	if (w->split) {
+		place_parts(w);
+	} else {
+		w->parts[0].end_pfn = w->max_mapnr;
+		w->parts[0].nr_dumpable = w->nr_dumpable;
+	}
+	memset(w->cbuf, 0, w->page_size);
+	for (unsigned i = 0; i < w->nparts; i++) {
+		struct kdump_part *p = &w->parts[i];
+		if ((r = write_sub_header(w, p)) < 0)
 			return r;
-		w->zero_off = w->data_cursor;
-		w->data_cursor += w->page_size;
+		p->off_data = w->off_desc + p->nr_dumpable * DESC_SIZE;
+		p->data_cursor = p->off_data;
+		if (w->opts->dump_level & KCF_DL_ZERO) {
+			/* One zero page that every zero page's descriptor points to. */
+			r = kcf_sink_append(p->sink, w->cbuf, w->page_size, p->data_cursor);
+			if (r < 0)
+				return r;
+			p->zero_off = p->data_cursor;
+			p->data_cursor += w->page_size;
+		}
 	}
 	progress(w);
 	for (uint64_t i = 0; i < w->nr_cycles; i++) {
@@ -308,38 +390,55 @@ static int run(struct kdump_writer *w)
 		r = kcf_classify_cycle(w->cl, start, end, NULL, &c);
 		if (r < 0)
 			return r;
-		r = pages_cycle(w, c, w->cycle_dumpable[i]);
+		r = pages_cycle(w, c, w->cycle_dumpable[i], &part);
 		if (r < 0)
 			return r;
 	}
-	r = flush_descs(w);
-	if (r == 0)
-		r = kcf_sink_flush(w->sink);
-	if (r < 0)
-		return r;
+	for (unsigned i = 0; i < w->nparts; i++) {
+		struct kcf_sink *sink = w->parts[i].sink;
+		r = flush_descs(w, &w->parts[i]);
+		if (r == 0)
+			r = kcf_sink_flush(sink);
+		if (r < 0)
+			return r;
+		if (w->parts[i].desc_first != w->parts[i].nr_dumpable)
+			return kcf_err(w->vm->ctx, EIO, "internal: part %u got %llu pages, planned %llu", i,
+				       (unsigned long long)w->parts[i].desc_first,
+				       (unsigned long long)w->parts[i].nr_dumpable);
+		if (!flattened && fdatasync(sink->fd) < 0 && errno != EINVAL && errno != EROFS)
+			return kcf_err(w->vm->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
+	}
 	progress(w);
-	if (!w->sink->flattened && fdatasync(w->sink->fd) < 0 && errno != EINVAL && errno != EROFS)
-		return kcf_err(w->vm->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
-	r = write_header(w, true);
-	if (r == 0)
-		r = kcf_sink_finish(w->sink);
+	r = write_headers(w, true);
+	for (unsigned i = 0; i < w->nparts && r == 0; i++)
+		r = kcf_sink_finish(w->parts[i].sink);
 	return r;
 }
 
 int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
-		    struct kcf_sink *sink, struct kcf_stats *stats)
+		    struct kcf_sink *sinks, unsigned nsinks, struct kcf_stats *stats)
 {
-	struct kdump_writer w = { .vm = vm, .opts = opts, .sink = sink, .stats = stats };
-	int r = setup(&w);
+	struct kdump_writer w = { .vm = vm, .opts = opts, .stats = stats,
+				  .nparts = nsinks, .split = nsinks > 1 };
+	int r;
 
 	stats->max_mapnr = vm->max_pfn;
+	w.parts = calloc(nsinks, sizeof(*w.parts));
+	if (!w.parts)
+		return -ENOMEM;
+	for (unsigned i = 0; i < nsinks; i++)
+		w.parts[i].sink = &sinks[i];
+	r = setup(&w);
 	if (r == 0)
 		r = run(&w);
 	if (r < 0 && w.written > 0) {
 		stats->incomplete = true;
 		stats->pages_lost = w.nr_dumpable - w.written;
 	}
-	stats->bytes_written = sink->size;
+	stats->bytes_written = 0;
+	for (unsigned i = 0; i < nsinks; i++)
+		stats->bytes_written += sinks[i].size;
 	teardown(&w);
+	free(w.parts);
 	return r;
 }

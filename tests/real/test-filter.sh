@@ -115,7 +115,18 @@ else
 fi
 rm -f "$W/k.z1" "$W/kr.l31" "$W/k.l1"
 
-# 5. the kernel log
+# 5. --split: crash opens the parts together; --reassemble gives the direct file
+"$KF" --split -l -d 31 --message-level 4 "$VMCORE" "$W/s1" "$W/s2" "$W/s3"
+printf 'bt\nlog\nexit\n' >"$W/split.cmd"
+timeout 600 "$(crash_bin)" -s "$VMLINUX" "$W/s1" "$W/s2" "$W/s3" -i "$W/split.cmd" 2>&1 | grep -v DUMPFILE >"$W/split.parts"
+timeout 600 "$(crash_bin)" -s "$VMLINUX" "$VMCORE" -i "$W/split.cmd" 2>&1 | grep -v DUMPFILE >"$W/split.vmcore"
+check "crash reads 3 --split parts together as the vmcore (bt, log: $(grep -c '' "$W/split.vmcore") lines)" \
+	bash -c "grep -q sysrq '$W/split.vmcore' && diff '$W/split.vmcore' '$W/split.parts'"
+check "--reassemble of the parts is identical to the direct -l -d 31 dump" \
+	bash -c "'$KF' --reassemble --message-level 4 '$W/s3' '$W/s1' '$W/s2' '$W/ra' && cmp '$W/ra' '$W/k.l31'"
+rm -f "$W"/s[123] "$W/ra"
+
+# 6. the kernel log
 "$KF" --dump-dmesg --message-level 4 "$VMCORE" "$W/k.dmesg"
 makedumpfile --dump-dmesg "$VMCORE" "$W/m.dmesg" >/dev/null 2>&1
 check "--dump-dmesg is identical to makedumpfile's ($(grep -c '' "$W/k.dmesg") lines)" cmp "$W/k.dmesg" "$W/m.dmesg"
