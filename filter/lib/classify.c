@@ -235,7 +235,8 @@ static int classify_page(struct kcf_classifier *cl, uint64_t pfn, const uint8_t 
 	bool hugetlb = order > 0 && is_hugetlb(l, &v, tail);
 	int cls = KCF_CLASS_KEPT;
 
-	if (cache && !flag(v.flags, l->pg_private) && (dl & KCF_DL_CACHE))
+	/* -d 4 alone also drops cache without private data: count it as such */
+	if (cache && !flag(v.flags, l->pg_private) && (dl & (KCF_DL_CACHE | KCF_DL_CACHE_PRIVATE)))
 		cls = KCF_CLASS_CACHE;
 	else if (cache && (dl & KCF_DL_CACHE_PRIVATE))
 		cls = KCF_CLASS_CACHE_PRIVATE;
