@@ -211,7 +211,7 @@ int kcf_vmcoreinfo_parse(struct kcf_ctx *ctx, const char *text, size_t len,
 	vi->text[len] = 0;
 	vi->len = len;
 	for (size_t i = 0; i <= len; i++)
-		vi->lines[i] = text[i] == '\n' || i == len ? 0 : text[i];
+		vi->lines[i] = (i == len || text[i] == '\n') ? 0 : text[i];
 
 	for (p = vi->text; *p;) {
 		char *nl = strchr(p, '\n');
