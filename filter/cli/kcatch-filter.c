@@ -97,7 +97,8 @@ static void usage(FILE *f)
 "  --show-stats       print pages per class and sizes at the end\n"
 "  --message-level N  what to print, a sum of: 1 progress, 2 common\n"
 "                     messages, 4 errors, 8 debug, 16 report (default 7)\n"
-"  --num-threads N    compression threads (accepted; one is used for now)\n"
+"  --num-threads N    compress in N worker threads (output is the same\n"
+"                     byte for byte whatever N; default: none)\n"
 "  --cycle-pages N    PFNs classified per cycle; bounds memory (default\n"
 "                     1048576, i.e. 4 GiB of RAM per cycle)\n"
 "  -h, --help         this text\n"
@@ -330,7 +331,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 static int create_output(const struct options *o, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (o->force ? O_TRUNC : O_EXCL), 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (o->force ? O_TRUNC : O_EXCL), 0600);
 	if (fd < 0)
 		fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", path, strerror(errno),
 			errno == EEXIST ? " (use -f to overwrite it)" : "");
@@ -486,7 +487,7 @@ int main(int argc, char **argv)
 	if (o.dump.flattened) {
 		fd = STDOUT_FILENO;
 	} else {
-		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
+		fd = open(o.dumpfile, O_RDWR | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
 		if (fd < 0) {
 			fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", o.dumpfile, strerror(errno),
 				errno == EEXIST ? " (use -f to overwrite it)" : "");

@@ -108,7 +108,8 @@ const char *kcf_vmcore_info_text(const struct kcf_vmcore *vm, size_t *len);
 
 /*
  * Classify every page and write the dump to fd (a regular file, or any
- * sequential fd when opts->flattened). On failure after pages were
+ * sequential fd when opts->flattened). Open a file O_RDWR: the writer
+ * then reads its own bitmap back instead of walking mem_map twice. On failure after pages were
  * written, the file carries the format's incomplete flag and
  * stats->incomplete is set; the caller decides whether to keep it.
  */

@@ -279,6 +279,29 @@ const struct kcf_compressor_ops *kcf_compressor_by_flag(uint32_t flag);
 
 const struct kcf_compressor_ops *kcf_compressor_get(enum kcf_compress c);
 
+/* ---- compression pipeline (--num-threads) ---- */
+
+struct kcf_page_result {
+	uint64_t pfn;
+	bool zero;             /* all zeros (only when the zero check is on) */
+	const uint8_t *data;   /* what to write: compressed, or the page itself */
+	uint32_t size;
+	uint32_t flags;        /* compression flag, 0 = raw */
+};
+
+/* Receives finished pages in the order they were added. */
+typedef int (*kcf_pipeline_emit_fn)(void *arg, const struct kcf_page_result *res, unsigned n);
+
+struct kcf_pipeline;
+int kcf_pipeline_new(const struct kcf_compressor_ops *comp, size_t page_size, unsigned threads,
+		     bool zero_check, kcf_pipeline_emit_fn emit, void *arg, struct kcf_pipeline **ret);
+void kcf_pipeline_free(struct kcf_pipeline *pl);
+/* Where to copy pfn's page; then call kcf_pipeline_commit(). */
+uint8_t *kcf_pipeline_page(struct kcf_pipeline *pl, uint64_t pfn, int *err);
+int kcf_pipeline_commit(struct kcf_pipeline *pl);
+/* Compress what is left and emit everything. */
+int kcf_pipeline_finish(struct kcf_pipeline *pl);
+
 /* ---- output ---- */
 
 /*

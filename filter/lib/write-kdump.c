@@ -73,6 +73,8 @@ struct kdump_writer {
 
 	uint8_t *bm1, *bm2;          /* one cycle of each bitmap */
 	uint8_t *cbuf;               /* one compressed page */
+	struct kcf_pipeline *pl;     /* compression threads, when asked for */
+	unsigned emit_part;          /* part of the next page the pipeline emits */
 	uint64_t written;            /* pages written in pass 2 */
 };
 
@@ -258,28 +260,115 @@ static void progress(struct kdump_writer *w)
 		w->opts->progress(w->opts->progress_arg, w->written, w->nr_dumpable);
 }
 
-static int pages_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64_t expect,
-		       unsigned *part)
+/* Pages compressed by the pipeline, in PFN order. */
+static int emit_pages(void *arg, const struct kcf_page_result *res, unsigned n)
 {
-	uint64_t n = c->end_pfn - c->start_pfn, seen = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		if (c->cls[i] != KCF_CLASS_KEPT)
-			continue;
-		if (++seen > expect)
-			break;
-		while (c->start_pfn + i >= w->parts[*part].end_pfn && *part + 1 < w->nparts)
-			(*part)++;
-		int r = write_page(w, &w->parts[*part], c->start_pfn + i);
+	struct kdump_writer *w = arg;
+	for (unsigned i = 0; i < n; i++) {
+		const struct kcf_page_result *p = &res[i];
+		while (p->pfn >= w->parts[w->emit_part].end_pfn && w->emit_part + 1 < w->nparts)
+			w->emit_part++;
+		struct kdump_part *part = &w->parts[w->emit_part];
+		int r;
+		if (p->zero) {
+			w->stats->pages[KCF_CLASS_ZERO]++;
+			w->stats->pages[KCF_CLASS_KEPT]--;
+			r = add_desc(w, part, part->zero_off, (uint32_t)w->page_size, 0);
+		} else {
+			r = kcf_sink_append(part->sink, p->data, p->size, part->data_cursor);
+			if (r == 0)
+				r = add_desc(w, part, part->data_cursor, p->size, p->flags);
+			part->data_cursor += p->size;
+		}
 		if (r < 0)
 			return r;
 		if ((++w->written & 0xffff) == 0)
 			progress(w);
 	}
+	return 0;
+}
+
+static int queue_page(struct kdump_writer *w, uint64_t pfn)
+{
+	const void *page = kcf_phys_map(w->vm, KCF_WIN_DATA, pfn * w->page_size, w->page_size);
+	int r;
+	if (!page)
+		return kcf_err(w->vm->ctx, EIO, "%s: cannot read page %#llx: %s", w->vm->path,
+			       (unsigned long long)pfn, kcf_ctx_error(w->vm->ctx));
+	uint8_t *slot = kcf_pipeline_page(w->pl, pfn, &r);
+	if (!slot)
+		return r;
+	memcpy(slot, page, w->page_size);
+	return kcf_pipeline_commit(w->pl);
+}
+
+/*
+ * Pass 2 for one cycle: write the pages whose bit is set in bm2, which
+ * covers PFNs [start, end).
+ */
+static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uint64_t expect,
+		       unsigned *part)
+{
+	uint64_t n = end - start, seen = 0, words = (n + 63) / 64;
+	for (uint64_t wi = 0; wi < words; wi++) {
+		uint64_t bits;
+		memcpy(&bits, w->bm2 + wi * 8, 8);
+		if (wi == words - 1 && n % 64)
+			bits &= (1ULL << (n % 64)) - 1;
+		while (bits) {
+			uint64_t pfn = start + wi * 64 + (uint64_t)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			if (++seen > expect)
+				break;
+			int r;
+			if (w->pl) {
+				r = queue_page(w, pfn);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			while (pfn >= w->parts[*part].end_pfn && *part + 1 < w->nparts)
+				(*part)++;
+			r = write_page(w, &w->parts[*part], pfn);
+			if (r < 0)
+				return r;
+			if ((++w->written & 0xffff) == 0)
+				progress(w);
+		}
+	}
 	if (seen != expect)
 		return kcf_err(w->vm->ctx, EIO,
 			       "%s: the vmcore changed between the two passes (PFNs %#llx-%#llx): %llu pages then, %llu now",
-			       w->vm->path, (unsigned long long)c->start_pfn, (unsigned long long)c->end_pfn,
+			       w->vm->path, (unsigned long long)start, (unsigned long long)end,
 			       (unsigned long long)expect, (unsigned long long)seen);
+	return 0;
+}
+
+/*
+ * Bitmap 2 of one cycle for pass 2. A regular output file already holds
+ * it (pass 1 wrote it): reading it back is much cheaper than walking
+ * mem_map again. A stream cannot be read back: classify again.
+ */
+static int cycle_bitmap(struct kdump_writer *w, uint64_t start, uint64_t end)
+{
+	struct kcf_sink *sink = w->parts[0].sink;
+	uint64_t n = end - start, bytes = (n + 7) / 8;
+	const struct kcf_cycle *c;
+	int r;
+
+	memset(w->bm2, 0, (bytes + 7) & ~7ULL);
+	if (!sink->flattened) {
+		r = kcf_pread_all(sink->fd, w->bm2, bytes, w->off_bitmap2 + start / 8);
+		if (r == 0)
+			return 0;
+		/* an output opened write-only: fall back to classifying */
+	}
+	r = kcf_classify_cycle(w->cl, start, end, NULL, &c);
+	if (r < 0)
+		return r;
+	for (uint64_t i = 0; i < n; i++)
+		if (c->cls[i] == KCF_CLASS_KEPT)
+			w->bm2[i >> 3] |= (uint8_t)(1u << (i & 7));
 	return 0;
 }
 
@@ -310,8 +399,8 @@ static int setup(struct kdump_writer *w)
 		if (r < 0)
 			return kcf_err(vm->ctx, r, "cannot set up %s compression", w->comp->name);
 	}
-	w->bm1 = malloc(w->cycle_pages / 8 + 1);
-	w->bm2 = malloc(w->cycle_pages / 8 + 1);
+	w->bm1 = malloc(w->cycle_pages / 8 + 8);
+	w->bm2 = malloc(w->cycle_pages / 8 + 8);
 	w->cbuf = malloc(w->page_size);
 	w->cycle_dumpable = calloc(w->nr_cycles, sizeof(uint64_t));
 	if (!w->bm1 || !w->bm2 || !w->cbuf || !w->cycle_dumpable)
@@ -319,6 +408,12 @@ static int setup(struct kdump_writer *w)
 	for (unsigned i = 0; i < w->nparts; i++)
 		if (!(w->parts[i].descs = malloc(DESC_BATCH * DESC_SIZE)))
 			return -ENOMEM;
+	if (o->num_threads > 1) {
+		r = kcf_pipeline_new(w->comp, w->page_size, o->num_threads, o->dump_level & KCF_DL_ZERO,
+				     emit_pages, w, &w->pl);
+		if (r < 0)
+			return kcf_err(vm->ctx, r, "cannot start %u compression threads", o->num_threads);
+	}
 	if (w->split) {
 		w->nr_blocks = (w->max_mapnr + SPLIT_BLOCK - 1) / SPLIT_BLOCK;
 		w->block_dumpable = calloc(w->nr_blocks, sizeof(uint32_t));
@@ -330,6 +425,7 @@ static int setup(struct kdump_writer *w)
 
 static void teardown(struct kdump_writer *w)
 {
+	kcf_pipeline_free(w->pl);
 	if (w->comp && w->comp_state)
 		w->comp->fini(w->comp_state);
 	kcf_classifier_free(w->cl);
@@ -387,13 +483,15 @@ static int run(struct kdump_writer *w)
 	progress(w);
 	for (uint64_t i = 0; i < w->nr_cycles; i++) {
 		uint64_t start = i * w->cycle_pages, end = KCF_MIN(start + w->cycle_pages, w->max_mapnr);
-		r = kcf_classify_cycle(w->cl, start, end, NULL, &c);
+		r = cycle_bitmap(w, start, end);
 		if (r < 0)
 			return r;
-		r = pages_cycle(w, c, w->cycle_dumpable[i], &part);
+		r = pages_cycle(w, start, end, w->cycle_dumpable[i], &part);
 		if (r < 0)
 			return r;
 	}
+	if (w->pl && (r = kcf_pipeline_finish(w->pl)) < 0)
+		return r;
 	for (unsigned i = 0; i < w->nparts; i++) {
 		struct kcf_sink *sink = w->parts[i].sink;
 		r = flush_descs(w, &w->parts[i]);

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Compression in worker threads (--num-threads), with the output the
+ * same byte for byte whatever the thread count: the caller copies pages
+ * into batches in PFN order, workers compress whole batches with their
+ * own contexts, and finished batches are handed back strictly in the
+ * order they were filled. Memory is fixed up front: a ring of
+ * 2 x threads + 1 batches of BATCH_PAGES pages (in and out buffers).
+ *
+ * Input readers are not thread-safe (mmap windows, caches), which is
+ * why the caller, not the workers, reads the pages: a memcpy per page
+ * is cheap next to compressing it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kcf-internal.h"
+
+#define BATCH_PAGES 64
+
+enum batch_state { B_FREE, B_READY, B_WORKING, B_DONE };
+
+struct batch {
+	enum batch_state state;
+	uint64_t seq;
+	unsigned n;
+	struct kcf_page_result res[BATCH_PAGES];
+	uint8_t *in;          /* BATCH_PAGES pages */
+	uint8_t *out;         /* BATCH_PAGES compressed pages */
+};
+
+struct worker {
+	struct kcf_pipeline *pl;
+	pthread_t thread;
+	void *comp_state;
+	bool started;
+};
+
+struct kcf_pipeline {
+	const struct kcf_compressor_ops *comp;
+	size_t page_size;
+	bool zero_check;
+	kcf_pipeline_emit_fn emit;
+	void *emit_arg;
+
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv;    /* a batch became READY, or stop */
+	pthread_cond_t done_cv;    /* a batch became DONE */
+	struct batch *ring;
+	unsigned nbatches;
+	uint64_t fill_seq;         /* sequence number of the batch being filled */
+	uint64_t emit_seq;         /* next sequence number to hand back */
+	bool filling;              /* ring[fill_seq] is being filled by the caller */
+	bool stop;
+	struct worker *workers;
+	unsigned nworkers;
+};
+
+/* Zero check and compression of one page; the same code path for any thread count. */
+static void process_page(struct kcf_pipeline *pl, void *state, const uint8_t *in, uint8_t *out,
+			 struct kcf_page_result *res)
+{
+	res->zero = pl->zero_check && kcf_is_zero_page(in, pl->page_size);
+	if (res->zero)
+		return;
+	size_t n = pl->comp ? pl->comp->compress(state, in, pl->page_size, out, pl->page_size) : 0;
+	if (n == 0 || n >= pl->page_size) {
+		res->data = in;
+		res->size = (uint32_t)pl->page_size;
+		res->flags = 0;
+	} else {
+		res->data = out;
+		res->size = (uint32_t)n;
+		res->flags = pl->comp->flag;
+	}
+}
+
+static void process_batch(struct kcf_pipeline *pl, void *state, struct batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		process_page(pl, state, b->in + i * pl->page_size, b->out + i * pl->page_size, &b->res[i]);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct kcf_pipeline *pl = w->pl;
+
+	pthread_mutex_lock(&pl->lock);
+	for (;;) {
+		struct batch *b = NULL;
+		for (unsigned i = 0; i < pl->nbatches && !b; i++)
+			if (pl->ring[i].state == B_READY)
+				b = &pl->ring[i];
+		if (!b) {
+			if (pl->stop)
+				break;
+			pthread_cond_wait(&pl->work_cv, &pl->lock);
+			continue;
+		}
+		b->state = B_WORKING;
+		pthread_mutex_unlock(&pl->lock);
+		process_batch(pl, w->comp_state, b);
+		pthread_mutex_lock(&pl->lock);
+		b->state = B_DONE;
+		pthread_cond_broadcast(&pl->done_cv);
+	}
+	pthread_mutex_unlock(&pl->lock);
+	return NULL;
+}
+
+static struct batch *batch_of(struct kcf_pipeline *pl, uint64_t seq)
+{
+	return &pl->ring[seq % pl->nbatches];
+}
+
+static enum batch_state state_of(struct kcf_pipeline *pl, struct batch *b)
+{
+	pthread_mutex_lock(&pl->lock);
+	enum batch_state st = b->state;
+	pthread_mutex_unlock(&pl->lock);
+	return st;
+}
+
+/*
+ * Hand back finished batches in order. With wait, first block until
+ * the oldest submitted batch is done (there must be one).
+ */
+static int emit_done(struct kcf_pipeline *pl, bool wait)
+{
+	while (pl->emit_seq < pl->fill_seq) {
+		struct batch *b = batch_of(pl, pl->emit_seq);
+		pthread_mutex_lock(&pl->lock);
+		while (wait && b->state != B_DONE)
+			pthread_cond_wait(&pl->done_cv, &pl->lock);
+		bool done = b->state == B_DONE;
+		pthread_mutex_unlock(&pl->lock);
+		if (!done)
+			return 0;
+		int r = pl->emit(pl->emit_arg, b->res, b->n);
+		pthread_mutex_lock(&pl->lock);
+		b->state = B_FREE;
+		pthread_mutex_unlock(&pl->lock);
+		pl->emit_seq++;
+		if (r < 0)
+			return r;
+		wait = false;
+	}
+	return 0;
+}
+
+/* The batch being filled goes to the workers. */
+static int submit(struct kcf_pipeline *pl)
+{
+	struct batch *b = batch_of(pl, pl->fill_seq);
+	if (!pl->filling || b->n == 0)
+		return 0;
+	pthread_mutex_lock(&pl->lock);
+	b->state = B_READY;
+	pthread_cond_signal(&pl->work_cv);
+	pthread_mutex_unlock(&pl->lock);
+	pl->filling = false;
+	pl->fill_seq++;
+	return emit_done(pl, false);
+}
+
+uint8_t *kcf_pipeline_page(struct kcf_pipeline *pl, uint64_t pfn, int *err)
+{
+	struct batch *b = batch_of(pl, pl->fill_seq);
+
+	*err = 0;
+	if (!pl->filling) {
+		/* The ring is full while this slot still holds an older batch. */
+		while (state_of(pl, b) != B_FREE) {
+			*err = emit_done(pl, true);
+			if (*err < 0)
+				return NULL;
+		}
+		b->seq = pl->fill_seq;
+		b->n = 0;
+		pl->filling = true;
+	}
+	b->res[b->n].pfn = pfn;
+	return b->in + b->n * pl->page_size;
+}
+
+int kcf_pipeline_commit(struct kcf_pipeline *pl)
+{
+	struct batch *b = batch_of(pl, pl->fill_seq);
+	if (++b->n == BATCH_PAGES)
+		return submit(pl);
+	return 0;
+}
+
+int kcf_pipeline_finish(struct kcf_pipeline *pl)
+{
+	int r = submit(pl);
+	if (r == 0)
+		r = emit_done(pl, true);
+	while (r == 0 && pl->emit_seq < pl->fill_seq)
+		r = emit_done(pl, true);
+	return r;
+}
+
+int kcf_pipeline_new(const struct kcf_compressor_ops *comp, size_t page_size, unsigned threads,
+		     bool zero_check, kcf_pipeline_emit_fn emit, void *arg, struct kcf_pipeline **ret)
+{
+	struct kcf_pipeline *pl = calloc(1, sizeof(*pl));
+	int r = -ENOMEM;
+
+	if (!pl)
+		return -ENOMEM;
+	pl->comp = comp;
+	pl->page_size = page_size;
+	pl->zero_check = zero_check;
+	pl->emit = emit;
+	pl->emit_arg = arg;
+	pl->nworkers = threads;
+	pl->nbatches = 2 * threads + 1;
+	pthread_mutex_init(&pl->lock, NULL);
+	pthread_cond_init(&pl->work_cv, NULL);
+	pthread_cond_init(&pl->done_cv, NULL);
+	pl->ring = calloc(pl->nbatches, sizeof(*pl->ring));
+	pl->workers = calloc(threads, sizeof(*pl->workers));
+	if (!pl->ring || !pl->workers)
+		goto fail;
+	for (unsigned i = 0; i < pl->nbatches; i++) {
+		pl->ring[i].in = malloc(BATCH_PAGES * page_size);
+		pl->ring[i].out = malloc(BATCH_PAGES * page_size);
+		if (!pl->ring[i].in || !pl->ring[i].out)
+			goto fail;
+	}
+	for (unsigned i = 0; i < threads; i++) {
+		struct worker *w = &pl->workers[i];
+		w->pl = pl;
+		if (comp && (r = comp->init(&w->comp_state, page_size)) < 0)
+			goto fail;
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			r = -EAGAIN;
+			goto fail;
+		}
+		w->started = true;
+	}
+	*ret = pl;
+	return 0;
+fail:
+	kcf_pipeline_free(pl);
+	return r;
+}
+
+void kcf_pipeline_free(struct kcf_pipeline *pl)
+{
+	if (!pl)
+		return;
+	pthread_mutex_lock(&pl->lock);
+	pl->stop = true;
+	pthread_cond_broadcast(&pl->work_cv);
+	pthread_mutex_unlock(&pl->lock);
+	for (unsigned i = 0; pl->workers && i < pl->nworkers; i++) {
+		struct worker *w = &pl->workers[i];
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		if (w->comp_state)
+			pl->comp->fini(w->comp_state);
+	}
+	for (unsigned i = 0; pl->ring && i < pl->nbatches; i++) {
+		free(pl->ring[i].in);
+		free(pl->ring[i].out);
+	}
+	free(pl->ring);
+	free(pl->workers);
+	pthread_mutex_destroy(&pl->lock);
+	pthread_cond_destroy(&pl->work_cv);
+	pthread_cond_destroy(&pl->done_cv);
+	free(pl);
+}
