@@ -49,6 +49,13 @@ int kcf_err(struct kcf_ctx *ctx, int errnum, const char *fmt, ...)
 	return -errnum;
 }
 
+int kcf_err_prefix(struct kcf_ctx *ctx, int errnum, const char *prefix)
+{
+	char msg[sizeof(ctx->err)];
+	snprintf(msg, sizeof(msg), "%s", ctx->err);
+	return kcf_err(ctx, errnum, "%s: %s", prefix, msg);
+}
+
 void kcf_log(struct kcf_ctx *ctx, int level, const char *fmt, ...)
 {
 	char msg[1024];

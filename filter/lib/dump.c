@@ -18,6 +18,22 @@ static int check_options(struct kcf_vmcore *vm, const struct kcf_dump_options *o
 	return 0;
 }
 
+int kcf_check_memmap_usable(struct kcf_vmcore *vm, const struct kcf_dump_options *o,
+			    const struct kcf_stats *st)
+{
+	uint64_t ram = 0;
+	for (int c = 0; c < KCF_CLASS_MAX; c++)
+		ram += st->pages[c];
+	if ((o->dump_level & ~(unsigned)KCF_DL_ZERO) && ram && st->pages_no_memmap == ram)
+		return kcf_err(vm->ctx, ENODATA,
+			       "%s: no struct page could be read (SYMBOL(mem_section)=%#llx leads nowhere): cannot filter by page class; dump with -d 0 or -d 1 instead",
+			       vm->path, (unsigned long long)vm->lay.sym_mem_section);
+	if (st->pages_no_memmap)
+		kcf_log(vm->ctx, 4, "%s: %llu pages have no readable struct page; they are kept", vm->path,
+			(unsigned long long)st->pages_no_memmap);
+	return 0;
+}
+
 KCF_EXPORT int kcf_dump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts, int fd,
 			struct kcf_stats *stats)
 {
@@ -85,6 +101,8 @@ KCF_EXPORT int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_opt
 	for (uint64_t start = 0; start < vm->max_pfn && r == 0; start += cycle)
 		r = kcf_classify_cycle(cl, start, KCF_MIN(start + cycle, vm->max_pfn), stats, &c);
 	kcf_classifier_free(cl);
+	if (r == 0)
+		r = kcf_check_memmap_usable(vm, opts, stats);
 	for (int k = 0; k < KCF_CLASS_MAX; k++)
 		stats->pages_in_memory += stats->pages[k];
 	return r;

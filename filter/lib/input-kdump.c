@@ -211,8 +211,17 @@ static int build_rank(struct kcf_vmcore *vm, struct kdump_in *k)
 			total += (uint64_t)__builtin_popcount(k->bm[i]);
 	}
 	k->rank[k->nr_chunks] = total;
-	if (k->off_desc + total * DESC_SIZE > vm->file_size && !k->incomplete)
-		return bad(vm, "the page descriptors run past the end of the file (truncated?)");
+	if (k->incomplete)
+		return 0;     /* lost pages are expected, and reported page by page */
+	if (k->off_desc + total * DESC_SIZE > vm->file_size)
+		return bad(vm, "the page descriptors run past the end of the file: it is truncated");
+	/* Data is written in PFN order: the last descriptor's page ends the file. */
+	uint8_t d[DESC_SIZE];
+	if (total && kcf_pread_all(vm->fd, d, sizeof(d), k->off_desc + (total - 1) * DESC_SIZE) == 0 &&
+	    get64(d) + get32(d + 8) > vm->file_size)
+		return kcf_err(vm->ctx, EINVAL,
+			       "%s: the dump is truncated: its last page lies at offset %llu, beyond the end of the file (%llu bytes)",
+			       vm->path, (unsigned long long)get64(d), (unsigned long long)vm->file_size);
 	return 0;
 }
 

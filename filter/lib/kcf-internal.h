@@ -40,6 +40,8 @@ struct kcf_ctx {
 
 /* Record a failure; returns -abs(errnum) so callers can `return kcf_err(...)`. */
 int kcf_err(struct kcf_ctx *ctx, int errnum, const char *fmt, ...) KCF_PRINTF(3, 4);
+/* Prefix the message already kept (e.g. with a file name). */
+int kcf_err_prefix(struct kcf_ctx *ctx, int errnum, const char *prefix);
 void kcf_log(struct kcf_ctx *ctx, int level, const char *fmt, ...) KCF_PRINTF(3, 4);
 
 /* ---- VMCOREINFO ---- */
@@ -326,6 +328,9 @@ int kcf_sink_flush(struct kcf_sink *s);
 int kcf_sink_finish(struct kcf_sink *s);   /* flush, end marker, fsync */
 void kcf_sink_fini(struct kcf_sink *s);
 
+/* After pass 1: refuse to "filter" when no struct page was readable. */
+int kcf_check_memmap_usable(struct kcf_vmcore *vm, const struct kcf_dump_options *o,
+			    const struct kcf_stats *st);
 int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		  struct kcf_sink *sink, struct kcf_stats *stats);
 /* One sink: a normal dump; several: a split dump, one part per sink. */

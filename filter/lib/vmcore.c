@@ -267,7 +267,7 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		goto fail;
 	r = kcf_vmcoreinfo_parse(ctx, vi_text, vi_len, &vm->vi, &vm->lay);
 	if (r < 0) {
-		kcf_err(ctx, r, "%s: %s", path, kcf_ctx_error(ctx));
+		kcf_err_prefix(ctx, r, path);
 		goto fail;
 	}
 	uint64_t page = (uint64_t)vm->lay.page_size;

@@ -251,6 +251,8 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 	if (r < 0)
 		goto out;
 	w.nsegs = w.seg_index;
+	if ((r = kcf_check_memmap_usable(vm, opts, stats)) < 0)
+		goto out;
 	if (1 + w.nsegs >= PN_XNUM) {
 		r = kcf_err(vm->ctx, E2BIG, "the ELF dump would need %llu program headers; use the kdump format instead",
 			    (unsigned long long)(1 + w.nsegs));

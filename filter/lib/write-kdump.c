@@ -458,6 +458,8 @@ static int run(struct kdump_writer *w)
 			return r;
 		w->nr_dumpable += w->cycle_dumpable[i];
 	}
+	if ((r = kcf_check_memmap_usable(w->vm, w->opts, w->stats)) < 0)
+		return r;
 	if (w->split) {
 		place_parts(w);
 	} else {

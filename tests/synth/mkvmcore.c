@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG]
+ *
+ * Build a synthetic x86_64 ELF vmcore (like /proc/vmcore) from a text spec
+ * and write the per-page expectation file next to it (format and the
+ * exclusion rule: see synth-vmcore.h), and, given DMESG, the kernel log as
+ * makedumpfile --dump-dmesg prints it. -v describes the layout built.
+ *
+ * SPEC GRAMMAR. One statement per line; '#' starts a comment; blank lines
+ * are ignored; any other line that is not a statement below is an error
+ * naming the line. Numbers are decimal or 0x hex; sizes and addresses take
+ * an optional K/M/G/T suffix (binary). PFNs are page frame numbers.
+ * Defaults are in brackets.
+ *
+ *   era old|new                 6.1-like or 6.12-like page layout [old]
+ *   paging 4|5                  page-table levels [4]
+ *   memmodel vmemmap|sparse     SPARSEMEM_VMEMMAP, or plain SPARSEMEM with
+ *                               each section's mem_map allocated in the
+ *                               direct map [vmemmap]
+ *   extreme yes|no              SPARSEMEM_EXTREME [yes]
+ *   section_bits N              SECTION_SIZE_BITS, 22..34 [27]
+ *   max_physmem_bits N          [46 / 52 with extreme; else 36 or what RAM needs]
+ *   ram START-END               a RAM range, END exclusive, page aligned;
+ *                               repeat for several ranges (ascending) [1M-64M]
+ *   cpus N                      NT_PRSTATUS notes [2]
+ *   kaslr OFF                   KERNELOFFSET, 2 MiB aligned [0x1c600000]
+ *   kernel PA SIZE              physical address of _stext and image size,
+ *                               2 MiB aligned [first 2M-aligned spot >= 16M, 4M]
+ *   page_offset VA              direct map base, 1 GiB aligned
+ *                               [0xffff9a4b40000000 / 0xff3a5d0000000000]
+ *   vmemmap_base VA             [0xffffe31b00000000 / 0xffd9c00000000000]
+ *   directmap 4k|2m|1g          largest direct-map page size [2m]
+ *   vmemmap_pages 4k|2m|mix     vmemmap backed by 4K PTEs, 2M PMD pages, or
+ *                               alternating per 2 MiB of vmemmap [2m]
+ *   crashtime N                 CRASHTIME [1700000000]
+ *   seed N                      PRNG seed for the mix and contents [1]
+ *   osrelease STR               [6.1.0-synth / 6.12.0-synth]
+ *   hostname STR                utsname nodename [synth-host]
+ *   uts_offset N                OFFSET(uts_namespace.name) [0, as 6.1/6.12]
+ *   type_junk yes|no            new era: junk in the low 24 bits of some
+ *                               page_type values [yes]
+ *   fill KIND|mix               what unclaimed pages become [mix]
+ *   mix default | mix KIND=W..  weights of the seeded random mix
+ *   page PFN KIND [ORDER]       one block of 2^ORDER pages at PFN (aligned):
+ *                               a compound page (head + tails) or, for
+ *                               free, a buddy block [ORDER 0; hugetlb 9]
+ *   pages FIRST-LAST KIND [ORDER]  fill the inclusive range with such blocks
+ *   corrupt buddy_order PFN [O] buddy head whose order O >= 11 [13]
+ *   corrupt tail_outside PFN    tail page whose compound_head is outside mem_map
+ *   corrupt garbage_order PFN [O]  compound head at PFN with order O (19..255)
+ *                               [42] and its first tail at PFN+1
+ *   section NR nomemmap         section present but without a mem_map
+ *   section NR unmapped         mem_map pointer fine, vmemmap not mapped
+ *   section NR outside          vmemmap mapped to memory not in the dump
+ *                               (memmodel sparse: unmapped and outside both
+ *                               point the mem_map at an unmapped address)
+ *   section NR flags HEX        section_mem_map flag bits [0xf]
+ *   dmesg TEXT                  a kernel log record (rest of the line, '#'
+ *                               included; \n \t \\ \xNN escapes; optional
+ *                               leading "[SEC.USEC] " timestamp); without
+ *                               any, a default boot-and-panic log is used
+ *   dmesg_fill N                N generated records here (to wrap the ring)
+ *   dmesg_ring CBITS SBITS      2^CBITS descriptors, 2^SBITS bytes of text [6 14]
+ *   vmcoreinfo KEY=VALUE        add or replace a VMCOREINFO line
+ *   vmcoreinfo_omit KEY         drop a VMCOREINFO line
+ *
+ * KIND: kernel random text zero pgtable slab movable cache cache_private
+ * shmem anon anon_swapcache ksm hugetlb free offline hwpoison.
+ * Explicit placements are applied first, then the generator's structures
+ * (page tables, mem_map, mem_section: top-down from the end of RAM), then
+ * the mix fills everything left.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "synth-vmcore.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t counts[SYNTH_CLASS_MAX];
+	struct synth *s = NULL;
+	double t0 = now(), t1, t2;
+	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
+	int r;
+
+	if (verbose) {
+		argv++;
+		argc--;
+	}
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG]\n");
+		return 2;
+	}
+	if (synth_new(&s) < 0) {
+		fprintf(stderr, "mkvmcore: out of memory\n");
+		return 1;
+	}
+	r = synth_spec_file(s, argv[1]);
+	if (r >= 0) {
+		r = synth_build(s);
+		if (r < 0) {
+			fprintf(stderr, "mkvmcore: %s: %s\n", argv[1], synth_error(s));
+			goto out;
+		}
+	}
+	if (r < 0) {
+		fprintf(stderr, "mkvmcore: %s\n", synth_error(s));
+		goto out;
+	}
+	t1 = now();
+	if ((r = synth_write_vmcore(s, argv[2])) < 0 || (r = synth_write_expect(s, argv[3])) < 0 ||
+	    (argc == 5 && (r = synth_write_dmesg(s, argv[4])) < 0)) {
+		fprintf(stderr, "mkvmcore: %s\n", synth_error(s));
+		goto out;
+	}
+	t2 = now();
+	if (verbose)
+		synth_describe(s, stdout);
+	synth_counts(s, counts);
+	printf("%s: %llu pages of RAM, max_pfn 0x%llx:", argv[2],
+	       (unsigned long long)synth_ram_pages(s), (unsigned long long)synth_max_pfn(s));
+	for (int c = 0; c < SYNTH_CLASS_MAX; c++)
+		printf(" %s=%llu", synth_class_name((enum synth_class)c), (unsigned long long)counts[c]);
+	printf("; -d 31 excludes %llu; built in %.0f ms, written in %.0f ms\n",
+	       (unsigned long long)synth_expected_excluded(s, 31), (t1 - t0) * 1e3, (t2 - t1) * 1e3);
+out:
+	synth_free(s);
+	return r < 0 ? 1 : 0;
+}

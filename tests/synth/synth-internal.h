@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* synth: private definitions shared by the generator's files. */
+#ifndef SYNTH_INTERNAL_H
+#define SYNTH_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "synth-vmcore.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE 4096ull
+#define START_KERNEL_MAP 0xffffffff80000000ull
+#define KERNEL_TEXT_BASE 0xffffffff81000000ull  /* _stext without KASLR */
+#define STRUCT_PAGE_SIZE 64u
+#define MEM_SECTION_SIZE 16u
+#define SECTIONS_PER_ROOT (PAGE_SIZE / MEM_SECTION_SIZE)
+#define TAIL_MAPPING 0xdead000000000400ull
+#define MAX_RAM_RANGES 16
+#define MAX_ORDER_FREE 10      /* LENGTH(zone.free_area) - 1 */
+
+/* What the generator put in a page. */
+enum synth_kind {
+	K_NONE = 0,        /* not claimed yet */
+	K_IMAGE_TEXT,      /* kernel image: text (PG_reserved) */
+	K_IMAGE_DATA,      /* kernel image: data, holds kernel structures */
+	K_IMAGE_BSS,       /* kernel image: bss, all zero */
+	K_MEMBLOCK,        /* early allocation: page tables, mem_map, mem_section */
+	K_KERNEL,          /* allocated kernel page, pattern content */
+	K_RANDOM,          /* kernel page, random bytes (compresses poorly) */
+	K_TEXT,            /* kernel page, repetitive text (compresses well) */
+	K_ZERO,            /* kernel page, all zero */
+	K_PGTABLE,         /* page-table page, carries the "table" page type */
+	K_SLAB,
+	K_MOVABLE,         /* mapping | 2, not on the LRU: kernel */
+	K_CACHE,
+	K_CACHE_PRIVATE,
+	K_SHMEM,
+	K_ANON,
+	K_ANON_SWAPCACHE,
+	K_KSM,             /* mapping | 3 */
+	K_HUGETLB,
+	K_FREE,
+	K_OFFLINE,
+	K_HWPOISON,
+	K_BAD_BUDDY,       /* corrupt: buddy head with order >= 11 */
+	K_BAD_TAIL,        /* corrupt: tail whose compound_head is outside mem_map */
+	K_BAD_ORDER,       /* corrupt: compound head with a garbage order (+ its tail) */
+	K_MAX
+};
+
+enum synth_role { R_SINGLE = 0, R_HEAD, R_TAIL, R_FREE_TAIL };
+
+struct pinfo {
+	uint8_t kind;
+	uint8_t role;
+	uint8_t order;     /* order of the block the page belongs to */
+	uint8_t cls;       /* enum synth_class, filled at the end */
+	uint8_t content;   /* enum synth_content */
+};
+
+/* Where a page's bytes come from: the RAM image, or generated on demand. */
+enum synth_content { C_MEM = 0, C_PATTERN, C_RANDOM, C_TEXT };
+
+struct ram_range {
+	uint64_t start, end;      /* PFNs, [start, end) */
+	uint64_t index;           /* first page's index into mem / pinfo */
+};
+
+struct placement {
+	uint64_t first, last;     /* PFNs, inclusive */
+	int kind;
+	int order;
+	uint64_t arg;             /* garbage order, buddy order... */
+	int line;
+};
+
+enum memmap_state { MM_OK = 0, MM_NONE, MM_UNMAPPED, MM_OUTSIDE };
+
+struct section {
+	bool present;
+	uint8_t memmap;           /* enum memmap_state */
+	bool flags_set;           /* flags given by the spec */
+	uint64_t flags;
+	uint64_t memmap_va;       /* VA of the section's first struct page */
+	uint64_t memmap_pa;       /* non-vmemmap: PA of the mem_map */
+	uint64_t usage_va;
+};
+
+/* vmemmap backing records: [va, va+len) -> pa. */
+struct backing {
+	uint64_t va, pa, len;
+};
+
+struct vi_edit {
+	char *key;
+	char *value;              /* NULL: omit the key */
+};
+
+struct synth_msg {
+	char *text;
+	size_t len;
+	uint64_t ts;              /* ns; 0: after the previous one */
+};
+
+struct era {
+	const char *osrelease;
+	int pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison;
+	int pg_head, pg_reserved, pg_uptodate, pg_referenced, pg_dirty, pg_active;
+	int pg_workingset;
+	bool top_byte_types;      /* 6.12: page types in the top byte of page_type */
+	int32_t buddy, offline, table, hugetlb, slab, unaccepted;
+};
+
+struct synth {
+	char err[512];
+	bool built;
+
+	/* ---- spec ---- */
+	int era;                  /* 0 old (6.1-like), 1 new (6.12-like) */
+	int levels;               /* 4 or 5 */
+	bool vmemmap, extreme;
+	int section_bits, max_physmem_bits;
+	struct ram_range ram[MAX_RAM_RANGES];
+	int nram;
+	int cpus;
+	uint64_t kaslr, kernel_pa, kernel_size;
+	uint64_t page_offset, vmemmap_base;
+	bool page_offset_set, vmemmap_base_set;
+	int directmap_shift;      /* 12, 21 or 30: largest page size */
+	int vmemmap_map;          /* 0 4k, 1 2m, 2 mix */
+	uint64_t crashtime, seed;
+	char osrelease[65], hostname[65];
+	int uts_offset;
+	bool type_junk;           /* new era: junk in page_type low 24 bits */
+	int fill_kind;            /* -1: random mix */
+	unsigned mix[K_MAX];
+	struct placement *pl;
+	size_t npl, apl;
+	struct { uint64_t nr; int state; } *mmcor;   /* memmap corruption */
+	size_t nmmcor;
+	struct { uint64_t nr, flags; } *secflags;
+	size_t nsecflags;
+	struct vi_edit *edits;
+	size_t nedits;
+	int cur_line;             /* for messages */
+	struct synth_msg *msg;    /* kernel log records */
+	size_t nmsg, amsg;
+	unsigned dmesg_fill;      /* generated records so far */
+	int dmesg_count_bits, dmesg_size_bits;
+
+	/* ---- built ---- */
+	const struct era *e;
+	uint64_t ram_pages, max_pfn;
+	uint8_t *mem;             /* ram_pages * PAGE_SIZE */
+	struct pinfo *pi;
+	uint64_t phys_base;
+	uint64_t pgd_pa;
+	uint64_t pps;             /* pages per section */
+	uint64_t nsect;           /* sections up to max_pfn */
+	uint64_t nr_mem_sections, nr_roots;
+	struct section *sect;
+	uint64_t mem_section_sym;
+	struct backing *bk;
+	size_t nbk, abk;
+	uint64_t data_pa, data_next, data_end;  /* kernel data bump allocator */
+	uint64_t sym_uts, sym_node_online_map, sym_vmap_area_list;
+	uint64_t objs_va;         /* fake kernel objects (address_space, anon_vma...) */
+	uint64_t sym_prb, sym_printk_rb_static, sym_clear_seq;
+	char *dmesg_text;         /* what a dmesg extractor prints */
+	size_t dmesg_len, dmesg_records;
+	uint64_t counts[SYNTH_CLASS_MAX];
+	char *vi;                 /* VMCOREINFO text */
+	size_t vi_len;
+	unsigned char *notes;
+	size_t notes_len;
+};
+
+/* synth-vmcore.c */
+int synth_fail(struct synth *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+uint64_t synth_hash(uint64_t seed, uint64_t a, uint64_t b);
+int64_t synth_pfn_index(const struct synth *s, uint64_t pfn);
+uint8_t *synth_pa_ptr(const struct synth *s, uint64_t pa, uint64_t len);
+const char *synth_kind_name(int kind);
+/* The bytes of a RAM page: a pointer into the image or into scratch. */
+const uint8_t *synth_page_bytes(const struct synth *s, uint64_t pfn, uint8_t *scratch);
+bool synth_run_free(const struct synth *s, uint64_t pfn, uint64_t n);
+int synth_data_alloc(struct synth *s, uint64_t size, uint64_t align, uint64_t *pa);
+int synth_write64(struct synth *s, uint64_t pa, uint64_t v);
+int synth_write_bytes(struct synth *s, uint64_t pa, const void *buf, size_t len);
+
+/* synth-dmesg.c */
+int synth_dmesg_add(struct synth *s, const char *text);
+int synth_dmesg_fill(struct synth *s, unsigned n);
+int synth_build_dmesg(struct synth *s);
+
+/* synth-pages.c */
+int synth_apply_placements(struct synth *s);
+void synth_fill_rest(struct synth *s);
+void synth_place_block(struct synth *s, uint64_t pfn, int kind, int order);
+bool synth_has_struct_page(const struct synth *s, uint64_t pfn);
+int synth_write_struct_pages(struct synth *s);
+void synth_set_contents(struct synth *s);
+int synth_classify(struct synth *s);
+int synth_kind_from_name(const char *name);
+
+/* synth-write.c */
+int synth_make_vmcoreinfo(struct synth *s);
+int synth_make_notes(struct synth *s);
+bool synth_vi_omitted(const struct synth *s, const char *key);
+
+/* small helpers */
+
+static inline struct pinfo *pinfo_of(const struct synth *s, uint64_t pfn)
+{
+	int64_t i = synth_pfn_index(s, pfn);
+
+	return i < 0 ? NULL : &s->pi[i];
+}
+static inline void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static inline uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+static inline uint64_t kva(const struct synth *s, uint64_t pa)
+{
+	return KERNEL_TEXT_BASE + s->kaslr + (pa - s->kernel_pa);
+}
+static inline uint64_t dva(const struct synth *s, uint64_t pa)
+{
+	return s->page_offset + pa;
+}
+
+#endif
