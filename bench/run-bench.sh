@@ -76,6 +76,6 @@ for V in "$@"; do
 			mws = ms > 0 ? sprintf("%.2f s", mw) : "unsupported";
 			printf "| %s | `%s` | %.2f s | %s | %s | %.2f s | %.2f s | %.1f MB | %.1f MB | %.1f MB | %s |\n",
 				v, c, kw, mws, ratio, kc, mc, kr / 1024, mr / 1024, ks / 1e6,
-				ms > 0 ? sprintf("%.1f MB", ms / 1e6) : "-" }'
+				(ms > 0 ? sprintf("%.1f MB", ms / 1e6) : "-") }'
 	done
 done
