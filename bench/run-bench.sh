@@ -9,6 +9,9 @@
 # /usr/bin/time), the output size, and the ratio kcatch/makedumpfile.
 # Cases are makedumpfile options; "--num-threads N" is passed to both.
 # makedumpfile defaults to Debian's; set MAKEDUMPFILE=path for another.
+# Dumps are written to $BENCH_OUT (default /dev/shm, a tmpfs) so that the
+# disk's write-back of earlier runs does not pollute later ones: this
+# measures the filters, not the disk.
 # Output: a Markdown table on stdout, suitable for the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +35,7 @@ MDF=${MAKEDUMPFILE:-makedumpfile}
 command -v "$MDF" >/dev/null || { echo "no makedumpfile ($MDF)" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
 
-W=$(mktemp -d "${TMPDIR:-/var/tmp}/kcatch-bench.XXXXXX")
+W=$(mktemp -d "${BENCH_OUT:-/dev/shm}/kcatch-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
 # one run: prints "wall cpu rss_kb size"
