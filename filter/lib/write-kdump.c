@@ -16,6 +16,7 @@
  * cut short by ENOSPC, an I/O error or a kill never looks complete.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -202,8 +203,12 @@ static void place_parts(struct kdump_writer *w)
 
 static int flush_descs(struct kdump_writer *w, struct kdump_part *p)
 {
-	int r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
-				w->off_desc + p->desc_first * DESC_SIZE);
+	/* Data first: a descriptor on disk must never point past the data on disk. */
+	int r = kcf_sink_flush(p->sink);
+	if (r < 0)
+		return r;
+	r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
+			    w->off_desc + p->desc_first * DESC_SIZE);
 	if (r < 0)
 		return r;
 	p->desc_first += p->desc_n;
@@ -438,6 +443,50 @@ static void teardown(struct kdump_writer *w)
 	free(w->block_dumpable);
 }
 
+/*
+ * The descriptor array is allocated before any page data, so that when
+ * the data fills the disk the descriptors of the pages that made it can
+ * still be written and a reader gets them (the rest read as lost).
+ */
+static int reserve_descs(struct kdump_writer *w)
+{
+	for (unsigned i = 0; i < w->nparts; i++) {
+		struct kdump_part *p = &w->parts[i];
+		if (p->sink->flattened || !p->nr_dumpable)
+			continue;
+		int r = posix_fallocate(p->sink->fd, (off_t)w->off_desc, (off_t)(p->nr_dumpable * DESC_SIZE));
+		if (r == ENOSPC)
+			return kcf_err(w->vm->ctx, ENOSPC,
+				       "no room for the dump's %llu page descriptors (%.1f MiB): the target file system is full",
+				       (unsigned long long)p->nr_dumpable, (double)p->nr_dumpable * DESC_SIZE / 1048576.0);
+		/* other errors (a file system without fallocate): carry on unreserved */
+	}
+	return 0;
+}
+
+/* After a write failure: keep what reached the disk readable. */
+static void salvage(struct kdump_writer *w)
+{
+	for (unsigned i = 0; i < w->nparts; i++) {
+		struct kdump_part *p = &w->parts[i];
+		if (p->sink->flattened || !p->descs)
+			continue;
+		kcf_sink_flush(p->sink);          /* may fail again; size says how far it got */
+		for (uint64_t k = 0; k < p->desc_n; k++) {
+			uint8_t *d = p->descs + k * DESC_SIZE;
+			uint64_t off;
+			uint32_t size;
+			memcpy(&off, d, 8);
+			memcpy(&size, d + 8, 4);
+			if (off + size > p->sink->size)
+				memset(d, 0, 8);          /* offset 0: lost */
+		}
+		kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
+				w->off_desc + p->desc_first * DESC_SIZE);
+		fdatasync(p->sink->fd);
+	}
+}
+
 static int run(struct kdump_writer *w)
 {
 	bool flattened = w->parts[0].sink->flattened;
@@ -466,6 +515,8 @@ static int run(struct kdump_writer *w)
 		w->parts[0].end_pfn = w->max_mapnr;
 		w->parts[0].nr_dumpable = w->nr_dumpable;
 	}
+	if ((r = reserve_descs(w)) < 0)
+		return r;
 	memset(w->cbuf, 0, w->page_size);
 	for (unsigned i = 0; i < w->nparts; i++) {
 		struct kdump_part *p = &w->parts[i];
@@ -532,6 +583,7 @@ int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 	if (r == 0)
 		r = run(&w);
 	if (r < 0 && w.written > 0) {
+		salvage(&w);
 		stats->incomplete = true;
 		stats->pages_lost = w.nr_dumpable - w.written;
 	}
