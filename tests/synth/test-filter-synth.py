@@ -112,6 +112,22 @@ with tempfile.TemporaryDirectory(prefix="kcatch-synth-") as tmp:
         d31 = os.path.join(tmp, name + ".d31")
         if not os.path.exists(d31):
             continue
+        # every compressor: the dump verifies and holds the same pages
+        for copt in ("-c", "-p", "-z", "-E"):
+            o = os.path.join(tmp, name + ".comp")
+            r = run(kf, copt, "-d", "31", "--message-level", "4", "-f", vmcore, o)
+            if copt == "-E":
+                # an ELF dump is read back by kcatch itself: its PFNs, re-dumped as kdump
+                o2 = os.path.join(tmp, name + ".comp2")
+                r2 = run(kf, "-l", "-d", "0", "--message-level", "4", "-f", o, o2) if r.returncode == 0 else r
+                good = r2.returncode == 0 and run(kv, "--quiet", o2).returncode == 0
+                ok(good, "%s: -E -d 31 writes an ELF dump that reads back" % name, r.stderr + r2.stderr)
+                continue
+            v = run(kv, "--quiet", "--vmcore", vmcore, o) if r.returncode == 0 else r
+            got, _ = dumped_set(o) if r.returncode == 0 else (None, "")
+            ref, _ = dumped_set(d31)
+            ok(v.returncode == 0 and got == ref, "%s: %s -d 31 verifies and keeps the same pages as -l" % (name, copt),
+               r.stderr + v.stderr)
         # the same file from other writer configurations
         for extra, label in ((["--num-threads", "2"], "2 threads"), ([], "one cycle")):
             o = os.path.join(tmp, name + ".alt")
