@@ -88,8 +88,8 @@ kmem_s "$VMCORE" >"$W/kmem.vmcore"
 kmem_s "$W/k.z31" >"$W/kmem.dump"
 check "crash kmem -s: every slab cache reads the same from the dump ($(grep -c '' "$W/kmem.vmcore") lines)" \
 	bash -c "grep -q task_struct '$W/kmem.vmcore' && diff '$W/kmem.vmcore' '$W/kmem.dump'"
-/usr/bin/python3 "$REAL_DIR/drgn-check.py" "$VMLINUX" "$VMCORE" >"$W/drgn.vmcore" 2>&1 || true
-/usr/bin/python3 "$REAL_DIR/drgn-check.py" "$VMLINUX" "$W/k.z31" >"$W/drgn.dump" 2>&1 || true
+env -u MALLOC_PERTURB_ /usr/bin/python3 "$REAL_DIR/drgn-check.py" "$VMLINUX" "$VMCORE" >"$W/drgn.vmcore" 2>&1 || true
+env -u MALLOC_PERTURB_ /usr/bin/python3 "$REAL_DIR/drgn-check.py" "$VMLINUX" "$W/k.z31" >"$W/drgn.dump" 2>&1 || true
 check "drgn reads the dump as the vmcore ($(grep -c '' "$W/drgn.vmcore") lines: tasks, log, slab, backtrace)" \
 	bash -c "grep -q '^tasks [1-9]' '$W/drgn.vmcore' && diff '$W/drgn.vmcore' '$W/drgn.dump'"
 

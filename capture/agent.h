@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kcatch-agent internals: one struct agent for the run, one file per step. */
+#ifndef KCATCH_AGENT_H
+#define KCATCH_AGENT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "kcatch-config.h"
+#include "kcatch-filter.h"
+
+#define KC_VERSION "0.1.0"
+#define KC_MODULES_MANIFEST "/etc/kcatch.modules"
+#define KC_CONFIG_FILE "/etc/kcatch.conf"
+#define KC_PROC_VMCORE "/proc/vmcore"
+
+/* What the dump tells about the crash, gathered once. */
+struct crash_info {
+	char release[65];        /* OSRELEASE */
+	char hostname[65];       /* init_uts_ns nodename; "" when unknown */
+	char panic[512];         /* last "Kernel panic - not syncing" record, else "" */
+	int64_t crash_time;      /* CRASHTIME, else the capture kernel's clock */
+	bool crash_time_known;
+	uint64_t page_size;
+	uint64_t mem_bytes;      /* RAM in the vmcore (PT_LOADs), else max_pfn * page_size */
+};
+
+enum save_status { SAVE_COMPLETE = 0, SAVE_INCOMPLETE, SAVE_FAILED };
+
+/* One attempt to save to one target. */
+struct save_result {
+	enum save_status status;
+	const char *role;            /* "target" or "fallback_target" */
+	char spec[PATH_MAX];         /* the target as configured */
+	char device[PATH_MAX];       /* the block device found, "" for a directory */
+	char fstype[32];
+	char dir[PATH_MAX];          /* <mount>/<path>/<id>, "" before it exists */
+	char id[128];
+	char error[512];             /* why it failed, "" when complete */
+	bool dmesg_ok;
+	uint64_t dmesg_bytes;
+	bool dump_started;
+	struct kcf_stats stats;
+	uint64_t free_before;        /* bytes available on the target before writing */
+	double target_secs, dmesg_secs, dump_secs;
+};
+
+struct agent {
+	bool test_mode;              /* --vmcore/--root: no mounts, modules or reboot */
+	char root[PATH_MAX];         /* prefix for every path; "" in the capture kernel */
+	const char *config_path;
+	const char *vmcore_path;
+	struct kc_config cfg;
+	struct kcf_ctx *kcf;
+	struct kcf_vmcore *vm;
+	uint64_t vmcore_bytes;       /* size of the vmcore file */
+	struct crash_info info;
+	double modules_secs;
+	uint64_t mem_available_kib;  /* MemAvailable when the agent started (capture kernel) */
+	char mounted[PATH_MAX];      /* mount point to detach before the final action */
+};
+
+/* log.c: console output, "kcatch: " prefixed, with seconds since start */
+void kc_log_init(void);
+double kc_now(void);                 /* seconds since the agent started */
+void kc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log, then return r (a negative errno, also available as %m) */
+int kc_log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* actions.c */
+void kc_mount_pseudo(void);
+void kc_watchdog_start(struct agent *a, unsigned seconds);
+void kc_watchdog_phase(const char *phase);
+/* reboot/poweroff/halt/shell; returns only in test mode or after a shell */
+void kc_action(struct agent *a, enum kc_action act, const char *why);
+
+/* modules.c */
+int kc_modules_load(struct agent *a, const char *manifest);
+
+/* target.c: find and mount (or, in test mode, locate) a target */
+int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
+		      struct save_result *res);
+void kc_target_release(struct agent *a);
+
+/* crashinfo.c */
+void kc_crash_info(struct agent *a);
+/* "YYYY-MM-DD-HH:MM:SS[-host]" of the crash, UTC */
+void kc_dump_id(const struct agent *a, char *out, size_t len);
+
+/* save.c */
+int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
+
+/* json.c */
+int kc_json_write(const struct agent *a, const struct save_result *res, int fd);
+
+/* helpers in save.c */
+int kc_mkdir_p(const char *path, unsigned mode);
+void kc_join(char *out, size_t len, const char *a, const char *b);
+
+#endif

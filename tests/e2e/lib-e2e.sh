@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Helpers for the kcatch end-to-end tests and the README demo: build the
+# first kernel's initramfs (busybox + kexec-tools), the capture initramfs
+# (kcatch-mkinitramfs), an ext4 dump disk, run QEMU, read the disk back.
+# Sourced, never executed. Sources tests/real/lib.sh for the kernel cache.
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../real/lib.sh
+. "$E2E_DIR/../real/lib.sh"
+
+E2E_QEMU_TIMEOUT=${KCATCH_QEMU_TIMEOUT:-1200}
+E2E_HOSTNAME=kcatch-e2e
+CAPTURE_CMDLINE="console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices panic=1 oops=panic"
+
+# e2e_kernel ALIAS: set KVER KDIR VMLINUZ VMLINUX KROOT for a fetched kernel
+e2e_kernel() {
+	"$E2E_DIR/../real/fetch-kernels.sh" "$1" tools >&2 || die "fetch-kernels.sh $1 tools failed"
+	KVER=$(kernel_kver "$1")
+	KDIR=$(kernel_dir "$KVER")
+	[[ -f $KDIR/.complete ]] || die "kernel $KVER incomplete: run tests/real/fetch-kernels.sh"
+	KROOT=$KDIR/root
+	VMLINUZ=$KROOT/boot/vmlinuz-$KVER
+	VMLINUX=$KDIR/vmlinux
+	[[ -f $VMLINUZ && -f $VMLINUX ]] || die "no vmlinuz or vmlinux for $KVER"
+}
+
+# e2e_disk IMG SIZE UUID: an empty ext4 file system with that UUID
+e2e_disk() {
+	rm -f "$1"
+	truncate -s "$2" "$1"
+	mkfs.ext4 -q -F -U "$3" -L kcdump "$1" || die "mkfs.ext4 $1"
+}
+
+# e2e_disk_mbr IMG SIZE_MIB SIGNATURE UUID: an MBR disk (signature 8 hex digits,
+# so partition 1 has PARTUUID SIGNATURE-01) with one ext4 partition from 1 MiB
+e2e_disk_mbr() {
+	rm -f "$1"
+	truncate -s "${2}M" "$1"
+	/usr/bin/python3 - "$1" "$2" "$3" <<'PY' || die "cannot write an MBR to $1"
+import struct, sys
+path, mib, sig = sys.argv[1], int(sys.argv[2]), int(sys.argv[3], 16)
+entry = struct.pack("<B3sB3sII", 0, b"\xfe\xff\xff", 0x83, b"\xfe\xff\xff", 2048, (mib - 1) * 2048)
+with open(path, "r+b") as f:
+    f.seek(440)
+    f.write(struct.pack("<IH", sig, 0) + entry + bytes(48) + b"\x55\xaa")
+PY
+	mkfs.ext4 -q -F -E offset=1048576 -U "$4" -L kcdump "$1" "$(($2 - 1))M" || die "mkfs.ext4 $1"
+}
+
+# e2e_capture_image OUT BUILD CONF [MKINITRAMFS ARGS...]
+e2e_capture_image() {
+	local out=$1 build=$2 conf=$3
+	shift 3
+	"$build/initramfs/kcatch-mkinitramfs" --kernel-version "$KVER" --root "$KROOT" \
+		--config "$conf" --agent "$build/capture/kcatch-agent" --output "$out" "$@"
+}
+
+# e2e_first_image OUT CAPTURE_IMG [WORKLOAD_MB]: busybox, kexec, the kernel and the capture image
+e2e_first_image() {
+	local out=$1 cap=$2 mb=${3:-64} root lib applet
+	root=$(mktemp -d "$KCATCH_CACHE/tmp/e2e-first.XXXXXX")
+	mkdir -p "$root"/{bin,sbin,usr/sbin,dev,proc,sys,tmp,boot,etc/e2e}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[[ $applet == busybox ]] || ln -sf busybox "$root/bin/$applet"
+	done
+	cp -L /usr/sbin/kexec "$root/usr/sbin/kexec"
+	for lib in $(ldd /usr/sbin/kexec | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	mknod -m 600 "$root/dev/console" c 5 1
+	install -m 755 "$E2E_DIR/guest/init-first.sh" "$root/init"
+	cp "$VMLINUZ" "$root/boot/vmlinuz"
+	cp "$cap" "$root/boot/capture.img"
+	echo "$CAPTURE_CMDLINE" >"$root/etc/e2e/capture-cmdline"
+	echo "$E2E_HOSTNAME" >"$root/etc/e2e/hostname"
+	echo "$mb" >"$root/etc/e2e/workload-mb"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out"
+	rm -rf "$root"
+}
+
+# e2e_qemu CONSOLE MEM CRASHKERNEL FIRST_IMG DISK...: boot, crash, capture; sets QEMU_RC QEMU_SECS
+e2e_qemu() {
+	local console=$1 mem=$2 ck=$3 first=$4 d i=0 t0
+	shift 4
+	local args=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp 2 -m "$mem"
+		-nodefaults -no-user-config -display none -monitor none -no-reboot
+		-serial "file:$console"
+		-kernel "$VMLINUZ" -initrd "$first"
+		-append "console=ttyS0,115200 crashkernel=$ck panic=5 loglevel=7")
+	for d in "$@"; do
+		args+=(-drive "file=$d,format=raw,if=none,id=disk$i" -device "virtio-blk-pci,drive=disk$i")
+		i=$((i + 1))
+	done
+	t0=$(now)
+	QEMU_RC=0
+	timeout --kill-after=10 "$E2E_QEMU_TIMEOUT" "${args[@]}" </dev/null >"$console.qemu" 2>&1 || QEMU_RC=$?
+	QEMU_SECS=$(elapsed "$t0")
+}
+
+# e2e_console_clean CONSOLE: the console without carriage returns
+e2e_console_clean() { tr -d '\r' <"$1"; }
+
+# e2e_extract DISK DIR: copy /var/crash of the ext4 image into DIR/crash (no mount)
+e2e_extract() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	debugfs -R "rdump /var/crash $2" "$1" >/dev/null 2>&1
+	[[ -d $2/crash ]]
+}
+
+# e2e_agent_line CONSOLE PATTERN: first console line of the agent matching PATTERN
+e2e_agent_line() { e2e_console_clean "$1" | grep -a -m1 -E "^kcatch: \[ *[0-9.]+\] .*$2" || true; }
+# e2e_agent_time LINE: the agent's seconds-since-start of a console line
+e2e_agent_time() { sed -n 's/^kcatch: \[ *\([0-9.]*\)\].*/\1/p' <<<"$1"; }
+
+# TAP
+E2E_PASSED=0 E2E_FAILED=0
+ok() { E2E_PASSED=$((E2E_PASSED + 1)); echo "ok - $*"; }
+not_ok() { E2E_FAILED=$((E2E_FAILED + 1)); echo "not ok - $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds; shows its output otherwise
+check() {
+	local d=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$out" | tail -20; fi
+}
+e2e_finish() {
+	echo "1..$((E2E_PASSED + E2E_FAILED))"
+	echo "# $E2E_PASSED passed, $E2E_FAILED failed"
+	((E2E_FAILED == 0))
+}
