@@ -117,6 +117,15 @@ static void usage(FILE *f)
 		f);
 }
 
+static int create_output(const struct options *o, const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (o->force ? O_TRUNC : O_EXCL), 0600);
+	if (fd < 0)
+		fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", path, strerror(errno),
+			errno == EEXIST ? " (use -f to overwrite it)" : "");
+	return fd;
+}
+
 static void on_fatal_signal(int sig)
 {
 	static const char msg[] = "kcatch-filter: interrupted; the dump file is left marked incomplete\n";
@@ -330,14 +339,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int create_output(const struct options *o, const char *path)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (o->force ? O_TRUNC : O_EXCL), 0600);
-	if (fd < 0)
-		fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", path, strerror(errno),
-			errno == EEXIST ? " (use -f to overwrite it)" : "");
-	return fd;
-}
 
 static int split(struct kcf_vmcore *vm, struct kcf_ctx *ctx, struct options *o)
 {
@@ -419,12 +420,9 @@ int main(int argc, char **argv)
 	}
 	if (o.rearrange) {
 		uint64_t bytes;
-		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
-		if (fd < 0) {
-			fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", o.dumpfile, strerror(errno),
-				errno == EEXIST ? " (use -f to overwrite it)" : "");
+		fd = create_output(&o, o.dumpfile);
+		if (fd < 0)
 			goto out;
-		}
 		r = kcf_flat_rearrange(ctx, STDIN_FILENO, fd, &bytes);
 		if (r < 0) {
 			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
@@ -454,12 +452,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.dump_dmesg) {
-		fd = open(o.dumpfile, O_WRONLY | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
-		if (fd < 0) {
-			fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", o.dumpfile, strerror(errno),
-				errno == EEXIST ? " (use -f to overwrite it)" : "");
+		fd = create_output(&o, o.dumpfile);
+		if (fd < 0)
 			goto out;
-		}
 		r = kcf_dmesg_write(vm, o.dmesg_flags, fd);
 		if (r < 0) {
 			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
@@ -488,12 +483,9 @@ int main(int argc, char **argv)
 	if (o.dump.flattened) {
 		fd = STDOUT_FILENO;
 	} else {
-		fd = open(o.dumpfile, O_RDWR | O_CREAT | O_CLOEXEC | (o.force ? O_TRUNC : O_EXCL), 0600);
-		if (fd < 0) {
-			fprintf(stderr, "kcatch-filter: cannot create %s: %s%s\n", o.dumpfile, strerror(errno),
-				errno == EEXIST ? " (use -f to overwrite it)" : "");
+		fd = create_output(&o, o.dumpfile);
+		if (fd < 0)
 			goto out;
-		}
 		signal(SIGINT, on_fatal_signal);
 		signal(SIGTERM, on_fatal_signal);
 		signal(SIGHUP, on_fatal_signal);

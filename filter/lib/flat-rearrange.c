@@ -36,20 +36,6 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 /* If what we rebuilt starts with a kdump header, mark it incomplete. */
 static void flag_incomplete(int out)
 {
@@ -109,7 +95,7 @@ KCF_EXPORT int kcf_flat_rearrange(struct kcf_ctx *ctx, int in, int out, uint64_t
 					    (unsigned long long)records);
 				goto fail;
 			}
-			r = pwrite_full(out, buf, chunk, (uint64_t)off + done);
+			r = kcf_pwrite_all(out, buf, chunk, (uint64_t)off + done);
 			if (r < 0) {
 				r = kcf_err(ctx, r, "cannot write the dump at offset %llu: %s",
 					    (unsigned long long)off + done, strerror(-r));

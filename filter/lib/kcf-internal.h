@@ -190,6 +190,7 @@ struct kcf_vmcore {
 };
 
 int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off);
+int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len);
 int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len);
 void kcf_window_drop(struct kcf_window *w);

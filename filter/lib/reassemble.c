@@ -40,19 +40,6 @@ static int cmp_part(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 struct layout {
 	uint8_t hdr[HEADER_SIZE];
 	uint64_t block, sub_blocks, bitmap_blocks, max_mapnr, off_desc;
@@ -135,7 +122,7 @@ static int copy_range(struct kcf_ctx *ctx, const struct part *p, int out, uint64
 		if (kcf_pread_all(p->fd, buf, n, from + done) < 0)
 			return kcf_err(ctx, EIO, "%s: cannot read at %llu (truncated?)", p->path,
 				       (unsigned long long)(from + done));
-		int r = pwrite_all(out, buf, n, to + done);
+		int r = kcf_pwrite_all(out, buf, n, to + done);
 		if (r < 0)
 			return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 		done += n;
@@ -169,12 +156,12 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 	put64(sub + 80, 0);
 	put64(sub + 88, 0);
 	uint32_t status = get32(l->hdr + 424) | DUMP_INCOMPLETE;
-	if ((r = pwrite_all(out, sub, sizeof(sub), l->block)) < 0 ||
-	    (r = pwrite_all(out, &status, 4, 424)) < 0)
+	if ((r = kcf_pwrite_all(out, sub, sizeof(sub), l->block)) < 0 ||
+	    (r = kcf_pwrite_all(out, &status, 4, 424)) < 0)
 		return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 	if (zero) {
 		memset(buf, 0, l->block);
-		if ((r = pwrite_all(out, buf, l->block, cursor)) < 0)
+		if ((r = kcf_pwrite_all(out, buf, l->block, cursor)) < 0)
 			return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 		cursor += l->block;
 	}
@@ -205,7 +192,7 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 					o = (uint64_t)((int64_t)o + delta);
 				put64(desc, o);
 			}
-			r = pwrite_all(out, buf, cnt * DESC_SIZE, l->off_desc + (desc_out + d) * DESC_SIZE);
+			r = kcf_pwrite_all(out, buf, cnt * DESC_SIZE, l->off_desc + (desc_out + d) * DESC_SIZE);
 			if (r < 0)
 				return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 		}
@@ -220,7 +207,7 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 		return kcf_err(ctx, errno, "cannot flush the reassembled dump: %s", strerror(errno));
 	status &= ~(uint32_t)DUMP_INCOMPLETE;
 	status |= get32(l->hdr + 424) & DUMP_INCOMPLETE;
-	if ((r = pwrite_all(out, &status, 4, 424)) < 0)
+	if ((r = kcf_pwrite_all(out, &status, 4, 424)) < 0)
 		return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 	*bytes = cursor;
 	return 0;

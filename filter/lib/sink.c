@@ -32,25 +32,6 @@ static int write_all(struct kcf_sink *s, const void *data, size_t len)
 	return 0;
 }
 
-static int pwrite_all(int fd, const void *data, size_t len, uint64_t off)
-{
-	const uint8_t *p = data;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 static int fail(struct kcf_sink *s, int r, uint64_t off)
 {
 	return kcf_err(s->ctx, r, "cannot write the dump at offset %llu: %s%s",
@@ -92,7 +73,7 @@ static int raw_pwrite(struct kcf_sink *s, const void *data, size_t len, uint64_t
 		if (r == 0)
 			r = write_all(s, data, len);
 	} else {
-		r = pwrite_all(s->fd, data, len, off);
+		r = kcf_pwrite_all(s->fd, data, len, off);
 	}
 	if (r < 0)
 		return fail(s, r, off);

@@ -40,5 +40,12 @@ if [ -s "$W/dump" ]; then
 else
 	ok 0 "killed midway: no file was written yet (nothing looks complete)"
 fi
+# a flattened stream cut short (ssh dropped): -R exits 2, nothing looks complete
+"$KF" -F -l -d 0 --message-level 0 "$W/v" >"$W/flat"
+head -c $(( $(stat -c %s "$W/flat") / 2 )) "$W/flat" >"$W/cut"
+"$KF" -R "$W/rebuilt" --message-level 0 <"$W/cut"; rc=$?
+"$KV" --quiet "$W/rebuilt" >"$W/kv2" 2>&1; kv=$?
+ok $([ $rc = 2 ] && { [ $kv != 0 ] || grep -q 'incomplete: yes' "$W/kv2"; } && echo 0 || echo 1) \
+	"cut stream: -R exits 2 (got $rc) and the result does not pass as a complete dump"
 echo "1..$n"
 [ $failed = 0 ]
