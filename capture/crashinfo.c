@@ -7,8 +7,6 @@
  * Everything read from the dump is checked; a wrong value only costs
  * the host name, never the capture.
  */
-#include <elf.h>
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,8 +18,6 @@
 
 #include "agent.h"
 
-#define X86_64_START_KERNEL_MAP 0xffffffff80000000ULL
-#define UTS_LEN 65
 
 static bool info_u64(const struct kcf_vmcore *vm, const char *key, int base, uint64_t *out)
 {
@@ -35,83 +31,18 @@ static bool info_u64(const struct kcf_vmcore *vm, const char *key, int base, uin
 }
 
 /* Call fn for every PT_LOAD of the ELF vmcore until it returns non-zero. */
-static int elf_loads(const char *path, int (*fn)(void *arg, int fd, const Elf64_Phdr *ph), void *arg)
-{
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum >= PN_XNUM) {
-		close(fd);
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < eh.e_phnum && r == 0; i++) {
-		Elf64_Phdr ph;
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph))
-			r = -EIO;
-		else if (ph.p_type == PT_LOAD)
-			r = fn(arg, fd, &ph);
-	}
-	close(fd);
-	return r;
-}
-
-struct phys_read {
-	uint64_t paddr;
-	void *buf;
-	size_t len;
-};
-
-static int read_phys_cb(void *arg, int fd, const Elf64_Phdr *ph)
-{
-	struct phys_read *pr = arg;
-	uint64_t rel = pr->paddr - ph->p_paddr;
-	if (pr->paddr < ph->p_paddr || rel > ph->p_filesz || pr->len > ph->p_filesz - rel)
-		return 0;
-	return pread(fd, pr->buf, pr->len, (off_t)(ph->p_offset + rel)) == (ssize_t)pr->len ? 1 : -EIO;
-}
-
-/* Read len bytes at physical address paddr from the ELF vmcore. */
-static int read_phys(const char *path, uint64_t paddr, void *buf, size_t len)
-{
-	struct phys_read pr = { paddr, buf, len };
-	int r = elf_loads(path, read_phys_cb, &pr);
-	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
-}
-
-/* RAM of the crashed machine: the PT_LOADs, less the kernel text alias. */
-static int ram_cb(void *arg, int fd, const Elf64_Phdr *ph)
-{
-	(void)fd;
-	if (ph->p_vaddr < X86_64_START_KERNEL_MAP)
-		*(uint64_t *)arg += ph->p_memsz;
-	return 0;
-}
-
 static void read_hostname(struct agent *a)
 {
-	uint64_t sym, phys_base, off = 0;
-	char name[UTS_LEN];
+	struct kcf_utsname uts;
 
-	if (!info_u64(a->vm, "SYMBOL(init_uts_ns)", 16, &sym) ||
-	    !info_u64(a->vm, "NUMBER(phys_base)", 10, &phys_base) || sym < X86_64_START_KERNEL_MAP)
+	if (kcf_vmcore_utsname(a->vm, &uts) < 0)
 		return;
-	info_u64(a->vm, "OFFSET(uts_namespace.name)", 10, &off);
-	if (off > 4096)
-		return;
-	/* struct new_utsname: sysname[65], nodename[65], ... */
-	uint64_t paddr = sym - X86_64_START_KERNEL_MAP + phys_base + off + UTS_LEN;
-	if (read_phys(a->vmcore_path, paddr, name, sizeof(name)) < 0 || !memchr(name, 0, sizeof(name)))
-		return;
-	for (const char *s = name; *s; s++)
+	for (const char *s = uts.nodename; *s; s++)
 		if (*s <= ' ' || *s > '~' || *s == '/')
 			return;
-	if (!name[0] || !strcmp(name, "(none)"))
+	if (!uts.nodename[0] || !strcmp(uts.nodename, "(none)"))
 		return;
-	snprintf(a->info.hostname, sizeof(a->info.hostname), "%s", name);
+	snprintf(a->info.hostname, sizeof(a->info.hostname), "%s", uts.nodename);
 }
 
 struct panic_scan {
@@ -152,7 +83,8 @@ void kc_crash_info(struct agent *a)
 
 	snprintf(ci->release, sizeof(ci->release), "%s", v ? v : "unknown");
 	ci->page_size = kcf_vmcore_page_size(a->vm);
-	if (elf_loads(a->vmcore_path, ram_cb, &ci->mem_bytes) < 0 || !ci->mem_bytes)
+	ci->mem_bytes = kcf_vmcore_ram_bytes(a->vm);
+	if (!ci->mem_bytes)
 		ci->mem_bytes = kcf_vmcore_max_pfn(a->vm) * ci->page_size;
 	if (info_u64(a->vm, "CRASHTIME", 10, &t) && t > 0 && t < (1ULL << 40)) {
 		ci->crash_time = (int64_t)t;

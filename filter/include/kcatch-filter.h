@@ -101,6 +101,19 @@ void kcf_vmcore_close(struct kcf_vmcore *vm);
 /* The value of a VMCOREINFO key ("OSRELEASE", "SYMBOL(prb)"), or NULL. */
 const char *kcf_vmcore_info(const struct kcf_vmcore *vm, const char *key);
 uint64_t kcf_vmcore_page_size(const struct kcf_vmcore *vm);
+/* Bytes of RAM the crashed machine had in the dump (its RAM segments). */
+uint64_t kcf_vmcore_ram_bytes(const struct kcf_vmcore *vm);
+
+/* The crashed kernel's uname, read from its memory (init_uts_ns). */
+struct kcf_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+/*
+ * Fill uts; returns 0, or -ENODATA when the kernel's own copy could not
+ * be read (then only sysname, release and machine are filled, from
+ * VMCOREINFO, and nodename is "").
+ */
+int kcf_vmcore_utsname(const struct kcf_vmcore *vm, struct kcf_utsname *uts);
 /* Highest PFN + 1 of the crashed machine's RAM. */
 uint64_t kcf_vmcore_max_pfn(const struct kcf_vmcore *vm);
 /* The VMCOREINFO text as found in the dump, and its length. */

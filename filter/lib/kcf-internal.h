@@ -163,6 +163,7 @@ struct kcf_vmcore {
 	const struct kcf_input_ops *in;
 	void *in_state;
 	bool utsname_from_input;     /* the input format carries utsname */
+	bool utsname_from_memory;    /* utsname is the kernel's own, not a stand-in */
 	char *path;
 	int fd;
 	uint64_t file_size;

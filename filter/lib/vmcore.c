@@ -218,16 +218,20 @@ int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val)
 static void read_utsname(struct kcf_vmcore *vm)
 {
 	const struct kcf_layout *l = &vm->lay;
-	if (vm->utsname_from_input && !strcmp(vm->utsname[0], "Linux"))
+	if (vm->utsname_from_input && !strcmp(vm->utsname[0], "Linux")) {
+		vm->utsname_from_memory = true;
 		return;
+	}
 	memset(vm->utsname, 0, sizeof(vm->utsname));
 	if (l->sym_init_uts_ns != KCF_UNSET && l->off_uts_name != KCF_UNSET &&
 	    kcf_virt_read(vm, (uint64_t)(l->sym_init_uts_ns + l->off_uts_name),
 			  vm->utsname, sizeof(vm->utsname)) == 0) {
 		for (int i = 0; i < 6; i++)
 			vm->utsname[i][64] = 0;
-		if (!strcmp(vm->utsname[0], "Linux"))
+		if (!strcmp(vm->utsname[0], "Linux")) {
+			vm->utsname_from_memory = true;
 			return;
+		}
 	}
 	/* Not readable: what VMCOREINFO tells is enough for crash. */
 	memset(vm->utsname, 0, sizeof(vm->utsname));
@@ -351,4 +355,20 @@ KCF_EXPORT uint64_t kcf_vmcore_page_size(const struct kcf_vmcore *vm)
 KCF_EXPORT uint64_t kcf_vmcore_max_pfn(const struct kcf_vmcore *vm)
 {
 	return vm->max_pfn;
+}
+
+KCF_EXPORT uint64_t kcf_vmcore_ram_bytes(const struct kcf_vmcore *vm)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < vm->nr_loads; i++)
+		total += vm->loads[i].memsz;
+	return total;
+}
+
+KCF_EXPORT int kcf_vmcore_utsname(const struct kcf_vmcore *vm, struct kcf_utsname *uts)
+{
+	char *f[6] = { uts->sysname, uts->nodename, uts->release, uts->version, uts->machine, uts->domainname };
+	for (int i = 0; i < 6; i++)
+		memcpy(f[i], vm->utsname[i], 65);
+	return vm->utsname_from_memory ? 0 : -ENODATA;
 }
