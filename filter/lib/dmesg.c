@@ -241,8 +241,8 @@ struct text_out {
 	int fd;
 	char buf[8192];
 	size_t len;
-	/* one formatted record: up to 64 KiB of text, 4 bytes per escaped byte */
-	char line[64 * 1024 * 4 + 64];
+	/* one formatted record: up to 64 KiB of text, 12 bytes per escaped byte */
+	char line[64 * 1024 * 12 + 64];
 };
 
 static int out_flush(struct text_out *o)
@@ -268,14 +268,16 @@ int kcf_format_record(const struct kcf_log_record *rec, char *dst, size_t cap, s
 	size_t o = (size_t)indent;
 	for (size_t i = 0; i < rec->len; i++) {
 		unsigned char c = (unsigned char)rec->text[i];
-		if (o + indent + 8 > cap)
+		if (o + indent + 16 > cap)
 			return -ENOSPC;
 		if (c == '\n')
 			o += (size_t)snprintf(dst + o, cap - o, "\n%*s", indent, "");
 		else if (c < 0x80 && (isprint(c) || isspace(c)))
 			dst[o++] = (char)c;
-		else
+		else if (c < 0x80)
 			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
+		else    /* makedumpfile formats a signed char: 0xc3 prints as \xffffffc3 */
+			o += (size_t)snprintf(dst + o, cap - o, "\\xffffff%02x", c);
 	}
 	dst[o++] = '\n';
 	*used = o;

@@ -525,6 +525,76 @@ static void out_add(char **o, size_t *len, const char *p, size_t n)
 	*o = q;
 }
 
+/* One record rendered like makedumpfile 1.7.2. */
+static void render_rec(char **o, size_t *olen, uint64_t ts, const uint8_t *text, unsigned len)
+{
+	char pre[64];
+	int plen = snprintf(pre, sizeof(pre), "[%5llu.%06lu] ", (unsigned long long)(ts / 1000000000),
+			    (unsigned long)(ts % 1000000000 / 1000));
+
+	out_add(o, olen, pre, (size_t)plen);
+	for (unsigned i = 0; *o && i < len; i++) {
+		unsigned char c = text[i];
+		char t[80];
+
+		if (c == '\n')
+			snprintf(t, sizeof(t), "\n%-*s", plen, "");
+		else if (isprint(c) || isspace(c))
+			snprintf(t, sizeof(t), "%c", c);
+		else
+			snprintf(t, sizeof(t), "\\x%02x", c);
+		out_add(o, olen, t, strlen(t));
+	}
+	out_add(o, olen, "\n", 1);
+}
+
+/* The log from log_buf (3.5 .. 5.9), walked as makedumpfile does. NULL on failure. */
+static char *read_logbuf(const struct rd *r)
+{
+	uint64_t buf_va;
+	uint32_t len, first, next, idx;
+	uint8_t *buf = NULL;
+	char *o = malloc(1);
+	size_t olen = 0;
+	long long hs = vi_num(r, "SIZE(printk_log)");
+
+	if (!o || hs != 16 || vi_num(r, "OFFSET(printk_log.len)") != 8 ||
+	    vi_num(r, "OFFSET(printk_log.text_len)") != 10 || vi_num(r, "OFFSET(printk_log.ts_nsec)") != 0 ||
+	    !rd_va_buf(r, vi_hex(r, "SYMBOL(log_buf)"), &buf_va, 8) ||
+	    !rd_va_buf(r, vi_hex(r, "SYMBOL(log_buf_len)"), &len, 4) ||
+	    !rd_va_buf(r, vi_hex(r, "SYMBOL(log_first_idx)"), &first, 4) ||
+	    !rd_va_buf(r, vi_hex(r, "SYMBOL(log_next_idx)"), &next, 4) || len < 64 || len > (1u << 20))
+		goto fail;
+	o[0] = '\0';
+	buf = malloc(len);
+	if (!buf || !rd_va_buf(r, buf_va, buf, len))
+		goto fail;
+	/* log_from_ptr() / log_next(): a len 0 header stands for the record at 0 */
+	for (unsigned n = 0; (idx = first) != next; n++) {
+		uint32_t at = idx;
+		unsigned rl, tl;
+
+		if (n > len / 16 || idx > len - 16)
+			goto fail;
+		if (!(buf[idx + 8] | buf[idx + 9] << 8))
+			at = 0;
+		rl = buf[at + 8] | buf[at + 9] << 8;
+		tl = buf[at + 10] | buf[at + 11] << 8;
+		if (rl < 16 || at + rl > len || tl > rl - 16)
+			goto fail;
+		render_rec(&o, &olen, rd64(buf + at), buf + at + 16, tl);
+		if (!o)
+			goto fail;
+		first = at + rl;
+	}
+	free(buf);
+	return o;
+fail:
+	free(buf);
+	free(o);
+	return NULL;
+}
+
 /* The log from the printk ring, rendered like makedumpfile 1.7.2. NULL on failure. */
 static char *read_dmesg(const struct rd *r)
 {
@@ -534,6 +604,10 @@ static char *read_dmesg(const struct rd *r)
 	char *o = malloc(1);
 	size_t olen = 0;
 
+	if (!vi_hex(r, "SYMBOL(prb)") && vi_hex(r, "SYMBOL(log_buf)")) {
+		free(o);
+		return read_logbuf(r);
+	}
 	if (!o || !rd_va_buf(r, vi_hex(r, "SYMBOL(prb)"), &prb, 8) || !rd_va_buf(r, prb, rb, 88))
 		goto fail;
 	o[0] = '\0';

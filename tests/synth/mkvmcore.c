@@ -61,7 +61,14 @@
  *                               leading "[SEC.USEC] " timestamp); without
  *                               any, a default boot-and-panic log is used
  *   dmesg_fill N                N generated records here (to wrap the ring)
- *   dmesg_ring CBITS SBITS      2^CBITS descriptors, 2^SBITS bytes of text [6 14]
+ *   dmesg_ring CBITS SBITS      2^CBITS descriptors, 2^SBITS bytes of text [6 14];
+ *                               logbuf: log_buf_len is 2^SBITS, CBITS unused
+ *   dmesg_format lockless|logbuf  the printk buffer: the lockless ring of
+ *                               5.10+ (SYMBOL(prb)), or the record ring of
+ *                               3.5..5.9, log_buf of struct printk_log (x86_64:
+ *                               16-byte header, records 4-byte aligned, a len 0
+ *                               header marks the wrap; every 4th record has a
+ *                               dict) [lockless]
  *   vmcoreinfo KEY=VALUE        add or replace a VMCOREINFO line
  *   vmcoreinfo_omit KEY         drop a VMCOREINFO line
  *

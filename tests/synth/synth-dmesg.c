@@ -176,16 +176,16 @@ static void append(char **out, size_t *len, size_t *cap, const char *p, size_t n
 }
 
 /* makedumpfile 1.7.2's rendering of one record. */
-static void render(char **out, size_t *len, size_t *cap, const struct rec *r)
+static void render_msg(char **out, size_t *len, size_t *cap, uint64_t ts, const struct synth_msg *m)
 {
 	char pre[64];
 	int plen = snprintf(pre, sizeof(pre), "[%5llu.%06lu] ",
-			    (unsigned long long)(r->ts / 1000000000ull),
-			    (unsigned long)(r->ts % 1000000000ull / 1000));
+			    (unsigned long long)(ts / 1000000000ull),
+			    (unsigned long)(ts % 1000000000ull / 1000));
 
 	append(out, len, cap, pre, (size_t)plen);
-	for (size_t i = 0; i < r->m->len; i++) {
-		unsigned char c = (unsigned char)r->m->text[i];
+	for (size_t i = 0; i < m->len; i++) {
+		unsigned char c = (unsigned char)m->text[i];
 		char tmp[80];
 
 		if (c == '\n') {
@@ -194,11 +194,172 @@ static void render(char **out, size_t *len, size_t *cap, const struct rec *r)
 		} else if (isprint(c) || isspace(c)) {
 			append(out, len, cap, (const char *)&c, 1);
 		} else {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-			append(out, len, cap, tmp, 4);
+			/* as makedumpfile: a signed char, so bytes >= 0x80 sign-extend */
+			snprintf(tmp, sizeof(tmp), c < 0x80 ? "\\x%02x" : "\\xffffff%02x", c);
+			append(out, len, cap, tmp, strlen(tmp));
 		}
 	}
 	append(out, len, cap, "\n", 1);
+}
+
+static void render(char **out, size_t *len, size_t *cap, const struct rec *r)
+{
+	render_msg(out, len, cap, r->ts, r->m);
+}
+
+/*
+ * ---- the record ring of 3.5 .. 5.9 (kernel/printk/printk.c, as of 5.4) ----
+ *
+ * log_buf holds struct printk_log records back to back: { u64 ts_nsec;
+ * u16 len; u16 text_len; u16 dict_len; u8 facility; u8 flags:5, level:3; },
+ * __packed __aligned(4) on x86_64 (16 bytes, no CONFIG_PRINTK_CALLER),
+ * then the text, the dict and zero padding to LOG_ALIGN (4 with
+ * CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS). A header with len 0 marks the
+ * end of the used part of the buffer: the next record is at index 0. The
+ * writer below is log_store()/log_make_free_space() of 5.4, including its
+ * quirks (log_first_idx may come to rest on a wrap marker); what the
+ * extractor must print is tracked by sequence number, not by walking.
+ */
+#define PL_HDR 16u
+#define PL_ALIGN 4u
+#define LOG_NEWLINE 2u
+
+struct logbuf {
+	uint8_t *buf;
+	uint32_t len, first, next;
+	uint64_t first_seq, next_seq;
+};
+
+static uint16_t lb_reclen(const struct logbuf *l, uint32_t idx)
+{
+	return (uint16_t)(l->buf[idx + 8] | l->buf[idx + 9] << 8);
+}
+
+/* log_next(): a len 0 header is read as the record at 0 */
+static uint32_t lb_next(const struct logbuf *l, uint32_t idx)
+{
+	uint16_t n = lb_reclen(l, idx);
+
+	return n ? idx + n : lb_reclen(l, 0);
+}
+
+/* logbuf_has_space() */
+static bool lb_has_space(const struct logbuf *l, uint32_t size, bool empty)
+{
+	uint32_t free;
+
+	if (l->next > l->first || empty)
+		free = l->len - l->next > l->first ? l->len - l->next : l->first;
+	else
+		free = l->first - l->next;
+	return free >= size + PL_HDR;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static int build_logbuf(struct synth *s)
+{
+	struct logbuf l = { .len = 1u << s->dmesg_size_bits };
+	uint64_t buf_pa, ts = 0, *tss;
+	size_t cap = 4096, len = 0;
+	uint8_t *misc;
+	int r;
+
+	l.buf = calloc(1, l.len);
+	tss = calloc(s->nmsg ? s->nmsg : 1, sizeof(*tss));
+	if (!l.buf || !tss) {
+		r = synth_fail(s, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < s->nmsg; i++) {
+		const struct synth_msg *m = &s->msg[i];
+		char dict[64];
+		int dlen = 0;
+		uint32_t size, pad;
+
+		/* a dev_printk() dictionary on every 4th record: len covers it, text_len not */
+		if (i % 4 == 3)
+			dlen = snprintf(dict, sizeof(dict), "SUBSYSTEM=pci%cDEVICE=+pci:0000:00:%02zx.0",
+					'\0', i % 32);
+		size = PL_HDR + (uint32_t)m->len + (uint32_t)dlen;
+		pad = (0u - size) & (PL_ALIGN - 1);
+		size += pad;
+		/* the kernel truncates such a record; refuse it instead */
+		if (size + PL_HDR > l.len / 2) {
+			r = synth_fail(s, -EINVAL, "dmesg record %zu does not fit a %u-byte log_buf", i, l.len);
+			goto out;
+		}
+		/* log_make_free_space() */
+		while (l.first_seq < l.next_seq && !lb_has_space(&l, size, false)) {
+			l.first = lb_next(&l, l.first);
+			l.first_seq++;
+		}
+		if (!lb_has_space(&l, size, l.first_seq == l.next_seq)) {
+			r = synth_fail(s, -EINVAL, "dmesg record %zu finds no room in log_buf", i);
+			goto out;
+		}
+		/* log_store(): a record and an empty header must fit before the end */
+		if (l.next + size + PL_HDR > l.len) {
+			memset(l.buf + l.next, 0, PL_HDR);
+			l.next = 0;
+			s->logbuf_wraps++;
+		}
+		ts = m->ts ? m->ts : ts + 1000000 + synth_hash(s->seed, i, 10) % 200000000;
+		tss[i] = ts;
+		uint8_t *h = l.buf + l.next;
+		put64(h, ts);
+		put16(h + 8, (uint16_t)size);
+		put16(h + 10, (uint16_t)m->len);
+		put16(h + 12, (uint16_t)dlen);
+		h[14] = 0;                                  /* LOG_KERN */
+		h[15] = (uint8_t)(LOG_NEWLINE | 6u << 5);   /* flags:5, level:3 */
+		memcpy(h + PL_HDR, m->text, m->len);
+		memcpy(h + PL_HDR + m->len, dict, (size_t)dlen);
+		memset(h + PL_HDR + m->len + dlen, 0, pad);
+		l.next += size;
+		l.next_seq++;
+	}
+	if ((r = synth_data_alloc(s, l.len, 64, &buf_pa)) < 0 ||
+	    (r = synth_write_bytes(s, buf_pa, l.buf, l.len)) < 0)
+		goto out;
+	/* the variables, in the misc page; log_buf points into the direct map as
+	 * after setup_log_buf() (log_buf_len= on the command line) */
+	misc = synth_pa_ptr(s, s->data_pa, PAGE_SIZE);
+	put64(misc + 0x600, dva(s, buf_pa));
+	put32(misc + 0x608, l.len);
+	put32(misc + 0x60c, l.first);
+	put32(misc + 0x610, l.next);
+	put32(misc + 0x614, l.first);                    /* clear_idx: never cleared */
+	s->sym_log_buf = kva(s, s->data_pa + 0x600);
+	s->sym_log_buf_len = kva(s, s->data_pa + 0x608);
+	s->sym_log_first_idx = kva(s, s->data_pa + 0x60c);
+	s->sym_log_next_idx = kva(s, s->data_pa + 0x610);
+	s->sym_clear_idx = kva(s, s->data_pa + 0x614);
+	s->logbuf_len = l.len;
+	s->logbuf_first = l.first;
+	s->logbuf_next = l.next;
+	s->logbuf_first_marker = l.first_seq < l.next_seq && !lb_reclen(&l, l.first);
+	/* what an extractor prints: the records still in the buffer, by sequence number */
+	free(s->dmesg_text);
+	s->dmesg_text = malloc(cap);
+	if (s->dmesg_text)
+		s->dmesg_text[0] = '\0';
+	for (uint64_t q = l.first_seq; q < l.next_seq; q++)
+		render_msg(&s->dmesg_text, &len, &cap, tss[q], &s->msg[q]);
+	if (!s->dmesg_text) {
+		r = synth_fail(s, -ENOMEM, "out of memory");
+		goto out;
+	}
+	s->dmesg_len = len;
+	s->dmesg_records = (size_t)(l.next_seq - l.first_seq);
+	r = 0;
+out:
+	free(l.buf);
+	free(tss);
+	return r;
 }
 
 int synth_build_dmesg(struct synth *s)
@@ -214,6 +375,8 @@ int synth_build_dmesg(struct synth *s)
 
 	if (!s->nmsg && (r = add_defaults(s)) < 0)
 		return r;
+	if (s->dmesg_format == 1)
+		return build_logbuf(s);
 	if ((r = synth_data_alloc(s, count * DESC_SIZE, 64, &descs_pa)) < 0 ||
 	    (r = synth_data_alloc(s, count * INFO_SIZE, 64, &infos_pa)) < 0 ||
 	    (r = synth_data_alloc(s, size, PAGE_SIZE, &data_pa)) < 0)

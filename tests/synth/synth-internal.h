@@ -151,6 +151,7 @@ struct synth {
 	size_t nmsg, amsg;
 	unsigned dmesg_fill;      /* generated records so far */
 	int dmesg_count_bits, dmesg_size_bits;
+	int dmesg_format;         /* 0 lockless ring (5.10+), 1 log_buf of printk_log (3.5-5.9) */
 
 	/* ---- built ---- */
 	const struct era *e;
@@ -170,6 +171,11 @@ struct synth {
 	uint64_t sym_uts, sym_node_online_map, sym_vmap_area_list;
 	uint64_t objs_va;         /* fake kernel objects (address_space, anon_vma...) */
 	uint64_t sym_prb, sym_printk_rb_static, sym_clear_seq;
+	/* dmesg_format logbuf: the variables, and the ring's final state (for -v) */
+	uint64_t sym_log_buf, sym_log_buf_len, sym_log_first_idx, sym_log_next_idx, sym_clear_idx;
+	uint32_t logbuf_len, logbuf_first, logbuf_next;
+	unsigned logbuf_wraps;
+	bool logbuf_first_marker; /* log_first_idx rests on a wrap marker */
 	char *dmesg_text;         /* what a dmesg extractor prints */
 	size_t dmesg_len, dmesg_records;
 	uint64_t counts[SYNTH_CLASS_MAX];

@@ -259,6 +259,12 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		s->dmesg_size_bits = (int)w;
 		return 0;
 	}
+	if (!strcmp(k, "dmesg_format")) {
+		if (ntok != 2 || (strcmp(a, "lockless") && strcmp(a, "logbuf")))
+			return bad(s, "usage: dmesg_format lockless|logbuf", NULL);
+		s->dmesg_format = !strcmp(a, "logbuf");
+		return 0;
+	}
 	if (!strcmp(k, "dmesg_fill")) {
 		if (ntok != 2 || parse_num(a, &v) < 0 || v > 100000)
 			return bad(s, "usage: dmesg_fill N (up to 100000)", NULL);
@@ -361,8 +367,8 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		s->kaslr = v;
 	} else if (!strcmp(k, "kernel")) {
 		if (ntok != 3 || parse_num(a, &v) < 0 || parse_num(tok[2], &w) < 0 ||
-		    (v | w) & 0x1fffff || w < (4ull << 20) || w > (64ull << 20))
-			return bad(s, "usage: kernel PA SIZE (2 MiB aligned, SIZE 4M..64M)", NULL);
+		    (v | w) & 0x1fffff || w < (2ull << 20) || w > (64ull << 20))
+			return bad(s, "usage: kernel PA SIZE (2 MiB aligned, SIZE 2M..64M)", NULL);
 		s->kernel_pa = v;
 		s->kernel_size = w;
 	} else if (!strcmp(k, "page_offset")) {
@@ -444,6 +450,10 @@ int synth_spec_line(struct synth *s, const char *line)
 		if (ntok == MAX_TOK)
 			return bad(s, "too many words", NULL);
 		tok[ntok++] = p;
+		/* these take the raw rest of the line, however many words */
+		if (ntok == 1 && (!strcmp(p, "vmcoreinfo") || !strcmp(p, "vmcoreinfo_omit") ||
+				  !strcmp(p, "dmesg")))
+			break;
 	}
 	if (!ntok)
 		return 0;

@@ -966,6 +966,13 @@ void synth_describe(const struct synth *s, FILE *f)
 		(unsigned long long)s->mem_section_sym,
 		(unsigned long long)(s->extreme ? s->nr_roots : s->nr_mem_sections),
 		s->extreme ? "roots" : "sections");
+	if (s->dmesg_format == 1)
+		fprintf(f, "dmesg: log_buf of %u bytes, log_first_idx %u%s, log_next_idx %u, %zu records, "
+			"%u wrap markers written\n", s->logbuf_len, s->logbuf_first,
+			s->logbuf_first_marker ? " (a wrap marker)" : "", s->logbuf_next,
+			s->dmesg_records, s->logbuf_wraps);
+	else
+		fprintf(f, "dmesg: lockless ring, %zu records\n", s->dmesg_records);
 	fprintf(f, "page tables: %llu pages\n", (unsigned long long)c.tables);
 	for (int r = 0; r < 3; r++)
 		fprintf(f, "  %-10s leaves: %llu x 4K, %llu x 2M, %llu x 1G\n", region[r],

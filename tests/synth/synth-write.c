@@ -114,7 +114,7 @@ bool synth_vi_omitted(const struct synth *s, const char *key)
 	return omitted;
 }
 
-/* The lockless printk ring buffer (5.10+), as Linux 6.1 and 6.12 export it. */
+/* The lockless printk ring buffer (5.10+), as Linux 6.1 and 6.12 export it, or log_buf (5.4). */
 static void printk_vmcoreinfo(const struct synth *s, struct kvlist *l)
 {
 	static const struct { const char *key; int v; } nums[] = {
@@ -139,6 +139,20 @@ static void printk_vmcoreinfo(const struct synth *s, struct kvlist *l)
 		{ "OFFSET(latched_seq.val)", 8 },
 	};
 
+	if (s->dmesg_format == 1) {
+		/* 5.4's log_buf_vmcoreinfo_setup(), without CONFIG_PRINTK_CALLER */
+		sym(l, "log_buf", s->sym_log_buf);
+		sym(l, "log_buf_len", s->sym_log_buf_len);
+		sym(l, "log_first_idx", s->sym_log_first_idx);
+		sym(l, "clear_idx", s->sym_clear_idx);
+		sym(l, "log_next_idx", s->sym_log_next_idx);
+		num(l, "SIZE(printk_log)", 16);
+		num(l, "OFFSET(printk_log.ts_nsec)", 0);
+		num(l, "OFFSET(printk_log.len)", 8);
+		num(l, "OFFSET(printk_log.text_len)", 10);
+		num(l, "OFFSET(printk_log.dict_len)", 12);
+		return;
+	}
 	sym(l, "prb", s->sym_prb);
 	sym(l, "printk_rb_static", s->sym_printk_rb_static);
 	sym(l, "clear_seq", s->sym_clear_seq);
