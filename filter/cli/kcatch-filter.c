@@ -280,8 +280,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (o->split || o->reassemble) {
-		int min = o->split ? 3 : 3;
-		if (argc - optind < min) {
+		/* --split: VMCORE and two parts; --reassemble: two parts and DUMPFILE */
+		if (argc - optind < 3) {
 			fprintf(stderr, "kcatch-filter: %s\n", o->split ?
 				"--split needs VMCORE and at least two DUMPFILEs" :
 				"--reassemble needs at least two parts and the DUMPFILE to write");

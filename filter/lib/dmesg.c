@@ -44,9 +44,6 @@ static int need(struct kcf_vmcore *vm, struct vi_num *n, size_t count, bool hex_
 	return 0;
 }
 
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 
 /* ---- lockless ring (5.10+) ---- */
 
@@ -88,8 +85,8 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 		return kcf_err(vm->ctx, EFAULT, "%s: the printk ring buffer is not in the dump", vm->path);
 
 	const uint8_t *dr = rb + n[L_DESC_RING].val, *tr = rb + n[L_TEXT_RING].val;
-	uint32_t count_bits = get32(dr + n[L_COUNT_BITS].val);
-	uint32_t size_bits = get32(tr + n[L_SIZE_BITS].val);
+	uint32_t count_bits = kcf_get32(dr + n[L_COUNT_BITS].val);
+	uint32_t size_bits = kcf_get32(tr + n[L_SIZE_BITS].val);
 	if (count_bits > MAX_DESC_BITS || size_bits > 26 || size_bits < 4)
 		return kcf_err(vm->ctx, EINVAL, "%s: printk ring sizes (2^%u records, 2^%u bytes) are implausible",
 			       vm->path, count_bits, size_bits);
@@ -102,9 +99,9 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 		r = -ENOMEM;
 		goto out;
 	}
-	if (kcf_virt_read(vm, get64(dr + n[L_DESCS].val), descs, count * sd) < 0 ||
-	    kcf_virt_read(vm, get64(dr + n[L_INFOS].val), infos, count * si) < 0 ||
-	    kcf_virt_read(vm, get64(tr + n[L_DATA].val), text, ring) < 0) {
+	if (kcf_virt_read(vm, kcf_get64(dr + n[L_DESCS].val), descs, count * sd) < 0 ||
+	    kcf_virt_read(vm, kcf_get64(dr + n[L_INFOS].val), infos, count * si) < 0 ||
+	    kcf_virt_read(vm, kcf_get64(tr + n[L_DATA].val), text, ring) < 0) {
 		r = kcf_err(vm->ctx, EFAULT, "%s: the printk ring's records are not in the dump", vm->path);
 		goto out;
 	}
@@ -116,22 +113,22 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 	}
 
 	uint64_t ctr = (uint64_t)n[L_COUNTER].val;
-	uint64_t tail = get64(dr + n[L_TAIL].val + ctr) & DESC_ID_MASK;
-	uint64_t head = get64(dr + n[L_HEAD].val + ctr) & DESC_ID_MASK;
+	uint64_t tail = kcf_get64(dr + n[L_TAIL].val + ctr) & DESC_ID_MASK;
+	uint64_t head = kcf_get64(dr + n[L_HEAD].val + ctr) & DESC_ID_MASK;
 	/* tail..head inclusive, never more than the ring holds */
 	for (uint64_t id = tail, steps = 0; steps <= count; id = (id + 1) & DESC_ID_MASK, steps++) {
 		const uint8_t *d = descs + (id % count) * sd, *in = infos + (id % count) * si;
-		uint64_t sv = get64(d + n[L_STATE].val + ctr);
+		uint64_t sv = kcf_get64(d + n[L_STATE].val + ctr);
 		bool last = id == head;
 		if ((sv & DESC_ID_MASK) == id &&
 		    (DESC_STATE(sv) == DESC_COMMITTED || DESC_STATE(sv) == DESC_FINALIZED)) {
-			uint64_t begin = get64(d + n[L_TEXT_LPOS].val + n[L_BEGIN].val) % ring;
-			uint64_t next = get64(d + n[L_TEXT_LPOS].val + n[L_NEXT].val) % ring;
+			uint64_t begin = kcf_get64(d + n[L_TEXT_LPOS].val + n[L_BEGIN].val) % ring;
+			uint64_t next = kcf_get64(d + n[L_TEXT_LPOS].val + n[L_NEXT].val) % ring;
 			struct kcf_log_record rec = {
-				.seq = get64(in + n[L_SEQ].val),
-				.ts_nsec = get64(in + n[L_TS].val),
+				.seq = kcf_get64(in + n[L_SEQ].val),
+				.ts_nsec = kcf_get64(in + n[L_TS].val),
 			};
-			size_t len = get16(in + n[L_TEXT_LEN].val);
+			size_t len = kcf_get16(in + n[L_TEXT_LEN].val);
 			if (begin != next && rec.seq >= clear_seq) {
 				if (begin > next)
 					begin = 0;          /* the block wrapped: text starts the ring */
@@ -202,7 +199,7 @@ static int walk_log_buf(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn
 			r = kcf_err(vm->ctx, EINVAL, "%s: log record index %u is outside log_buf", vm->path, idx);
 			break;
 		}
-		uint16_t len = get16(buf + idx + n[O_LEN].val);
+		uint16_t len = kcf_get16(buf + idx + n[O_LEN].val);
 		if (len == 0) {                     /* wrap marker */
 			if (idx == 0 || ++wraps > 1)
 				break;
@@ -213,8 +210,8 @@ static int walk_log_buf(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn
 			r = kcf_err(vm->ctx, EINVAL, "%s: log record at %u has a bad length %u", vm->path, idx, len);
 			break;
 		}
-		struct kcf_log_record rec = { .ts_nsec = get64(buf + idx + n[O_TS].val), .text = (char *)buf + idx + hs };
-		rec.len = KCF_MIN(get16(buf + idx + n[O_TEXT_LEN].val), (uint16_t)(len - hs));
+		struct kcf_log_record rec = { .ts_nsec = kcf_get64(buf + idx + n[O_TS].val), .text = (char *)buf + idx + hs };
+		rec.len = KCF_MIN(kcf_get16(buf + idx + n[O_TEXT_LEN].val), (uint16_t)(len - hs));
 		r = fn(arg, &rec);
 		if (r < 0)
 			break;

@@ -87,7 +87,7 @@ KCF_EXPORT int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_opt
 {
 	struct kcf_classifier *cl;
 	const struct kcf_cycle *c;
-	uint64_t cycle = opts->cycle_pages ? (opts->cycle_pages + 7) & ~7ULL : 1ULL << 20;
+	uint64_t cycle = kcf_cycle_pages(opts);
 	int r;
 
 	memset(stats, 0, sizeof(*stats));

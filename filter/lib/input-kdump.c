@@ -35,8 +35,6 @@ struct kdump_in {
 	uint8_t *cbuf;
 };
 
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 static int bad(struct kcf_vmcore *vm, const char *what)
 {
@@ -88,8 +86,8 @@ static int read_page(struct kcf_vmcore *vm, struct kdump_in *k, uint64_t pfn, ui
 	if (r < 0)
 		return kcf_err(vm->ctx, r, "%s: cannot read the descriptor of page %#llx", vm->path,
 			       (unsigned long long)pfn);
-	uint64_t off = get64(d);
-	uint32_t size = get32(d + 8), flags = get32(d + 12);
+	uint64_t off = kcf_get64(d);
+	uint32_t size = kcf_get32(d + 8), flags = kcf_get32(d + 12);
 	if (off == 0 && k->incomplete)
 		return kcf_err(vm->ctx, EFAULT, "%s: page %#llx was lost when the dump was cut short",
 			       vm->path, (unsigned long long)pfn);
@@ -218,10 +216,10 @@ static int build_rank(struct kcf_vmcore *vm, struct kdump_in *k)
 	/* Data is written in PFN order: the last descriptor's page ends the file. */
 	uint8_t d[DESC_SIZE];
 	if (total && kcf_pread_all(vm->fd, d, sizeof(d), k->off_desc + (total - 1) * DESC_SIZE) == 0 &&
-	    get64(d) + get32(d + 8) > vm->file_size)
+	    kcf_get64(d) + kcf_get32(d + 8) > vm->file_size)
 		return kcf_err(vm->ctx, EINVAL,
 			       "%s: the dump is truncated: its last page lies at offset %llu, beyond the end of the file (%llu bytes)",
-			       vm->path, (unsigned long long)get64(d), (unsigned long long)vm->file_size);
+			       vm->path, (unsigned long long)kcf_get64(d), (unsigned long long)vm->file_size);
 	return 0;
 }
 
@@ -239,10 +237,10 @@ static int kd_open(struct kcf_vmcore *vm)
 	r = kcf_pread_all(vm->fd, h, sizeof(h), 0);
 	if (r < 0)
 		return kcf_err(vm->ctx, r, "%s: cannot read the header", vm->path);
-	int32_t version = (int32_t)get32(h + 8);
-	uint32_t status = get32(h + 424);
-	int64_t block = (int32_t)get32(h + 428), sub_blocks = (int32_t)get32(h + 432);
-	uint64_t bitmap_blocks = get32(h + 436);
+	int32_t version = (int32_t)kcf_get32(h + 8);
+	uint32_t status = kcf_get32(h + 424);
+	int64_t block = (int32_t)kcf_get32(h + 428), sub_blocks = (int32_t)kcf_get32(h + 432);
+	uint64_t bitmap_blocks = kcf_get32(h + 436);
 	if (version < 3 || version > 6)
 		return bad(vm, "header version is not 3 to 6 (older dumps carry no VMCOREINFO)");
 	if (block < 4096 || block > 65536 || (block & (block - 1)))
@@ -263,12 +261,12 @@ static int kd_open(struct kcf_vmcore *vm)
 	r = kcf_pread_all(vm->fd, sub, sizeof(sub), k->block);
 	if (r < 0)
 		return kcf_err(vm->ctx, r, "%s: cannot read the sub header", vm->path);
-	if ((int32_t)get32(sub + 12))
+	if ((int32_t)kcf_get32(sub + 12))
 		return kcf_err(vm->ctx, ENOTSUP, "%s is one part of a split dump: reassemble the parts first (--reassemble)",
 			       vm->path);
-	k->max_mapnr = version >= 6 ? get64(sub + 96) : get32(h + 440);
-	uint64_t off_vi = get64(sub + 32), size_vi = get64(sub + 40);
-	uint64_t off_note = version >= 4 ? get64(sub + 48) : 0, size_note = version >= 4 ? get64(sub + 56) : 0;
+	k->max_mapnr = version >= 6 ? kcf_get64(sub + 96) : kcf_get32(h + 440);
+	uint64_t off_vi = kcf_get64(sub + 32), size_vi = kcf_get64(sub + 40);
+	uint64_t off_note = version >= 4 ? kcf_get64(sub + 48) : 0, size_note = version >= 4 ? kcf_get64(sub + 56) : 0;
 	k->bitmap_len = bitmap_blocks * k->block / 2;
 	k->off_bitmap1 = k->block * (1 + (uint64_t)sub_blocks);
 	k->off_bitmap2 = k->off_bitmap1 + k->bitmap_len;

@@ -45,6 +45,13 @@ int kcf_err(struct kcf_ctx *ctx, int errnum, const char *fmt, ...) KCF_PRINTF(3,
 int kcf_err_prefix(struct kcf_ctx *ctx, int errnum, const char *prefix);
 void kcf_log(struct kcf_ctx *ctx, int level, const char *fmt, ...) KCF_PRINTF(3, 4);
 
+/* Little-endian fields at any alignment, in bytes read from or written to dumps. */
+static inline uint16_t kcf_get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t kcf_get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t kcf_get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void kcf_put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void kcf_put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
 /* ---- VMCOREINFO ---- */
 
 /*
@@ -257,6 +264,12 @@ struct kcf_cycle {
 	uint8_t carry_cls;
 };
 
+/* PFNs per cycle: the option rounded to whole bitmap bytes, or 4 GiB of 4 KiB pages. */
+static inline uint64_t kcf_cycle_pages(const struct kcf_dump_options *o)
+{
+	return o->cycle_pages ? (o->cycle_pages + 7) & ~7ULL : 1ULL << 20;
+}
+
 struct kcf_classifier;
 int kcf_classifier_new(struct kcf_vmcore *vm, unsigned dump_level, uint64_t cycle_pages,
 		       struct kcf_classifier **ret);
@@ -296,6 +309,13 @@ struct kcf_page_result {
 
 /* Receives finished pages in the order they were added. */
 typedef int (*kcf_pipeline_emit_fn)(void *arg, const struct kcf_page_result *res, unsigned n);
+
+/*
+ * Zero check and compression of one page, the same step whatever the
+ * thread count: out receives compressed data; res says what to write.
+ */
+void kcf_process_page(const struct kcf_compressor_ops *comp, void *state, size_t page_size,
+		      bool zero_check, const uint8_t *in, uint8_t *out, struct kcf_page_result *res);
 
 struct kcf_pipeline;
 int kcf_pipeline_new(const struct kcf_compressor_ops *comp, size_t page_size, unsigned threads,

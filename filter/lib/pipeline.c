@@ -58,29 +58,29 @@ struct kcf_pipeline {
 	unsigned nworkers;
 };
 
-/* Zero check and compression of one page; the same code path for any thread count. */
-static void process_page(struct kcf_pipeline *pl, void *state, const uint8_t *in, uint8_t *out,
-			 struct kcf_page_result *res)
+void kcf_process_page(const struct kcf_compressor_ops *comp, void *state, size_t page_size,
+		      bool zero_check, const uint8_t *in, uint8_t *out, struct kcf_page_result *res)
 {
-	res->zero = pl->zero_check && kcf_is_zero_page(in, pl->page_size);
+	res->zero = zero_check && kcf_is_zero_page(in, page_size);
 	if (res->zero)
 		return;
-	size_t n = pl->comp ? pl->comp->compress(state, in, pl->page_size, out, pl->page_size) : 0;
-	if (n == 0 || n >= pl->page_size) {
+	size_t n = comp ? comp->compress(state, in, page_size, out, page_size) : 0;
+	if (n == 0 || n >= page_size) {
 		res->data = in;
-		res->size = (uint32_t)pl->page_size;
+		res->size = (uint32_t)page_size;
 		res->flags = 0;
 	} else {
 		res->data = out;
 		res->size = (uint32_t)n;
-		res->flags = pl->comp->flag;
+		res->flags = comp->flag;
 	}
 }
 
 static void process_batch(struct kcf_pipeline *pl, void *state, struct batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
-		process_page(pl, state, b->in + i * pl->page_size, b->out + i * pl->page_size, &b->res[i]);
+		kcf_process_page(pl->comp, state, pl->page_size, pl->zero_check, b->in + i * pl->page_size,
+				 b->out + i * pl->page_size, &b->res[i]);
 }
 
 static void *worker_main(void *arg)

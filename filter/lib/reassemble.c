@@ -30,9 +30,6 @@ struct part {
 	uint64_t off_data;
 };
 
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 static int cmp_part(const void *a, const void *b)
 {
@@ -59,22 +56,22 @@ static int read_part(struct kcf_ctx *ctx, struct part *p, struct layout *first, 
 	p->size = end < 0 ? 0 : (uint64_t)end;
 	if (kcf_pread_all(p->fd, h, sizeof(h), 0) < 0 || memcmp(h, "KDUMP   ", 8))
 		return kcf_err(ctx, EINVAL, "%s is not a kdump-compressed dump", p->path);
-	l.block = get32(h + 428);
-	if (l.block < 4096 || l.block > 65536 || (l.block & (l.block - 1)) || get32(h + 8) != 6)
+	l.block = kcf_get32(h + 428);
+	if (l.block < 4096 || l.block > 65536 || (l.block & (l.block - 1)) || kcf_get32(h + 8) != 6)
 		return kcf_err(ctx, EINVAL, "%s: only header version 6 split dumps can be reassembled", p->path);
-	if (kcf_pread_all(p->fd, sub, sizeof(sub), l.block) < 0 || get32(sub + 12) != 1)
+	if (kcf_pread_all(p->fd, sub, sizeof(sub), l.block) < 0 || kcf_get32(sub + 12) != 1)
 		return kcf_err(ctx, EINVAL, "%s is not part of a split dump (its split flag is 0)", p->path);
 	if (!is_first && memcmp(h, first->hdr, HEADER_SIZE))
 		return kcf_err(ctx, EINVAL, "%s and %s come from different dumps (their headers differ)",
 			       p->path, "the first part");
 	memcpy(l.hdr, h, HEADER_SIZE);
-	l.sub_blocks = get32(h + 432);
-	l.bitmap_blocks = get32(h + 436);
-	l.max_mapnr = get64(sub + 96);
-	l.dump_level = get32(sub + 8);
+	l.sub_blocks = kcf_get32(h + 432);
+	l.bitmap_blocks = kcf_get32(h + 436);
+	l.max_mapnr = kcf_get64(sub + 96);
+	l.dump_level = kcf_get32(sub + 8);
 	l.off_desc = l.block * (1 + l.sub_blocks + l.bitmap_blocks);
-	p->start = get64(sub + 80);
-	p->end = get64(sub + 88);
+	p->start = kcf_get64(sub + 80);
+	p->end = kcf_get64(sub + 88);
 	if (p->start > p->end || p->end > l.max_mapnr || l.off_desc > p->size)
 		return kcf_err(ctx, EINVAL, "%s: its PFN range or layout is corrupt", p->path);
 	if (is_first)
@@ -151,11 +148,11 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 	if (kcf_pread_all(parts[0].fd, sub, sizeof(sub), l->block) < 0)
 		return -EIO;
 	memset(sub + 12, 0, 4);                 /* split */
-	put64(sub + 16, 0);
-	put64(sub + 24, 0);
-	put64(sub + 80, 0);
-	put64(sub + 88, 0);
-	uint32_t status = get32(l->hdr + 424) | DUMP_INCOMPLETE;
+	kcf_put64(sub + 16, 0);
+	kcf_put64(sub + 24, 0);
+	kcf_put64(sub + 80, 0);
+	kcf_put64(sub + 88, 0);
+	uint32_t status = kcf_get32(l->hdr + 424) | DUMP_INCOMPLETE;
 	if ((r = kcf_pwrite_all(out, sub, sizeof(sub), l->block)) < 0 ||
 	    (r = kcf_pwrite_all(out, &status, 4, 424)) < 0)
 		return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
@@ -179,8 +176,8 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 				return kcf_err(ctx, EIO, "%s: cannot read its page descriptors", p->path);
 			for (uint64_t k = 0; k < cnt; k++) {
 				uint8_t *desc = buf + k * DESC_SIZE;
-				uint64_t o = get64(desc);
-				uint32_t size = get32(desc + 8);
+				uint64_t o = kcf_get64(desc);
+				uint32_t size = kcf_get32(desc + 8);
 				if (o > p->off_data && size <= l->block && o + size <= p->size)
 					data_end = KCF_MAX(data_end, o + size);
 				else if (o && !(zero && o == p->off_data))
@@ -190,7 +187,7 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 					o = off_data;
 				else if (o != 0)            /* 0: lost in an incomplete part */
 					o = (uint64_t)((int64_t)o + delta);
-				put64(desc, o);
+				kcf_put64(desc, o);
 			}
 			r = kcf_pwrite_all(out, buf, cnt * DESC_SIZE, l->off_desc + (desc_out + d) * DESC_SIZE);
 			if (r < 0)
@@ -206,7 +203,7 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 	if (fdatasync(out) < 0 && errno != EINVAL)
 		return kcf_err(ctx, errno, "cannot flush the reassembled dump: %s", strerror(errno));
 	status &= ~(uint32_t)DUMP_INCOMPLETE;
-	status |= get32(l->hdr + 424) & DUMP_INCOMPLETE;
+	status |= kcf_get32(l->hdr + 424) & DUMP_INCOMPLETE;
 	if ((r = kcf_pwrite_all(out, &status, 4, 424)) < 0)
 		return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 	*bytes = cursor;

@@ -234,7 +234,7 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 	int r;
 
 	w.page_size = (uint64_t)vm->lay.page_size;
-	w.cycle_pages = opts->cycle_pages ? (opts->cycle_pages + 7) & ~7ULL : 1ULL << 20;
+	w.cycle_pages = kcf_cycle_pages(opts);
 	w.zero = calloc(1, w.page_size);
 	w.phdrs = calloc(PHDR_BATCH, sizeof(Elf64_Phdr));
 	stats->max_mapnr = vm->max_pfn;

@@ -29,7 +29,6 @@
 #define SUB_HEADER_SIZE 104
 #define DESC_SIZE 24
 #define DESC_BATCH 4096
-#define DEFAULT_CYCLE_PAGES (1ULL << 20)     /* 4 GiB of RAM per cycle with 4 KiB pages */
 #define SPLIT_BLOCK 4096                     /* split boundaries fall on multiples of this */
 
 /*
@@ -75,12 +74,10 @@ struct kdump_writer {
 	uint8_t *bm1, *bm2;          /* one cycle of each bitmap */
 	uint8_t *cbuf;               /* one compressed page */
 	struct kcf_pipeline *pl;     /* compression threads, when asked for */
-	unsigned emit_part;          /* part of the next page the pipeline emits */
+	unsigned emit_part;          /* part of the next page written */
 	uint64_t written;            /* pages written in pass 2 */
 };
 
-static void put32(uint8_t *b, size_t off, uint32_t v) { memcpy(b + off, &v, 4); }
-static void put64(uint8_t *b, size_t off, uint64_t v) { memcpy(b + off, &v, 8); }
 
 static int write_header(struct kdump_writer *w, struct kcf_sink *sink, bool complete)
 {
@@ -94,16 +91,16 @@ static int write_header(struct kdump_writer *w, struct kcf_sink *sink, bool comp
 	if (!complete)
 		status |= DUMP_INCOMPLETE;
 	memcpy(b, KDUMP_SIGNATURE, 8);
-	put32(b, 8, KDUMP_HEADER_VERSION);
+	kcf_put32(b + 8, KDUMP_HEADER_VERSION);
 	for (int i = 0; i < 6; i++)
 		memcpy(b + 12 + 65 * i, vm->utsname[i], 65);
-	put64(b, 408, vm->lay.crashtime == KCF_UNSET ? 0 : (uint64_t)vm->lay.crashtime);
-	put32(b, 424, status);
-	put32(b, 428, (uint32_t)w->page_size);
-	put32(b, 432, (uint32_t)w->sub_hdr_blocks);
-	put32(b, 436, (uint32_t)(2 * w->bitmap_len / w->page_size));
-	put32(b, 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
-	put32(b, 460, vm->nr_cpus);
+	kcf_put64(b + 408, vm->lay.crashtime == KCF_UNSET ? 0 : (uint64_t)vm->lay.crashtime);
+	kcf_put32(b + 424, status);
+	kcf_put32(b + 428, (uint32_t)w->page_size);
+	kcf_put32(b + 432, (uint32_t)w->sub_hdr_blocks);
+	kcf_put32(b + 436, (uint32_t)(2 * w->bitmap_len / w->page_size));
+	kcf_put32(b + 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
+	kcf_put32(b + 460, vm->nr_cpus);
 	r = kcf_sink_pwrite(sink, b, w->page_size, 0);
 	free(b);
 	return r;
@@ -129,19 +126,19 @@ static int write_sub_header(struct kdump_writer *w, struct kdump_part *p)
 
 	if (!b)
 		return -ENOMEM;
-	put64(b, 0, (uint64_t)vm->lay.phys_base);
-	put32(b, 8, w->opts->dump_level);
-	put64(b, 32, off_note + vm->vi_note_off);          /* offset_vmcoreinfo */
-	put64(b, 40, vm->vi.len);                          /* size_vmcoreinfo */
-	put64(b, 48, off_note);
-	put64(b, 56, vm->notes_len);
-	put64(b, 96, w->max_mapnr);                        /* max_mapnr_64 */
+	kcf_put64(b + 0, (uint64_t)vm->lay.phys_base);
+	kcf_put32(b + 8, w->opts->dump_level);
+	kcf_put64(b + 32, off_note + vm->vi_note_off);          /* offset_vmcoreinfo */
+	kcf_put64(b + 40, vm->vi.len);                          /* size_vmcoreinfo */
+	kcf_put64(b + 48, off_note);
+	kcf_put64(b + 56, vm->notes_len);
+	kcf_put64(b + 96, w->max_mapnr);                        /* max_mapnr_64 */
 	if (w->split) {
-		put32(b, 12, 1);
-		put64(b, 16, p->start_pfn);                /* 32-bit era fields, as makedumpfile */
-		put64(b, 24, p->end_pfn);
-		put64(b, 80, p->start_pfn);
-		put64(b, 88, p->end_pfn);
+		kcf_put32(b + 12, 1);
+		kcf_put64(b + 16, p->start_pfn);                /* 32-bit era fields, as makedumpfile */
+		kcf_put64(b + 24, p->end_pfn);
+		kcf_put64(b + 80, p->start_pfn);
+		kcf_put64(b + 88, p->end_pfn);
 	}
 	memcpy(b + SUB_HEADER_SIZE, vm->notes, vm->notes_len);
 	r = kcf_sink_pwrite(p->sink, b, len, w->page_size);
@@ -220,44 +217,15 @@ static int add_desc(struct kdump_writer *w, struct kdump_part *p, uint64_t off, 
 		    uint32_t flags)
 {
 	uint8_t *d = p->descs + p->desc_n * DESC_SIZE;
-	put64(d, 0, off);
-	put32(d, 8, size);
-	put32(d, 12, flags);
-	put64(d, 16, 0);
+	kcf_put64(d + 0, off);
+	kcf_put32(d + 8, size);
+	kcf_put32(d + 12, flags);
+	kcf_put64(d + 16, 0);
 	if (++p->desc_n == DESC_BATCH)
 		return flush_descs(w, p);
 	return 0;
 }
 
-static int write_page(struct kdump_writer *w, struct kdump_part *p, uint64_t pfn)
-{
-	struct kcf_vmcore *vm = w->vm;
-	const uint8_t *page = kcf_phys_map(vm, KCF_WIN_DATA, pfn * w->page_size, w->page_size);
-	int r;
-
-	if (!page)
-		return kcf_err(vm->ctx, EIO, "%s: cannot read page %#llx: %s", vm->path,
-			       (unsigned long long)pfn, kcf_ctx_error(vm->ctx));
-	if (p->zero_off && kcf_is_zero_page(page, w->page_size)) {
-		w->stats->pages[KCF_CLASS_ZERO]++;
-		w->stats->pages[KCF_CLASS_KEPT]--;
-		return add_desc(w, p, p->zero_off, (uint32_t)w->page_size, 0);
-	}
-	size_t n = w->comp ? w->comp->compress(w->comp_state, page, w->page_size, w->cbuf, w->page_size) : 0;
-	uint32_t flags = w->comp ? w->comp->flag : 0;
-	if (n == 0 || n >= w->page_size) {
-		n = w->page_size;
-		flags = 0;
-	} else {
-		page = w->cbuf;
-	}
-	r = kcf_sink_append(p->sink, page, n, p->data_cursor);
-	if (r < 0)
-		return r;
-	r = add_desc(w, p, p->data_cursor, (uint32_t)n, flags);
-	p->data_cursor += n;
-	return r;
-}
 
 static void progress(struct kdump_writer *w)
 {
@@ -293,13 +261,24 @@ static int emit_pages(void *arg, const struct kcf_page_result *res, unsigned n)
 	return 0;
 }
 
-static int queue_page(struct kdump_writer *w, uint64_t pfn)
+/*
+ * One kept page: to the worker threads when there are any, else through
+ * the same zero-check and compression step here, and out through
+ * emit_pages() either way.
+ */
+static int write_page(struct kdump_writer *w, uint64_t pfn)
 {
-	const void *page = kcf_phys_map(w->vm, KCF_WIN_DATA, pfn * w->page_size, w->page_size);
+	const uint8_t *page = kcf_phys_map(w->vm, KCF_WIN_DATA, pfn * w->page_size, w->page_size);
 	int r;
 	if (!page)
 		return kcf_err(w->vm->ctx, EIO, "%s: cannot read page %#llx: %s", w->vm->path,
 			       (unsigned long long)pfn, kcf_ctx_error(w->vm->ctx));
+	if (!w->pl) {
+		struct kcf_page_result res = { .pfn = pfn };
+		kcf_process_page(w->comp, w->comp_state, w->page_size, w->opts->dump_level & KCF_DL_ZERO,
+				 page, w->cbuf, &res);
+		return emit_pages(w, &res, 1);
+	}
 	uint8_t *slot = kcf_pipeline_page(w->pl, pfn, &r);
 	if (!slot)
 		return r;
@@ -311,8 +290,7 @@ static int queue_page(struct kdump_writer *w, uint64_t pfn)
  * Pass 2 for one cycle: write the pages whose bit is set in bm2, which
  * covers PFNs [start, end).
  */
-static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uint64_t expect,
-		       unsigned *part)
+static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uint64_t expect)
 {
 	uint64_t n = end - start, seen = 0, words = (n + 63) / 64;
 	for (uint64_t wi = 0; wi < words; wi++) {
@@ -325,20 +303,9 @@ static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uin
 			bits &= bits - 1;
 			if (++seen > expect)
 				break;
-			int r;
-			if (w->pl) {
-				r = queue_page(w, pfn);
-				if (r < 0)
-					return r;
-				continue;
-			}
-			while (pfn >= w->parts[*part].end_pfn && *part + 1 < w->nparts)
-				(*part)++;
-			r = write_page(w, &w->parts[*part], pfn);
+			int r = write_page(w, pfn);
 			if (r < 0)
 				return r;
-			if ((++w->written & 0xffff) == 0)
-				progress(w);
 		}
 	}
 	if (seen != expect)
@@ -385,7 +352,7 @@ static int setup(struct kdump_writer *w)
 
 	w->page_size = (uint64_t)vm->lay.page_size;
 	w->max_mapnr = vm->max_pfn;
-	w->cycle_pages = o->cycle_pages ? (o->cycle_pages + 7) & ~7ULL : DEFAULT_CYCLE_PAGES;
+	w->cycle_pages = kcf_cycle_pages(o);
 	if (w->cycle_pages > w->max_mapnr)
 		w->cycle_pages = (w->max_mapnr + 7) & ~7ULL;
 	w->nr_cycles = (w->max_mapnr + w->cycle_pages - 1) / w->cycle_pages;
@@ -491,7 +458,6 @@ static int run(struct kdump_writer *w)
 {
 	bool flattened = w->parts[0].sink->flattened;
 	const struct kcf_cycle *c;
-	unsigned part = 0;
 	int r;
 
 	/* Flattened streams cannot rewrite the header: it goes last, once. */
@@ -539,7 +505,7 @@ static int run(struct kdump_writer *w)
 		r = cycle_bitmap(w, start, end);
 		if (r < 0)
 			return r;
-		r = pages_cycle(w, start, end, w->cycle_dumpable[i], &part);
+		r = pages_cycle(w, start, end, w->cycle_dumpable[i]);
 		if (r < 0)
 			return r;
 	}
