@@ -142,6 +142,7 @@ struct kcf_window {
 	uint64_t file_off;   /* file offset of map[0] */
 	uint64_t len;        /* valid bytes */
 	uint64_t cap;        /* size of the buffer / mapping */
+	uint64_t hint;       /* read buffers: bytes the next refill should read (0: a whole window) */
 	bool mapped;
 };
 
@@ -213,6 +214,12 @@ const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr
  * (with an error in ctx) when the memory is not in the dump.
  */
 const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len);
+/*
+ * The caller is about to map `bytes` of consecutive pages on window win,
+ * starting with its next map call: a read buffer refill reads that much
+ * (capped at one window) instead of a whole aligned window.
+ */
+void kcf_phys_hint(struct kcf_vmcore *vm, int win, uint64_t bytes);
 int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
 int kcf_virt_read(struct kcf_vmcore *vm, uint64_t vaddr, void *buf, size_t len);
 int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "kcf-internal.h"
@@ -110,7 +112,13 @@ int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, 
 
 	uint64_t start = off & ~(uint64_t)(WINDOW_SIZE - 1);
 	uint64_t want = WINDOW_SIZE;
-	if (off + len > start + want) {
+	if (!vm->can_mmap && w->hint) {
+		/* Read just the run the caller will use: excluded pages are never copied. */
+		start = off & ~(uint64_t)4095;
+		want = w->hint > len ? w->hint : len;
+		want = (want + 4095) & ~(uint64_t)4095;
+		w->hint = 0;
+	} else if (off + len > start + want) {
 		start = off & ~(uint64_t)4095;
 		want = ((off + len - start) + WINDOW_SIZE - 1) & ~(uint64_t)(WINDOW_SIZE - 1);
 	}
@@ -171,6 +179,11 @@ const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr
 const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len)
 {
 	return vm->in->map(vm, win, paddr, len);
+}
+
+void kcf_phys_hint(struct kcf_vmcore *vm, int win, uint64_t bytes)
+{
+	vm->win[win].hint = bytes < WINDOW_SIZE ? bytes : WINDOW_SIZE;
 }
 
 int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len)
@@ -263,7 +276,15 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		r = kcf_err(ctx, errno, "cannot stat %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	vm->can_mmap = S_ISREG(st.st_mode);
+	/*
+	 * mmap only /proc/vmcore: its read() copies old memory a page at a
+	 * time through a fresh mapping, which big mmap windows amortise. A
+	 * vmcore in the page cache is the other way round: a fault per few
+	 * pages costs more than pread's copy (4 GiB vmcore, -d 31 -l: 0.29 s
+	 * mapped, 0.22 s read; -d 1 -l user time 2.85 s -> 0.78 s).
+	 */
+	struct statfs sfs;
+	vm->can_mmap = S_ISREG(st.st_mode) && fstatfs(vm->fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 	vm->file_size = (uint64_t)st.st_size;
 
 	uint8_t magic[16] = { 0 };

@@ -290,9 +290,31 @@ static int write_page(struct kdump_writer *w, uint64_t pfn)
  * Pass 2 for one cycle: write the pages whose bit is set in bm2, which
  * covers PFNs [start, end).
  */
+/* Set bits of bm from bit i on, counting at most max. */
+static uint64_t run_of_ones(const uint8_t *bm, uint64_t i, uint64_t n, uint64_t max)
+{
+	uint64_t run = 0;
+	while (i < n && run < max) {
+		if (!(bm[i / 8] & (1u << (i % 8))))
+			break;
+		if (i % 64 == 0 && n - i >= 64 && max - run >= 64) {
+			uint64_t word;
+			memcpy(&word, bm + i / 8, 8);
+			if (word == ~0ULL) {
+				run += 64;
+				i += 64;
+				continue;
+			}
+		}
+		run++;
+		i++;
+	}
+	return run;
+}
+
 static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uint64_t expect)
 {
-	uint64_t n = end - start, seen = 0, words = (n + 63) / 64;
+	uint64_t n = end - start, seen = 0, words = (n + 63) / 64, run_end = 0;
 	for (uint64_t wi = 0; wi < words; wi++) {
 		uint64_t bits;
 		memcpy(&bits, w->bm2 + wi * 8, 8);
@@ -303,6 +325,12 @@ static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uin
 			bits &= bits - 1;
 			if (++seen > expect)
 				break;
+			if (pfn >= run_end) {
+				/* A new run of kept pages: read it, not the excluded pages around it. */
+				uint64_t run = run_of_ones(w->bm2, pfn - start, n, 1024);
+				run_end = pfn + run;
+				kcf_phys_hint(w->vm, KCF_WIN_DATA, run * w->page_size);
+			}
 			int r = write_page(w, pfn);
 			if (r < 0)
 				return r;
