@@ -325,8 +325,13 @@ void kcf_process_page(const struct kcf_compressor_ops *comp, void *state, size_t
 		      bool zero_check, const uint8_t *in, uint8_t *out, struct kcf_page_result *res);
 
 struct kcf_pipeline;
-int kcf_pipeline_new(const struct kcf_compressor_ops *comp, size_t page_size, unsigned threads,
-		     bool zero_check, kcf_pipeline_emit_fn emit, void *arg, struct kcf_pipeline **ret);
+/*
+ * threads workers compress; the caller, when it would otherwise wait,
+ * compresses too with caller_state (its own context of comp).
+ */
+int kcf_pipeline_new(const struct kcf_compressor_ops *comp, void *caller_state, size_t page_size,
+		     unsigned threads, bool zero_check, kcf_pipeline_emit_fn emit, void *arg,
+		     struct kcf_pipeline **ret);
 void kcf_pipeline_free(struct kcf_pipeline *pl);
 /* Where to copy pfn's page; then call kcf_pipeline_commit(). */
 uint8_t *kcf_pipeline_page(struct kcf_pipeline *pl, uint64_t pfn, int *err);

@@ -9,7 +9,9 @@
  *
  * Input readers are not thread-safe (mmap windows, caches), which is
  * why the caller, not the workers, reads the pages: a memcpy per page
- * is cheap next to compressing it.
+ * is cheap next to compressing it. A caller that would wait for the
+ * workers compresses a waiting batch itself instead, with its own
+ * context: no CPU sits idle while batches queue up.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -56,6 +58,7 @@ struct kcf_pipeline {
 	bool stop;
 	struct worker *workers;
 	unsigned nworkers;
+	void *caller_state;        /* the caller's compression context, for helping out */
 };
 
 void kcf_process_page(const struct kcf_compressor_ops *comp, void *state, size_t page_size,
@@ -83,6 +86,27 @@ static void process_batch(struct kcf_pipeline *pl, void *state, struct batch *b)
 				 b->out + i * pl->page_size, &b->res[i]);
 }
 
+/* The READY batch filled first (emitted first), or NULL; under the lock. */
+static struct batch *oldest_ready(struct kcf_pipeline *pl)
+{
+	struct batch *best = NULL;
+	for (unsigned i = 0; i < pl->nbatches; i++)
+		if (pl->ring[i].state == B_READY && (!best || pl->ring[i].seq < best->seq))
+			best = &pl->ring[i];
+	return best;
+}
+
+/* Compress b in this thread; called with the lock held, returns with it held. */
+static void work_on(struct kcf_pipeline *pl, void *state, struct batch *b)
+{
+	b->state = B_WORKING;
+	pthread_mutex_unlock(&pl->lock);
+	process_batch(pl, state, b);
+	pthread_mutex_lock(&pl->lock);
+	b->state = B_DONE;
+	pthread_cond_broadcast(&pl->done_cv);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -90,22 +114,14 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
-		struct batch *b = NULL;
-		for (unsigned i = 0; i < pl->nbatches && !b; i++)
-			if (pl->ring[i].state == B_READY)
-				b = &pl->ring[i];
+		struct batch *b = oldest_ready(pl);
 		if (!b) {
 			if (pl->stop)
 				break;
 			pthread_cond_wait(&pl->work_cv, &pl->lock);
 			continue;
 		}
-		b->state = B_WORKING;
-		pthread_mutex_unlock(&pl->lock);
-		process_batch(pl, w->comp_state, b);
-		pthread_mutex_lock(&pl->lock);
-		b->state = B_DONE;
-		pthread_cond_broadcast(&pl->done_cv);
+		work_on(pl, w->comp_state, b);
 	}
 	pthread_mutex_unlock(&pl->lock);
 	return NULL;
@@ -133,8 +149,13 @@ static int emit_done(struct kcf_pipeline *pl, bool wait)
 	while (pl->emit_seq < pl->fill_seq) {
 		struct batch *b = batch_of(pl, pl->emit_seq);
 		pthread_mutex_lock(&pl->lock);
-		while (wait && b->state != B_DONE)
-			pthread_cond_wait(&pl->done_cv, &pl->lock);
+		while (wait && b->state != B_DONE) {
+			struct batch *ready = pl->caller_state || !pl->comp ? oldest_ready(pl) : NULL;
+			if (ready)
+				work_on(pl, pl->caller_state, ready);
+			else
+				pthread_cond_wait(&pl->done_cv, &pl->lock);
+		}
 		bool done = b->state == B_DONE;
 		pthread_mutex_unlock(&pl->lock);
 		if (!done)
@@ -204,8 +225,9 @@ int kcf_pipeline_finish(struct kcf_pipeline *pl)
 	return r;
 }
 
-int kcf_pipeline_new(const struct kcf_compressor_ops *comp, size_t page_size, unsigned threads,
-		     bool zero_check, kcf_pipeline_emit_fn emit, void *arg, struct kcf_pipeline **ret)
+int kcf_pipeline_new(const struct kcf_compressor_ops *comp, void *caller_state, size_t page_size,
+		     unsigned threads, bool zero_check, kcf_pipeline_emit_fn emit, void *arg,
+		     struct kcf_pipeline **ret)
 {
 	struct kcf_pipeline *pl = calloc(1, sizeof(*pl));
 	int r = -ENOMEM;
@@ -213,6 +235,7 @@ int kcf_pipeline_new(const struct kcf_compressor_ops *comp, size_t page_size, un
 	if (!pl)
 		return -ENOMEM;
 	pl->comp = comp;
+	pl->caller_state = caller_state;
 	pl->page_size = page_size;
 	pl->zero_check = zero_check;
 	pl->emit = emit;

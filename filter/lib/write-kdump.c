@@ -409,8 +409,8 @@ static int setup(struct kdump_writer *w)
 		if (!(w->parts[i].descs = malloc(DESC_BATCH * DESC_SIZE)))
 			return -ENOMEM;
 	if (o->num_threads > 1) {
-		r = kcf_pipeline_new(w->comp, w->page_size, o->num_threads, o->dump_level & KCF_DL_ZERO,
-				     emit_pages, w, &w->pl);
+		r = kcf_pipeline_new(w->comp, w->comp_state, w->page_size, o->num_threads,
+				     o->dump_level & KCF_DL_ZERO, emit_pages, w, &w->pl);
 		if (r < 0)
 			return kcf_err(vm->ctx, r, "cannot start %u compression threads", o->num_threads);
 	}
