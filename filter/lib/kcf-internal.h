@@ -160,6 +160,12 @@ struct kcf_input_ops {
 	void (*close)(struct kcf_vmcore *vm);
 	/* Bytes at paddr, valid until the next call on the same window. */
 	const void *(*map)(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len);
+	/*
+	 * Copy len bytes at paddr (inside one PT_LOAD) straight into buf
+	 * (optional: else map + memcpy): one copy instead of two for big
+	 * sequential reads such as mem_map.
+	 */
+	int (*copy)(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
 	/* Whether pfn's data is in the input at all (NULL: always). */
 	bool (*page_present)(struct kcf_vmcore *vm, uint64_t pfn);
 };
@@ -220,6 +226,8 @@ const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t 
  * (capped at one window) instead of a whole aligned window.
  */
 void kcf_phys_hint(struct kcf_vmcore *vm, int win, uint64_t bytes);
+/* len bytes at paddr, all in one PT_LOAD, into buf; negative errno. */
+int kcf_phys_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
 int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
 int kcf_virt_read(struct kcf_vmcore *vm, uint64_t vaddr, void *buf, size_t len);
 int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val);

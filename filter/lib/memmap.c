@@ -123,10 +123,8 @@ long kcf_memmap_read(struct kcf_memmap *mm, uint64_t pfn, uint64_t n, void *buf,
 		if (!ld)
 			break;
 		chunk = KCF_MIN(chunk, ld->paddr + ld->memsz - pa);
-		const void *src = kcf_phys_map(vm, KCF_WIN_META, pa, chunk);
-		if (!src)
+		if (kcf_phys_copy(vm, pa, out + got, chunk) < 0)
 			break;
-		memcpy(out + got, src, chunk);
 		got += chunk;
 	}
 	long whole = (long)(got / size_page);

@@ -20,6 +20,7 @@
 #include "kcf-internal.h"
 
 #define WINDOW_SIZE (4u << 20)          /* as makedumpfile: big enough to amortise mmap */
+#define META_READ_SIZE (64u << 10)      /* read() refills of the metadata window */
 #define START_KERNEL_MAP 0xffffffff80000000ULL
 
 int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off)
@@ -110,8 +111,14 @@ int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, 
 	if (w->map && off >= w->file_off && off + len <= w->file_off + w->len)
 		return 0;
 
-	uint64_t start = off & ~(uint64_t)(WINDOW_SIZE - 1);
-	uint64_t want = WINDOW_SIZE;
+	/*
+	 * Read buffers of the metadata window stay small: its reads (page
+	 * tables, mem_section, symbols) are scattered, and a 4 MiB refill
+	 * for each of them was most of what -d 31 read.
+	 */
+	uint64_t wsize = !vm->can_mmap && w == &vm->win[KCF_WIN_META] ? META_READ_SIZE : WINDOW_SIZE;
+	uint64_t start = off & ~(wsize - 1);
+	uint64_t want = wsize;
 	if (!vm->can_mmap && w->hint) {
 		/* Read just the run the caller will use: excluded pages are never copied. */
 		start = off & ~(uint64_t)4095;
@@ -120,7 +127,7 @@ int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, 
 		w->hint = 0;
 	} else if (off + len > start + want) {
 		start = off & ~(uint64_t)4095;
-		want = ((off + len - start) + WINDOW_SIZE - 1) & ~(uint64_t)(WINDOW_SIZE - 1);
+		want = ((off + len - start) + wsize - 1) & ~(wsize - 1);
 	}
 	if (start + want > vm->file_size)
 		want = vm->file_size - start;
@@ -184,6 +191,17 @@ const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t 
 void kcf_phys_hint(struct kcf_vmcore *vm, int win, uint64_t bytes)
 {
 	vm->win[win].hint = bytes < WINDOW_SIZE ? bytes : WINDOW_SIZE;
+}
+
+int kcf_phys_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len)
+{
+	if (vm->in->copy)
+		return vm->in->copy(vm, paddr, buf, len);
+	const void *src = kcf_phys_map(vm, KCF_WIN_META, paddr, len);
+	if (!src)
+		return -EFAULT;
+	memcpy(buf, src, len);
+	return 0;
 }
 
 int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len)
