@@ -77,8 +77,17 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 		if (n[i].val < 0 || n[i].val > 4096)
 			return kcf_err(vm->ctx, EINVAL, "%s: VMCOREINFO %s=%lld is implausible", vm->path,
 				       n[i].key, (long long)n[i].val);
-	if (n[L_DESC_RING].val + 48 > (int64_t)sizeof(rb) || n[L_TEXT_RING].val + 32 > (int64_t)sizeof(rb) ||
-	    n[L_SIZE_DESC].val < 24 || n[L_SIZE_INFO].val < 24)
+	/* every field read must lie inside the struct it is read from */
+	int64_t ctr = n[L_COUNTER].val, dr_off = n[L_DESC_RING].val, tr_off = n[L_TEXT_RING].val;
+	int64_t rbsz = (int64_t)sizeof(rb), sd_sz = n[L_SIZE_DESC].val, si_sz = n[L_SIZE_INFO].val;
+	int64_t lpos = n[L_TEXT_LPOS].val;
+	if (dr_off + n[L_COUNT_BITS].val + 4 > rbsz || dr_off + n[L_DESCS].val + 8 > rbsz ||
+	    dr_off + n[L_INFOS].val + 8 > rbsz || dr_off + n[L_HEAD].val + ctr + 8 > rbsz ||
+	    dr_off + n[L_TAIL].val + ctr + 8 > rbsz || tr_off + n[L_SIZE_BITS].val + 4 > rbsz ||
+	    tr_off + n[L_DATA].val + 8 > rbsz ||
+	    n[L_STATE].val + ctr + 8 > sd_sz || lpos + n[L_BEGIN].val + 8 > sd_sz ||
+	    lpos + n[L_NEXT].val + 8 > sd_sz || n[L_SEQ].val + 8 > si_sz || n[L_TS].val + 8 > si_sz ||
+	    n[L_TEXT_LEN].val + 2 > si_sz)
 		return kcf_err(vm->ctx, EINVAL, "%s: printk ring layout in VMCOREINFO is implausible", vm->path);
 	if (kcf_read_u64_virt(vm, (uint64_t)n[L_PRB].val, &rb_addr) < 0 ||
 	    kcf_virt_read(vm, rb_addr, rb, sizeof(rb)) < 0)
@@ -106,13 +115,19 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 		goto out;
 	}
 	if (flags & KCF_DMESG_PARTIAL) {
+		/*
+		 * 5.10 .. 5.12: clear_seq is a u64. 5.13+: a latched_seq, whose
+		 * first word is the latch count; its low bit picks val[0] or val[1].
+		 */
 		const char *cs = kcf_vmcoreinfo_get(&vm->vi, "SYMBOL(clear_seq)");
 		const char *val = kcf_vmcoreinfo_get(&vm->vi, "OFFSET(latched_seq.val)");
-		if (cs && val)
-			kcf_read_u64_virt(vm, strtoull(cs, NULL, 16) + strtoull(val, NULL, 0), &clear_seq);
+		uint64_t cs_addr = cs ? strtoull(cs, NULL, 16) : 0, latch;
+		if (cs && val && kcf_read_u64_virt(vm, cs_addr, &latch) == 0)
+			kcf_read_u64_virt(vm, cs_addr + strtoull(val, NULL, 0) + (latch & 1) * 8, &clear_seq);
+		else if (cs && !val)
+			kcf_read_u64_virt(vm, cs_addr, &clear_seq);
 	}
 
-	uint64_t ctr = (uint64_t)n[L_COUNTER].val;
 	uint64_t tail = kcf_get64(dr + n[L_TAIL].val + ctr) & DESC_ID_MASK;
 	uint64_t head = kcf_get64(dr + n[L_HEAD].val + ctr) & DESC_ID_MASK;
 	/* tail..head inclusive, never more than the ring holds */
@@ -183,7 +198,8 @@ static int walk_log_buf(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn
 	    kcf_virt_read(vm, (uint64_t)n[O_FIRST].val, &first, 4) < 0 ||
 	    kcf_virt_read(vm, (uint64_t)n[O_NEXT].val, &next, 4) < 0)
 		return kcf_err(vm->ctx, EFAULT, "%s: the kernel log variables are not in the dump", vm->path);
-	if (buf_len == 0 || buf_len > MAX_TEXT_RING)
+	/* shorter than one record header: nothing to read, and buf_len - hs would wrap */
+	if (buf_len < n[O_SIZE].val || buf_len > MAX_TEXT_RING)
 		return kcf_err(vm->ctx, EINVAL, "%s: log_buf_len %u is implausible", vm->path, buf_len);
 	buf = malloc(buf_len);
 	if (!buf)

@@ -271,7 +271,8 @@ static int kd_open(struct kcf_vmcore *vm)
 	k->off_bitmap1 = k->block * (1 + (uint64_t)sub_blocks);
 	k->off_bitmap2 = k->off_bitmap1 + k->bitmap_len;
 	k->off_desc = k->off_bitmap2 + k->bitmap_len;
-	if (k->max_mapnr == 0 || (k->max_mapnr + 7) / 8 > k->bitmap_len || k->off_desc > vm->file_size)
+	/* (max_mapnr + 7) / 8 would wrap for a max_mapnr near 2^64 */
+	if (k->max_mapnr == 0 || k->max_mapnr > k->bitmap_len * 8 || k->off_desc > vm->file_size)
 		return bad(vm, "max_mapnr does not fit the bitmaps, or the bitmaps run past the end of the file");
 
 	/* The notes (VMCOREINFO among them), or VMCOREINFO alone in v3. */

@@ -179,6 +179,13 @@ static int validate(struct kcf_ctx *ctx, struct kcf_layout *l)
 	if (l->len_free_area < 1 || l->len_free_area > 64)
 		return kcf_err(ctx, EINVAL, "VMCOREINFO: LENGTH(zone.free_area)=%lld is implausible",
 			       (long long)l->len_free_area);
+	/*
+	 * Kernels before 5.11 do not export the offset: their uts_namespace
+	 * starts with a 4-byte struct kref, then the name (makedumpfile
+	 * makes the same assumption).
+	 */
+	if (l->off_uts_name == KCF_UNSET && l->sym_init_uts_ns != KCF_UNSET)
+		l->off_uts_name = 4;
 	if (l->phys_base == KCF_UNSET)
 		l->phys_base = 0;
 	if (l->kerneloffset == KCF_UNSET)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Produce a real ELF vmcore by crashing a Debian kernel under QEMU (TCG).
 #
-#   capture-vmcore.sh --kernel 6.1|6.12 --paging 4|5 [--mem 1G] [--smp N] [--force]
+#   capture-vmcore.sh --kernel 5.10|6.1|6.12 --paging 4|5 [--mem 1G] [--smp N] [--force]
 #
 # Result in $KCATCH_CACHE/vmcores/<kver>-l<paging>-<mem>/:
 #   vmcore          copy of /proc/vmcore from the capture kernel (sparse file)
@@ -15,7 +15,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 --kernel 6.1|6.12 --paging 4|5 [--mem SIZE] [--smp N] [--timeout SEC] [--force]
+usage: $0 --kernel 5.10|6.1|6.12 --paging 4|5 [--mem SIZE] [--smp N] [--timeout SEC] [--force]
   --kernel   kernel alias fetched by fetch-kernels.sh
   --paging   4 (-cpu max,la57=off) or 5 (-cpu max, 5-level paging)
   --mem      guest memory, QEMU syntax (default 1G)
@@ -43,7 +43,7 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $ALIAS == 6.1 || $ALIAS == 6.12 ]] || { usage >&2; die "--kernel must be 6.1 or 6.12"; }
+[[ $ALIAS == 5.10 || $ALIAS == 6.1 || $ALIAS == 6.12 ]] || { usage >&2; die "--kernel must be 5.10, 6.1 or 6.12"; }
 [[ $PAGING == 4 || $PAGING == 5 ]] || { usage >&2; die "--paging must be 4 or 5"; }
 [[ $MEM =~ ^[0-9]+[MG]$ ]] || die "--mem must look like 1G or 1536M"
 [[ $SMP =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"

@@ -1,5 +1,8 @@
 #!/bin/bash
 # Download Debian cloud kernels and their debug vmlinux into the kcatch cache:
+#   5.10 : newest bullseye linux-image-5.10.0-*-cloud-amd64-unsigned (+ -dbg),
+#          from bullseye and bullseye-security (where the newest ABIs are)
+#          through a private apt state under $KCATCH_CACHE/apt-bullseye
 #   6.1  : bookworm linux-image-${KCATCH_K61_ABI}-unsigned (+ -dbg), host apt
 #   6.12 : newest trixie linux-image-6.12.*-cloud-amd64-unsigned (+ -dbg),
 #          through a private apt state under $KCATCH_CACHE/apt-trixie
@@ -10,14 +13,14 @@
 #         $KCATCH_CACHE/kernels/<kver>/vmlinux       (debug vmlinux, from -dbg)
 #         $KCATCH_CACHE/kernels/<alias>.kver         (alias -> kernel release)
 #         $KCATCH_CACHE/tools/bin/{crash,makedumpfile} (wrappers, trixie builds)
-# Usage: fetch-kernels.sh [--refresh] [6.1] [6.12] [tools]
+# Usage: fetch-kernels.sh [--refresh] [5.10] [6.1] [6.12] [tools]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<EOF
 usage: $0 [--refresh] [ALIAS...]
-  ALIAS     6.1, 6.12 and/or tools (default: all three)
+  ALIAS     5.10, 6.1, 6.12 and/or tools (default: all four)
   --refresh re-resolve the newest packages even when a kernel is cached
 Cache: \$KCATCH_CACHE (now $KCATCH_CACHE)
 EOF
@@ -29,12 +32,12 @@ while (($#)); do
 	case $1 in
 	--refresh) REFRESH=1 ;;
 	-h | --help) usage; exit 0 ;;
-	6.1 | 6.12 | tools) ALIASES+=("$1") ;;
+	5.10 | 6.1 | 6.12 | tools) ALIASES+=("$1") ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
 	shift
 done
-((${#ALIASES[@]})) || ALIASES=(6.1 6.12 tools)
+((${#ALIASES[@]})) || ALIASES=(5.10 6.1 6.12 tools)
 
 need_cmd apt-get apt-cache dpkg-deb tar timeout
 APT_TIMEOUT=${KCATCH_APT_TIMEOUT:-1800}
@@ -48,40 +51,108 @@ host_updated=0
 apt_host() { timeout "$APT_TIMEOUT" apt-get "${APT_OPTS[@]}" "$@"; }
 aptcache_host() { apt-cache "$@"; }
 
+# Private apt states (host apt untouched): one per Debian release we take
+# packages from that the host does not track.
 TRIXIE_APT="$KCATCH_CACHE/apt-trixie"
-trixie_opts() {
+BULLSEYE_APT="$KCATCH_CACHE/apt-bullseye"
+# private_opts DIR: apt options that confine apt to DIR
+private_opts() {
 	printf '%s\n' \
-		-o "Dir::Etc::SourceList=$TRIXIE_APT/sources.list" \
+		-o "Dir::Etc::SourceList=$1/sources.list" \
 		-o "Dir::Etc::SourceParts=/dev/null" \
-		-o "Dir::State::Lists=$TRIXIE_APT/lists" \
-		-o "Dir::Cache=$TRIXIE_APT/cache" \
-		-o "Dir::Cache::archives=$TRIXIE_APT/cache/archives"
+		-o "Dir::State::Lists=$1/lists" \
+		-o "Dir::Cache=$1/cache" \
+		-o "Dir::Cache::archives=$1/cache/archives"
 }
-apt_trixie() {
-	local o
-	mapfile -t o < <(trixie_opts)
+apt_private() {
+	local dir=$1 o
+	shift
+	mapfile -t o < <(private_opts "$dir")
 	timeout "$APT_TIMEOUT" apt-get "${APT_OPTS[@]}" "${o[@]}" "$@"
 }
-aptcache_trixie() {
-	local o
-	mapfile -t o < <(trixie_opts)
+aptcache_private() {
+	local dir=$1 o
+	shift
+	mapfile -t o < <(private_opts "$dir")
 	apt-cache "${o[@]}" "$@"
 }
+apt_trixie() { apt_private "$TRIXIE_APT" "$@"; }
+aptcache_trixie() { aptcache_private "$TRIXIE_APT" "$@"; }
+apt_bullseye() { apt_private "$BULLSEYE_APT" "$@"; }
+aptcache_bullseye() { aptcache_private "$BULLSEYE_APT" "$@"; }
+
+# Debian security archive: $KCATCH_DEBIAN_SECURITY_MIRROR, else the first
+# *-security URI of the host's apt sources, else deb.debian.org's.
+debian_security_mirror() {
+	local uri=${KCATCH_DEBIAN_SECURITY_MIRROR:-}
+	if [[ -z $uri ]]; then
+		# "URIs:" lines of deb822 sources and "deb" lines, never comments
+		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+			grep -E '^(URIs:|deb )' | grep -oE 'https?://[^ ]*debian-security/?' | head -n1 || true)
+	fi
+	printf '%s\n' "${uri:-http://deb.debian.org/debian-security}"
+}
+
+# private_update DIR SOURCES-LINE...: write DIR/sources.list and update
+private_update() {
+	local dir=$1
+	shift
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	printf '%s\n' "$@" >"$dir/sources.list"
+	log "updating private apt lists in $dir ($(awk '{ print $3 }' "$dir/sources.list" | tr '\n' ' '))"
+	apt_private "$dir" update >"$dir/update.log" 2>&1 ||
+		{ tail -20 "$dir/update.log" >&2; die "private apt-get update in $dir failed"; }
+}
+# private_lists_missing DIR: true when DIR has never been updated
+private_lists_missing() {
+	[[ ! -d $1/lists ]] || [[ -z $(find "$1/lists" -maxdepth 1 -name '*_Packages*' -print -quit 2>/dev/null) ]]
+}
 trixie_update() {
-	mkdir -p "$TRIXIE_APT/lists/partial" "$TRIXIE_APT/cache/archives/partial"
-	local mirror
-	mirror=$(debian_mirror)
-	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-		"$mirror" "$KCATCH_TRIXIE_SUITE" >"$TRIXIE_APT/sources.list"
-	log "updating private apt lists for $KCATCH_TRIXIE_SUITE from $mirror"
-	apt_trixie update >"$TRIXIE_APT/update.log" 2>&1 ||
-		{ tail -20 "$TRIXIE_APT/update.log" >&2; die "private apt-get update failed"; }
+	private_update "$TRIXIE_APT" \
+		"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $KCATCH_TRIXIE_SUITE main"
+}
+# bullseye's newest 5.10 ABIs are only in bullseye-security (LTS)
+bullseye_update() {
+	private_update "$BULLSEYE_APT" \
+		"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) bullseye main" \
+		"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_security_mirror) bullseye-security main"
 }
 
 # Is package $2 known to apt front end $1 (host|trixie)?
 pkg_known() { "aptcache_$1" show --no-all-versions "$2" >/dev/null 2>&1; }
 
-# --- resolve package names ----------------------------------------------------
+# Candidates newest first (or $KCATCH_K510_ABI alone). The security
+# archive's index can name ABIs its pool (or a proxy in front of it) does
+# not serve yet, so the caller takes the first one that downloads.
+resolve_510() {
+	if private_lists_missing "$BULLSEYE_APT" || ((REFRESH)); then
+		bullseye_update
+	fi
+	if [[ -n ${KCATCH_K510_ABI:-} ]]; then
+		printf 'linux-image-%s-unsigned\n' "$KCATCH_K510_ABI"
+		return
+	fi
+	local all
+	all=$(aptcache_bullseye pkgnames linux-image-5.10.0- 2>/dev/null |
+		grep -E '^linux-image-5\.10\.0-[0-9]+-cloud-amd64-unsigned$' | sort -rV | head -n 6 || true)
+	[[ -n $all ]] || die "no linux-image-5.10.0-*-cloud-amd64-unsigned in bullseye or bullseye-security"
+	printf '%s\n' "$all"
+}
+
+fetch_510() {
+	local pkg kver
+	for pkg in $(resolve_510); do
+		kver=${pkg#linux-image-}
+		kver=${kver%-unsigned}
+		# a subshell, so that a failed download (die) moves on to the next ABI
+		if (fetch_kernel bullseye 5.10 "$pkg"); then
+			return 0
+		fi
+		[[ -f $(kernel_dir "$kver")/.complete ]] || rm -rf "$(kernel_dir "$kver")"
+		warn "5.10: $pkg did not download; trying an older ABI"
+	done
+	die "no bullseye 5.10 cloud kernel could be downloaded (set KCATCH_K510_ABI to choose one)"
+}
 
 resolve_61() {
 	local pkg="linux-image-${KCATCH_K61_ABI}-unsigned"
@@ -103,7 +174,7 @@ resolve_61() {
 }
 
 resolve_612() {
-	if [[ ! -d $TRIXIE_APT/lists ]] || [[ -z $(find "$TRIXIE_APT/lists" -maxdepth 1 -name '*_Packages*' -print -quit 2>/dev/null) ]] || ((REFRESH)); then
+	if private_lists_missing "$TRIXIE_APT" || ((REFRESH)); then
 		trixie_update
 	fi
 	local newest
@@ -115,7 +186,7 @@ resolve_612() {
 
 # --- download and extract -----------------------------------------------------
 
-# fetch_kernel FRONT ALIAS PKG
+# fetch_kernel FRONT ALIAS PKG (FRONT: host, trixie or bullseye)
 fetch_kernel() {
 	local front=$1 alias=$2 pkg=$3
 	local kver=${pkg#linux-image-}
@@ -171,7 +242,7 @@ fetch_tools() {
 		log "tools: already cached ($(tr '\n' ' ' <"$TOOLS_DIR/trixie/.complete"))"
 		return
 	fi
-	if [[ ! -d $TRIXIE_APT/lists ]] || [[ -z $(find "$TRIXIE_APT/lists" -maxdepth 1 -name '*_Packages*' -print -quit 2>/dev/null) ]]; then
+	if private_lists_missing "$TRIXIE_APT"; then
 		trixie_update
 	fi
 	log "tools: fetching ${TOOLS_PKGS[*]} from $KCATCH_TRIXIE_SUITE"
@@ -227,6 +298,7 @@ for alias in "${ALIASES[@]}"; do
 		continue
 	fi
 	case $alias in
+	5.10) fetch_510 ;;
 	6.1) pkg=$(resolve_61) && fetch_kernel host 6.1 "$pkg" ;;
 	6.12) pkg=$(resolve_612) && fetch_kernel trixie 6.12 "$pkg" ;;
 	esac

@@ -33,7 +33,7 @@ need_cmd() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Kernel aliases: "6.1" and "6.12" map to the kernel release fetched by
+# Kernel aliases: "5.10", "6.1" and "6.12" map to the kernel release fetched by
 # fetch-kernels.sh, recorded in $KCATCH_CACHE/kernels/<alias>.kver.
 kernel_kver() {
 	local alias=$1 f="$KCATCH_CACHE/kernels/$1.kver"

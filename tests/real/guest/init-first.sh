@@ -49,6 +49,10 @@ done
 SCRATCH=$(wait_disk kcscratch) || fail "scratch disk (serial kcscratch) not found"
 mount -t ext4 "$SCRATCH" /mnt/scratch || fail "mount $SCRATCH"
 
+# Clear the log (syslog READ_CLEAR sets clear_seq / clear_idx), so that
+# --partial-dmesg has the boot messages to leave out.
+dmesg -c >/dev/null
+msg "kernel log cleared"
 memkb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
 memmb=$((memkb / 1024))
 msg "workload: MemTotal ${memmb} MiB"
