@@ -49,6 +49,7 @@ struct save_result {
 
 struct agent {
 	bool test_mode;              /* --vmcore/--root: no mounts, modules or reboot */
+	bool hosted;                 /* --hosted: a child of a distribution's initramfs (hosted.c) */
 	char root[PATH_MAX];         /* prefix for every path; "" in the capture kernel */
 	const char *config_path;
 	const char *vmcore_path;
@@ -60,6 +61,9 @@ struct agent {
 	double modules_secs;
 	uint64_t mem_available_kib;  /* MemAvailable when the agent started (capture kernel) */
 	char mounted[PATH_MAX];      /* mount point to detach before the final action */
+	int net_state;               /* 0 not tried, 1 up, else the negative errno of the failure */
+	char net_iface[16];
+	double net_secs;
 };
 
 /* log.c: console output, "kcatch: " prefixed, with seconds since start */
@@ -91,6 +95,24 @@ void kc_dump_id(const struct agent *a, char *out, size_t len);
 
 /* save.c */
 int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
+
+/* net.c: bring up the "net" line's interface once; 0 or the (cached) failure */
+int kc_net_up(struct agent *a);
+
+/* nfs.c: mount an nfs:// target (in target.c's place; save.c writes as to a disk) */
+int kc_nfs_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
+		   struct save_result *res);
+
+/* ssh.c: save to an ssh:// target (flattened dump streamed through ssh) */
+int kc_ssh_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
+
+/* hosted.c: --hosted, under dracut or initramfs-tools instead of as PID 1 */
+int kc_hosted_prepare(struct agent *a);   /* < 0: not a capture kernel */
+int kc_hosted_modules(struct agent *a);
+/* mount(2), and in hosted mode a read-only mount of device made read-write */
+int kc_hosted_mount(struct agent *a, const char *device, const char *mnt, const char *fstype,
+		    unsigned long flags, const char *options);
+void kc_hosted_release(struct agent *a);
 
 /* json.c */
 int kc_json_write(const struct agent *a, const struct save_result *res, int fd);

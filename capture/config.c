@@ -7,6 +7,7 @@
  * capture agent can still use the valid lines): the builder refuses such
  * a file long before a crash would find the mistake.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -116,9 +117,13 @@ static int parse_target(struct parser *p, const char *key, const char *v, struct
 	int r = kc_target_spec_parse(t, v);
 	if (r == -ENOMEM)
 		return r;
+	if (r < 0 && !strncmp(v, "nfs://", 6))
+		return perr(p, r, "%s \"%s\" must be nfs://ADDRESS[:port]/export/path: an IPv4 address or "
+			    "[IPv6] (the capture kernel resolves no names) and the exported directory", key, v);
 	if (r < 0)
 		return perr(p, r, "%s \"%s\" must be UUID=..., LABEL=..., PARTUUID=..., PARTLABEL=..., "
-			    "a /dev/ path or an absolute directory", key, v);
+			    "a /dev/ path, an absolute directory, ssh://user@host[:port][/path] or "
+			    "nfs://ADDRESS[:port]/export/path", key, v);
 	return 0;
 }
 
@@ -157,12 +162,14 @@ out:
 enum key_id {
 	K_TARGET, K_FSTYPE, K_MOUNT_OPTIONS, K_PATH, K_DUMP_LEVEL, K_COMPRESS, K_KEEP, K_MIN_FREE,
 	K_FAILURE_ACTION, K_FINAL_ACTION, K_FALLBACK_TARGET, K_FALLBACK_PATH, K_EXTRA_MODULES,
-	K_TARGET_TIMEOUT, K_WATCHDOG, K_PROGRESS_INTERVAL, K_MAX
+	K_TARGET_TIMEOUT, K_WATCHDOG, K_PROGRESS_INTERVAL, K_NET, K_NET_TIMEOUT,
+	K_NFS_OPTIONS, K_KERNEL_CMDLINE_APPEND, K_KERNEL_CMDLINE_REMOVE, K_PANIC_ON_OOPS, K_MAX
 };
 static const char *const key_names[K_MAX] = {
 	"target", "fstype", "mount_options", "path", "dump_level", "compress", "keep", "min_free",
 	"failure_action", "final_action", "fallback_target", "fallback_path", "extra_modules",
-	"target_timeout", "watchdog", "progress_interval",
+	"target_timeout", "watchdog", "progress_interval", "net", "net_timeout",
+	"nfs_options", "kernel_cmdline_append", "kernel_cmdline_remove", "panic_on_oops",
 };
 
 static int check_path(struct parser *p, const char *key, const char *v)
@@ -179,7 +186,7 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 {
 	struct kc_config *c = p->c;
 	const char *key = key_names[k];
-	unsigned u;
+	unsigned u = 0;  /* set by parse_unsigned; gcc -O3 cannot see that */
 	int r;
 
 	switch (k) {
@@ -223,6 +230,35 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 		if (r == 0)
 			c->progress_interval = u;
 		return r;
+	case K_NET:
+		r = kc_net_spec_parse(&c->net, v);
+		if (r == -EINVAL)
+			return perr(p, r, "net \"%s\" must be \"IFACE|MAC|auto dhcp\" or "
+				    "\"IFACE|MAC|auto ADDRESS/PREFIX [gw GATEWAY]\" (IPv4)", v);
+		return r;
+	case K_NET_TIMEOUT:
+		r = parse_unsigned(p, key, v, 3600, &u);
+		if (r == 0 && u == 0)
+			return perr(p, -EINVAL, "net_timeout must be at least 1 second");
+		if (r == 0)
+			c->net_timeout = u;
+		return r;
+	case K_NFS_OPTIONS:
+		if (strpbrk(v, " \t\"'"))
+			return perr(p, -EINVAL, "nfs_options \"%s\": comma separated, no spaces or quotes "
+				    "(e.g. vers=3,timeo=100)", v);
+		return set_string(&c->nfs_options, v);
+	case K_KERNEL_CMDLINE_APPEND: return set_string(&c->kernel_cmdline_append, v);
+	case K_KERNEL_CMDLINE_REMOVE:
+		for (const char *s = v; *s; s++)
+			if (*s == '=')
+				return perr(p, -EINVAL, "kernel_cmdline_remove \"%s\": give option names, without =value", v);
+		return set_string(&c->kernel_cmdline_remove, v);
+	case K_PANIC_ON_OOPS:
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return perr(p, -EINVAL, "panic_on_oops \"%s\" must be yes or no", v);
+		c->panic_on_oops = !strcmp(v, "yes");
+		return 0;
 	case K_MAX: break;
 	}
 	return -EINVAL;
@@ -261,7 +297,8 @@ static int parse_line(struct parser *p, char *s)
 	}
 	return perr(p, -EINVAL, "unknown key \"%s\" (known: target, path, dump_level, compress, keep, "
 		    "min_free, failure_action, final_action, fallback_target, fallback_path, extra_modules, "
-		    "fstype, mount_options, target_timeout, watchdog, progress_interval)", key);
+		    "fstype, mount_options, target_timeout, watchdog, progress_interval, net, net_timeout, "
+		    "nfs_options, kernel_cmdline_append, kernel_cmdline_remove, panic_on_oops)", key);
 }
 
 static int check_whole(struct parser *p)
@@ -274,6 +311,14 @@ static int check_whole(struct parser *p)
 	p->line = p->seen_line[K_FALLBACK_TARGET];
 	if (p->line && c->failure_action != KC_ACTION_FALLBACK)
 		return perr(p, -EINVAL, "fallback_target is only used with failure_action fallback");
+	if (!c->net.set && (c->target.kind == KC_TARGET_SSH || c->fallback_target.kind == KC_TARGET_SSH)) {
+		p->line = p->seen_line[c->target.kind == KC_TARGET_SSH ? K_TARGET : K_FALLBACK_TARGET];
+		return perr(p, -EINVAL, "an ssh:// target needs a net line (e.g. \"net eth0 dhcp\")");
+	}
+	if (!c->net.set && (c->target.kind == KC_TARGET_NFS || c->fallback_target.kind == KC_TARGET_NFS)) {
+		p->line = p->seen_line[c->target.kind == KC_TARGET_NFS ? K_TARGET : K_FALLBACK_TARGET];
+		return perr(p, -EINVAL, "an nfs:// target needs a net line (e.g. \"net eth0 dhcp\")");
+	}
 	return 0;
 }
 
@@ -359,6 +404,8 @@ void kc_config_init(struct kc_config *c)
 	c->target_timeout = 30;
 	c->watchdog = 3600;
 	c->progress_interval = 5;
+	c->net_timeout = 30;
+	c->panic_on_oops = -1;
 }
 
 void kc_config_free(struct kc_config *c)
@@ -372,6 +419,10 @@ void kc_config_free(struct kc_config *c)
 	for (size_t i = 0; i < c->n_extra_modules; i++)
 		free(c->extra_modules[i]);
 	free(c->extra_modules);
+	kc_net_spec_free(&c->net);
+	free(c->nfs_options);
+	free(c->kernel_cmdline_append);
+	free(c->kernel_cmdline_remove);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -390,6 +441,20 @@ int kc_target_spec_parse(struct kc_target_spec *t, const char *text)
 			value = text + strlen(tags[i].prefix);
 			break;
 		}
+	if (!strncmp(text, "ssh://", 6)) {
+		struct kc_ssh_url u;
+		kind = KC_TARGET_SSH;
+		value = text + 6;
+		if (kc_ssh_url_parse(value, &u) < 0)
+			return -EINVAL;
+	}
+	if (!strncmp(text, "nfs://", 6)) {
+		struct kc_nfs_url u;
+		kind = KC_TARGET_NFS;
+		value = text + 6;
+		if (kc_nfs_url_parse(value, &u) < 0)
+			return -EINVAL;
+	}
 	if (kind == KC_TARGET_NONE && text[0] == '/') {
 		kind = strncmp(text, "/dev/", 5) ? KC_TARGET_DIR : KC_TARGET_DEVICE;
 		value = text;
@@ -480,4 +545,208 @@ void kc_config_dump(const struct kc_config *c, FILE *f)
 		fprintf(f, "extra_modules %s\n", c->extra_modules[i]);
 	fprintf(f, "target_timeout %u\nwatchdog %u\nprogress_interval %u\n",
 		c->target_timeout, c->watchdog, c->progress_interval);
+	if (c->net.set)
+		fprintf(f, "net %s\nnet_timeout %u\n", c->net.text, c->net_timeout);
+	if (c->nfs_options)
+		fprintf(f, "nfs_options %s\n", c->nfs_options);
+	if (c->kernel_cmdline_append)
+		fprintf(f, "kernel_cmdline_append %s\n", c->kernel_cmdline_append);
+	if (c->kernel_cmdline_remove)
+		fprintf(f, "kernel_cmdline_remove %s\n", c->kernel_cmdline_remove);
+	if (c->panic_on_oops >= 0)
+		fprintf(f, "panic_on_oops %s\n", c->panic_on_oops ? "yes" : "no");
+}
+
+/* ---- ssh:// targets and the net line ---- */
+
+static bool all_of(const char *s, size_t n, const char *extra)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i]))
+			return false;
+	return true;
+}
+
+int kc_ssh_url_parse(const char *v, struct kc_ssh_url *u)
+{
+	const char *at = strchr(v, '@'), *h, *hend, *rest, *slash;
+	size_t hl;
+
+	memset(u, 0, sizeof(*u));
+	u->port = 22;
+	if (!at || at == v || (size_t)(at - v) >= sizeof(u->user) || !all_of(v, (size_t)(at - v), "._-"))
+		return -EINVAL;
+	memcpy(u->user, v, (size_t)(at - v));
+	h = at + 1;
+	if (*h == '[') {  /* [IPv6] */
+		hend = strchr(h, ']');
+		if (!hend)
+			return -EINVAL;
+		h++;
+		rest = hend + 1;
+		if (!all_of(h, (size_t)(hend - h), ":."))
+			return -EINVAL;
+	} else {
+		hend = h + strcspn(h, ":/");
+		rest = hend;
+		if (!all_of(h, (size_t)(hend - h), ".-"))
+			return -EINVAL;
+	}
+	hl = (size_t)(hend - h);
+	if (!hl || hl >= sizeof(u->host) || *h == '-')
+		return -EINVAL;
+	memcpy(u->host, h, hl);
+	if (*rest == ':') {
+		char *end;
+		unsigned long port;
+		errno = 0;
+		port = strtoul(rest + 1, &end, 10);
+		if (!isdigit((unsigned char)rest[1]) || errno || port == 0 || port > 65535 || (*end && *end != '/'))
+			return -EINVAL;
+		u->port = (unsigned)port;
+		rest = end;
+	}
+	if (!*rest)
+		return 0;
+	if (*rest != '/')
+		return -EINVAL;
+	slash = rest;
+	/* Only characters a shell takes literally inside single quotes, and no "..". */
+	if (strlen(slash) >= sizeof(u->path) || !all_of(slash, strlen(slash), "/._-+,:@%~") ||
+	    strstr(slash, "/../") || (strlen(slash) >= 3 && !strcmp(slash + strlen(slash) - 3, "/..")))
+		return -EINVAL;
+	snprintf(u->path, sizeof(u->path), "%s", slash);
+	if (!strcmp(u->path, "/"))
+		u->path[0] = 0;
+	return 0;
+}
+
+static int parse_ipv4(const char *s, size_t n, uint32_t *out)
+{
+	unsigned b[4];
+	char buf[16], tail;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (!all_of(buf, n, ".") || sscanf(buf, "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &tail) != 4 ||
+	    b[0] > 255 || b[1] > 255 || b[2] > 255 || b[3] > 255)
+		return -EINVAL;
+	uint8_t bytes[4] = { (uint8_t)b[0], (uint8_t)b[1], (uint8_t)b[2], (uint8_t)b[3] };
+	memcpy(out, bytes, 4);
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned m[6];
+	char tail;
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)m[i];
+	return 0;
+}
+
+int kc_net_spec_parse(struct kc_net_spec *n, const char *text)
+{
+	struct kc_net_spec t = { .set = true };
+	char *copy = strdup(text), *save = NULL, *words[5];
+	int nw = 0, r = -EINVAL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (nw == 5)
+			goto out;
+		words[nw++] = w;
+	}
+	if (nw != 2 && nw != 4)
+		goto out;
+	if (parse_mac(words[0], t.mac) == 0)
+		t.by_mac = true;
+	else if (!strcmp(words[0], "auto"))
+		;
+	else if (strlen(words[0]) < sizeof(t.iface) && all_of(words[0], strlen(words[0]), "._-@"))
+		snprintf(t.iface, sizeof(t.iface), "%s", words[0]);
+	else
+		goto out;
+	if (!strcmp(words[1], "dhcp")) {
+		if (nw != 2)
+			goto out;
+		t.dhcp = true;
+	} else {
+		char *slash = strchr(words[1], '/'), *end;
+		unsigned long pl;
+		if (!slash || parse_ipv4(words[1], (size_t)(slash - words[1]), &t.addr) < 0)
+			goto out;
+		errno = 0;
+		pl = strtoul(slash + 1, &end, 10);
+		if (!isdigit((unsigned char)slash[1]) || *end || errno || pl < 1 || pl > 32)
+			goto out;
+		t.prefix = (unsigned)pl;
+		if (nw == 4 && (strcmp(words[2], "gw") || parse_ipv4(words[3], strlen(words[3]), &t.gw) < 0))
+			goto out;
+	}
+	t.text = strdup(text);
+	if (!t.text) {
+		r = -ENOMEM;
+		goto out;
+	}
+	kc_net_spec_free(n);
+	*n = t;
+	r = 0;
+out:
+	free(copy);
+	return r;
+}
+
+void kc_net_spec_free(struct kc_net_spec *n)
+{
+	free(n->text);
+	memset(n, 0, sizeof(*n));
+}
+
+int kc_nfs_url_parse(const char *v, struct kc_nfs_url *u)
+{
+	const char *h = v, *hend, *rest;
+	struct in6_addr a6;
+	uint32_t a4;
+	size_t hl;
+
+	memset(u, 0, sizeof(*u));
+	u->port = 2049;
+	if (*h == '[') {  /* [IPv6] */
+		hend = strchr(++h, ']');
+		if (!hend)
+			return -EINVAL;
+		rest = hend + 1;
+		u->ipv6 = true;
+	} else {
+		hend = h + strcspn(h, ":/");
+		rest = hend;
+	}
+	hl = (size_t)(hend - h);
+	if (!hl || hl >= sizeof(u->host))
+		return -EINVAL;
+	memcpy(u->host, h, hl);
+	if (u->ipv6 ? inet_pton(AF_INET6, u->host, &a6) != 1 : parse_ipv4(h, hl, &a4) < 0)
+		return -EINVAL;
+	if (*rest == ':') {
+		char *end;
+		unsigned long port;
+		errno = 0;
+		port = strtoul(rest + 1, &end, 10);
+		if (!isdigit((unsigned char)rest[1]) || errno || port == 0 || port > 65535 || *end != '/')
+			return -EINVAL;
+		u->port = (unsigned)port;
+		rest = end;
+	}
+	/* An export path is needed; nothing a mount option string would split on, no "..". */
+	if (*rest != '/' || strlen(rest) >= sizeof(u->path) || !all_of(rest, strlen(rest), "/._-+:@%~") ||
+	    strstr(rest, "/../") || (strlen(rest) >= 3 && !strcmp(rest + strlen(rest) - 3, "/..")))
+		return -EINVAL;
+	snprintf(u->path, sizeof(u->path), "%s", rest);
+	return 0;
 }

@@ -152,9 +152,12 @@ int kc_json_write(const struct agent *a, const struct save_result *res, int fd)
 	u64(&w, "crash_time_epoch", (uint64_t)ci->crash_time);
 	str(&w, "written_at", now);
 
+	/* An ssh target receives the flattened stream (kcatch-filter -R makes it a vmcore). */
+	bool flat = strcmp(res->fstype, "ssh") == 0;
 	open_obj(&w, "dump");
-	str(&w, "file", res->status == SAVE_COMPLETE ? "vmcore" : res->stats.incomplete ? "vmcore.incomplete" : NULL);
-	str(&w, "format", "kdump-compressed");
+	str(&w, "file", res->status == SAVE_COMPLETE ? (flat ? "vmcore.flat" : "vmcore")
+			: res->stats.incomplete ? (flat ? "vmcore.flat.incomplete" : "vmcore.incomplete") : NULL);
+	str(&w, "format", flat ? "flattened" : "kdump-compressed");
 	u64(&w, "dump_level", a->cfg.dump_level);
 	str(&w, "compressor", kc_compress_name(a->cfg.compress));
 	u64(&w, "page_size", ci->page_size);

@@ -30,6 +30,8 @@ enum kc_target_kind {
 	KC_TARGET_PARTLABEL,  /* PARTLABEL=... */
 	KC_TARGET_DEVICE,     /* /dev/... */
 	KC_TARGET_DIR,        /* any other absolute path: an already mounted directory */
+	KC_TARGET_SSH,        /* ssh://user@host[:port][/path]: value is what follows "ssh://" */
+	KC_TARGET_NFS,        /* nfs://host[:port]/export/path: value is what follows "nfs://" */
 };
 
 struct kc_target_spec {
@@ -43,6 +45,42 @@ enum kc_compress { KC_COMPRESS_NONE = 0, KC_COMPRESS_ZLIB, KC_COMPRESS_LZO,
 		   KC_COMPRESS_SNAPPY, KC_COMPRESS_ZSTD };
 
 #define KC_DEFAULT_PATH "/var/crash"
+
+/*
+ * "net IFACE|MAC|auto dhcp" or "net IFACE|MAC|auto ADDR/PREFIX [gw GW]":
+ * how the capture kernel reaches a network target. Addresses in network
+ * byte order.
+ */
+struct kc_net_spec {
+	bool set;
+	char iface[16];              /* interface name; "" when by MAC or auto */
+	bool by_mac;
+	uint8_t mac[6];
+	bool dhcp;
+	uint32_t addr, gw;           /* gw 0: no default route */
+	unsigned prefix;
+	char *text;                  /* as written */
+};
+
+/* The parts of an ssh:// target; every field is safe inside '...' of a POSIX shell. */
+struct kc_ssh_url {
+	char user[33];
+	char host[256];              /* name, IPv4, or IPv6 without the brackets */
+	unsigned port;               /* 22 unless given */
+	char path[1024];             /* "" when the URL has none: the path key applies */
+};
+/* Where kcatch propagate keeps the key pair and the pinned host key, and
+ * where kcatch-mkinitramfs looks for them (the image has them at the same paths). */
+#define KC_SSH_IDENTITY "/etc/kcatch/id_kcatch"
+#define KC_SSH_KNOWN_HOSTS "/etc/kcatch/known_hosts"
+
+/* The parts of an nfs:// target. The kernel client resolves no names: an address. */
+struct kc_nfs_url {
+	char host[48];               /* IPv4, or IPv6 without the brackets */
+	bool ipv6;
+	unsigned port;               /* the NFS server's port; 2049 unless given */
+	char path[1024];             /* the exported directory the dumps go into */
+};
 
 struct kc_config {
 	struct kc_target_spec target;
@@ -62,6 +100,13 @@ struct kc_config {
 	unsigned target_timeout;     /* seconds to wait for the target device */
 	unsigned watchdog;           /* seconds for the whole run; 0 = off */
 	unsigned progress_interval;  /* seconds between progress lines */
+	struct kc_net_spec net;      /* network for ssh:// targets */
+	unsigned net_timeout;        /* seconds for link and address */
+	char *nfs_options;           /* mount options added for nfs:// targets; NULL: none */
+	/* Read by the kcatch command on the host only; the agent ignores them. */
+	char *kernel_cmdline_append; /* added to the capture kernel's command line */
+	char *kernel_cmdline_remove; /* option names dropped from it (space separated) */
+	int panic_on_oops;           /* kernel.panic_on_oops set by kcatch load: -1 leave alone */
 };
 
 /* Defaults; must be followed by kc_config_free(). */
@@ -79,6 +124,13 @@ int kc_config_parse(struct kc_config *c, const char *name, const char *text, cha
 
 int kc_target_spec_parse(struct kc_target_spec *t, const char *text);
 void kc_target_spec_free(struct kc_target_spec *t);
+/* value: what follows "ssh://"; 0 or -EINVAL. */
+int kc_ssh_url_parse(const char *value, struct kc_ssh_url *u);
+/* The net line's value ("eth0 10.0.2.15/24 gw 10.0.2.2"); 0, -EINVAL or -ENOMEM. */
+int kc_net_spec_parse(struct kc_net_spec *n, const char *text);
+void kc_net_spec_free(struct kc_net_spec *n);
+/* value: what follows "nfs://"; 0 or -EINVAL. */
+int kc_nfs_url_parse(const char *value, struct kc_nfs_url *u);
 
 const char *kc_action_name(enum kc_action a);
 const char *kc_compress_name(enum kc_compress c);

@@ -8,6 +8,9 @@
  * On a normal host, for tests: kcatch-agent --vmcore FILE --root DIR
  * [--config FILE] runs the same steps against a vmcore file and a
  * directory, without mounting, loading modules or rebooting.
+ *
+ * In a dracut or initramfs-tools image: kcatch-agent --hosted, run by the
+ * image's hook after it assembled the storage (hosted.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +30,7 @@ static void usage(FILE *f)
 	fputs(
 "Usage: kcatch-agent                      (as PID 1 of the capture initramfs)\n"
 "       kcatch-agent --vmcore FILE --root DIR [--config FILE]\n"
+"       kcatch-agent --hosted [--config FILE]  (from a dracut/initramfs-tools hook)\n"
 "       kcatch-agent --check-config FILE\n"
 "\n"
 "As PID 1 it reads " KC_CONFIG_FILE ", loads the modules listed in\n"
@@ -40,6 +44,11 @@ KC_MODULES_MANIFEST ", finds and mounts the target, writes\n"
 "                       target stands for DIR itself, a directory target is\n"
 "                       DIR/<target>\n"
 "  --config FILE        configuration (default DIR" KC_CONFIG_FILE ")\n"
+"  --hosted             capture kernel, but run by a distribution's initramfs after\n"
+"                       it assembled the storage: mount only the missing pseudo\n"
+"                       file systems, modprobe extra_modules, and remount the\n"
+"                       target read-write if that initramfs mounted it read-only;\n"
+"                       refuses to run without " KC_PROC_VMCORE "\n"
 "  --check-config FILE  parse FILE, print the effective settings, exit\n"
 "  -h, --help           this text\n"
 "  --version            version\n"
@@ -66,12 +75,13 @@ static int check_config(const char *path)
 
 static int parse_args(struct agent *a, int argc, char **argv)
 {
-	enum { O_VMCORE = 256, O_ROOT, O_CONFIG, O_CHECK, O_VERSION };
+	enum { O_VMCORE = 256, O_ROOT, O_CONFIG, O_CHECK, O_VERSION, O_HOSTED };
 	static const struct option opts[] = {
 		{ "vmcore", required_argument, NULL, O_VMCORE },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "check-config", required_argument, NULL, O_CHECK },
+		{ "hosted", no_argument, NULL, O_HOSTED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
@@ -90,12 +100,23 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case O_CONFIG: a->config_path = optarg; break;
 		case O_CHECK: exit(check_config(optarg));
+		case O_HOSTED: a->hosted = true; break;
 		case 'h': usage(stdout); exit(0);
 		case O_VERSION: puts("kcatch-agent " KC_VERSION); exit(0);
 		default:
 			fputs("Try 'kcatch-agent --help'.\n", stderr);
 			return -1;
 		}
+	}
+	if (a->hosted) {
+		if (optind < argc || a->vmcore_path || a->root[0]) {
+			fputs("kcatch-agent: --hosted takes only --config FILE. Try 'kcatch-agent --help'.\n", stderr);
+			return -1;
+		}
+		a->vmcore_path = KC_PROC_VMCORE;
+		if (!a->config_path)
+			a->config_path = KC_CONFIG_FILE;
+		return 0;
 	}
 	if (optind < argc || !a->vmcore_path || !a->root[0]) {
 		fputs("kcatch-agent: not PID 1: test mode needs --vmcore FILE and --root DIR. "
@@ -205,6 +226,8 @@ int main(int argc, char **argv)
 		a.vmcore_path = KC_PROC_VMCORE;
 	} else if (parse_args(&a, argc, argv) < 0) {
 		return 1;
+	} else if (a.hosted && kc_hosted_prepare(&a) < 0) {
+		return 1;
 	}
 	uname(&un);
 	if (a.test_mode) {
@@ -227,7 +250,10 @@ int main(int argc, char **argv)
 		kc_log("configuration error: %s; going on with the lines that parse", err);
 	kc_watchdog_start(&a, a.cfg.watchdog);
 	kc_watchdog_phase("loading modules");
-	kc_modules_load(&a, KC_MODULES_MANIFEST);
+	if (a.hosted)
+		kc_hosted_modules(&a);
+	else
+		kc_modules_load(&a, KC_MODULES_MANIFEST);
 	vmcore_ok = open_vmcore(&a) == 0;
 
 	enum save_status st = save_all(&a, vmcore_ok);

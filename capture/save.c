@@ -114,8 +114,9 @@ static int cmp_dump(const void *x, const void *y)
 
 static void remove_dump(const char *base, const char *name)
 {
+	/* "reported": the marker kcatch report --journal leaves in the dump's directory. */
 	static const char *const files[] = { "vmcore", "vmcore.incomplete", "vmcore-dmesg.txt",
-					     "kcatch.json", "kcatch.json.tmp" };
+					     "kcatch.json", "kcatch.json.tmp", "reported" };
 	char dir[PATH_MAX], f[PATH_MAX + 32];
 
 	kc_join(dir, sizeof(dir), base, name);
@@ -366,6 +367,8 @@ int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, s
 	char mnt[PATH_MAX], base[PATH_MAX];
 	int r;
 
+	if (t->kind == KC_TARGET_SSH)  /* streamed, see ssh.c */
+		return kc_ssh_save(a, t, path, res);
 	res->status = SAVE_FAILED;
 	r = kc_target_acquire(a, t, mnt, sizeof(mnt), res);
 	if (r < 0) {
@@ -374,7 +377,8 @@ int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, s
 				 strerror(-r));
 		return r;
 	}
-	kc_join(base, sizeof(base), mnt, path);
+	/* nfs://host/export/path names the directory itself: the path key does not apply */
+	kc_join(base, sizeof(base), mnt, t->kind == KC_TARGET_NFS ? "/" : path);
 	r = kc_mkdir_p(base, 0700);
 	if (r < 0)
 		return fail(res, r, "cannot create %s: %m", base);

@@ -180,6 +180,8 @@ int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt
 		snprintf(mnt, mntlen, "%s", a->root);
 		return 0;
 	}
+	if (t->kind == KC_TARGET_NFS)  /* mounted over the network, see nfs.c */
+		return kc_nfs_acquire(a, t, mnt, mntlen, res);
 
 	kc_log("looking for target %s (up to %u s)", t->text, a->cfg.target_timeout);
 	while (!find_device(t, res, seen, sizeof(seen))) {
@@ -205,7 +207,7 @@ int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt
 	snprintf(mnt, mntlen, "/kcatch/%s", res->role);
 	kc_mkdir_p(mnt, 0700);
 	kc_watchdog_phase("mounting the dump target");
-	if (mount(res->device, mnt, res->fstype, MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	if (kc_hosted_mount(a, res->device, mnt, res->fstype, MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  a->cfg.mount_options) < 0) {
 		r = -errno;
 		res->target_secs = kc_now() - t0;
@@ -229,4 +231,5 @@ void kc_target_release(struct agent *a)
 		umount2(a->mounted, MNT_DETACH);
 	}
 	a->mounted[0] = 0;
+	kc_hosted_release(a);
 }

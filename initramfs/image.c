@@ -129,6 +129,7 @@ static int load_static(const char *path, const char *what, void **data, size_t *
 
 struct sizes {
 	uint64_t agent, modules, raw, image;
+	uint64_t ssh;   /* ssh client, libraries, key */
 };
 
 static int add_modules(struct cpio *c, const struct modset *ms, const struct kconfig *kc,
@@ -210,6 +211,8 @@ static int write_image(const struct build_opts *o, const struct modset *ms, cons
 		r = cpio_file(c, "bin/sh", 0755, shell, shell_len);
 	if (r == 0)
 		r = add_modules(c, ms, kc, o->kver, sz);
+	if (r == 0 && o->ssh)
+		r = ssh_add_to_image(c, o, &sz->ssh);
 	if (r == 0) {
 		r = cpio_close(c, &sz->raw);
 		c = NULL;
@@ -286,6 +289,15 @@ int build_image(const struct build_opts *o)
 		on_host = hostdev_modules(&cfg.target, cfg.fstype, want_module, &w) > 0;
 		if (cfg.fallback_target.kind != KC_TARGET_NONE)
 			hostdev_modules(&cfg.fallback_target, cfg.fstype, want_module, &w);
+		if (netdev_modules(&cfg.net, want_module, &w) > 0 &&
+		    (cfg.target.kind == KC_TARGET_SSH || cfg.target.kind == KC_TARGET_NFS))
+			on_host = true;  /* the NIC is the network target's "device" */
+	}
+	nfs_modules(&cfg, want_module, &w);
+	if (config_needs_ssh(&cfg)) {
+		opts.ssh = true;
+		if ((r = ssh_check(&cfg, &opts)) < 0)
+			goto out;
 	}
 	if (!on_host && cfg.fstype)
 		want_module(&w, cfg.fstype, "fstype");
@@ -309,6 +321,9 @@ int build_image(const struct build_opts *o)
 		kc_format_bytes(sz.raw, b[1], sizeof(b[1])), kc_format_bytes(sz.agent, b[2], sizeof(b[2])),
 		ms ? modset_count(ms) : 0, ms && modset_count(ms) == 1 ? "" : "s",
 		kc_format_bytes(sz.modules, b[3], sizeof(b[3])));
+	if (sz.ssh)
+		fprintf(stderr, "kcatch-mkinitramfs: ssh client, its libraries and key: %s uncompressed\n",
+			kc_format_bytes(sz.ssh, b[0], sizeof(b[0])));
 	if (ms && modset_count(ms)) {
 		fprintf(stderr, "kcatch-mkinitramfs: modules in load order:");
 		for (size_t i = 0; i < modset_count(ms); i++)

@@ -25,6 +25,8 @@
 bool arg_verbose;
 static const char *arg_kver, *arg_root = "/", *arg_config = "/etc/kcatch.conf", *arg_output;
 static const char *arg_agent = KC_AGENT_PATH, *arg_shell;
+static const char *arg_ssh_client = "/usr/bin/ssh", *arg_ssh_identity = KC_SSH_IDENTITY,
+		  *arg_ssh_known_hosts = KC_SSH_KNOWN_HOSTS;
 static enum image_compress arg_compress = IMG_ZSTD;
 static char *arg_modules;
 static bool arg_host = true;
@@ -42,15 +44,24 @@ static void usage(FILE *f)
 "the dump target needs (resolved with libkmod, dependencies included).\n"
 "\n"
 "  -k, --kernel-version KVER  kernel the image is for (default: the running one)\n"
-"  -r, --root DIR             prefix holding lib/modules/KVER or usr/lib/modules/KVER\n"
-"                             (and boot/config-KVER), as depmod -b (default /)\n"
-"  -c, --config FILE          configuration to check and include (default /etc/kcatch.conf)\n"
+"  -r, --root DIR             prefix holding lib/modules/KVER or\n"
+"                             usr/lib/modules/KVER (and boot/config-KVER), as\n"
+"                             depmod -b (default /)\n"
+"  -c, --config FILE          configuration to check and include\n"
+"                             (default /etc/kcatch.conf)\n"
 "  -a, --add-modules LIST     more modules (names or aliases, comma separated)\n"
 "  -z, --compress KIND        zstd (default), gzip or none\n"
-"      --agent FILE           the agent binary (default " KC_AGENT_PATH ")\n"
+"      --agent FILE           the agent binary, /init of the image\n"
+"                             (default " KC_AGENT_PATH ")\n"
 "      --shell FILE           a static shell for failure_action shell, as /bin/sh\n"
 "                             (default /bin/busybox when failure_action is shell)\n"
 "      --no-host-devices      do not add drivers of the target found on this host\n"
+"      --ssh-client FILE      for an ssh:// target: the OpenSSH client to copy,\n"
+"                             with its libraries (default /usr/bin/ssh)\n"
+"      --ssh-identity FILE    its private key (default " KC_SSH_IDENTITY ")\n"
+"      --ssh-known-hosts FILE the collector's pinned host key\n"
+"                             (default " KC_SSH_KNOWN_HOSTS ");\n"
+"                             `kcatch propagate` makes both\n"
 "  -o, --output FILE          the image to write (mode 0600: it holds the config)\n"
 "  -v, --verbose              say which modules are added and why\n"
 "  -h, --help                 this text\n"
@@ -65,10 +76,24 @@ static void usage(FILE *f)
 "Configuration file: one \"key value\" per line, '#' starts a comment. An\n"
 "unknown key or a bad value is an error naming the line.\n"
 "  target SPEC           where dumps go: UUID=..., LABEL=..., PARTUUID=...,\n"
-"                        PARTLABEL=... or /dev/... (required)\n"
-"  path DIR              directory on the target (default /var/crash); each crash\n"
-"                        gets DIR/YYYY-MM-DD-HH:MM:SS[-host]/ with vmcore-dmesg.txt,\n"
-"                        vmcore (vmcore.incomplete while written) and kcatch.json\n"
+"                        PARTLABEL=... or /dev/..., or\n"
+"                        ssh://user@host[:port][/dir]: streamed with the image's\n"
+"                        ssh client as <dir>/<id>/vmcore.flat (see --ssh-*), or\n"
+"                        nfs://ADDRESS[:port]/export/dir: mounted with the\n"
+"                        kernel's NFS client (its modules are added), dumps in\n"
+"                        <export/dir>/<id>/ as on a local disk.\n"
+"                        Needed when you run this builder by hand; kcatch\n"
+"                        rebuild and kcatch load write in the file system\n"
+"                        that holds path (from mountinfo) when it is absent\n"
+"  nfs_options OPTS      mount options added for an nfs:// target (vers=3...)\n"
+"  net IF|MAC|auto dhcp|ADDR/PREFIX [gw GW]\n"
+"                        network for an ssh:// or nfs:// target, set up by the\n"
+"                        agent\n"
+"  net_timeout SEC       wait for the interface, link and address (default 30)\n"
+"  path DIR              directory on the target (default /var/crash); each\n"
+"                        crash gets DIR/YYYY-MM-DD-HH:MM:SS[-host]/ with\n"
+"                        vmcore-dmesg.txt, vmcore (vmcore.incomplete while\n"
+"                        written) and kcatch.json\n"
 "  dump_level N          0-31, pages to leave out as makedumpfile -d (default 31:\n"
 "                        zero, page cache, user and free pages)\n"
 "  compress KIND         zstd (default), lzo, zlib, snappy or none\n"
@@ -87,10 +112,12 @@ static void usage(FILE *f)
 "  target_timeout SEC    how long to wait for the target device (default 30)\n"
 "  watchdog SEC          bound on the whole capture; then final_action\n"
 "                        (default 3600, 0 = none)\n"
-"  progress_interval SEC seconds between progress lines on the console (default 5)\n"
+"  progress_interval SEC seconds between progress lines on the console\n"
+"                        (default 5)\n"
 "\n"
 "Example:\n"
-"  kcatch-mkinitramfs -k 6.1.0-28-amd64 -o /var/lib/kcatch/initrd-6.1.0-28-amd64.img\n",
+"  kcatch-mkinitramfs -k 6.1.0-28-amd64 \\\n"
+"                     -o /var/lib/kcatch/initrd-6.1.0-28-amd64.img\n",
 		f);
 }
 
@@ -131,7 +158,7 @@ int error_errno(int r, const char *fmt, ...)
 
 static int parse_args(int argc, char **argv)
 {
-	enum { O_AGENT = 256, O_SHELL, O_NOHOST };
+	enum { O_AGENT = 256, O_SHELL, O_NOHOST, O_SSH_CLIENT, O_SSH_ID, O_SSH_KH };
 	static const struct option opts[] = {
 		{ "kernel-version", required_argument, NULL, 'k' },
 		{ "root", required_argument, NULL, 'r' },
@@ -142,6 +169,9 @@ static int parse_args(int argc, char **argv)
 		{ "agent", required_argument, NULL, O_AGENT },
 		{ "shell", required_argument, NULL, O_SHELL },
 		{ "no-host-devices", no_argument, NULL, O_NOHOST },
+		{ "ssh-client", required_argument, NULL, O_SSH_CLIENT },
+		{ "ssh-identity", required_argument, NULL, O_SSH_ID },
+		{ "ssh-known-hosts", required_argument, NULL, O_SSH_KH },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -178,6 +208,9 @@ static int parse_args(int argc, char **argv)
 		case O_AGENT: arg_agent = optarg; break;
 		case O_SHELL: arg_shell = optarg; break;
 		case O_NOHOST: arg_host = false; break;
+		case O_SSH_CLIENT: arg_ssh_client = optarg; break;
+		case O_SSH_ID: arg_ssh_identity = optarg; break;
+		case O_SSH_KH: arg_ssh_known_hosts = optarg; break;
 		case 'v': arg_verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default:
@@ -207,6 +240,8 @@ int main(int argc, char **argv)
 		.kver = arg_kver, .root = arg_root, .config = arg_config, .output = arg_output,
 		.agent = arg_agent, .shell = arg_shell, .compress = arg_compress,
 		.modules = arg_modules, .host_devices = arg_host,
+		.ssh_client = arg_ssh_client, .ssh_identity = arg_ssh_identity,
+		.ssh_known_hosts = arg_ssh_known_hosts,
 	};
 	r = build_image(&o);
 	free(arg_modules);

@@ -22,6 +22,8 @@ struct build_opts {
 	enum image_compress compress;
 	const char *modules;      /* --add-modules, comma separated, or NULL */
 	bool host_devices;
+	const char *ssh_client, *ssh_identity, *ssh_known_hosts;  /* sshclient.c */
+	bool ssh;                 /* the config has an ssh:// target: add the client */
 };
 int build_image(const struct build_opts *o);
 
@@ -48,6 +50,17 @@ typedef void (*module_fn)(void *arg, const char *module, const char *why);
  * its file system type, and return 1; 0 when it is not on this host.
  */
 int hostdev_modules(const struct kc_target_spec *t, const char *fstype, module_fn fn, void *arg);
+
+/* ---- sshclient.c: the ssh client for ssh:// targets, and the NIC's driver ---- */
+struct cpio;
+bool config_needs_ssh(const struct kc_config *c);
+/* The client, key and pinned host key are there; prints what is missing. */
+int ssh_check(const struct kc_config *cfg, const struct build_opts *o);
+int ssh_add_to_image(struct cpio *c, const struct build_opts *o, uint64_t *bytes);
+/* Like hostdev_modules for the "net" line's interface; 1 when it is on this host. */
+int netdev_modules(const struct kc_net_spec *n, module_fn fn, void *arg);
+/* The NFS client's modules when the config has an nfs:// target; 1 if so. */
+int nfs_modules(const struct kc_config *c, module_fn fn, void *arg);
 
 /* ---- cpio.c: newc archive, compressed on the fly ---- */
 struct cpio;
