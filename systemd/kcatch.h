@@ -1,39 +1,140 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kcatch: the setup command on the production host (see kcatch.c). */
+/*
+ * kcatch: the setup command on the production host. main.c parses the
+ * options and dispatches to one cmd_* per command; every path is read
+ * under --root so the tests run on a fake tree.
+ */
 #ifndef KCATCH_CMD_H
 #define KCATCH_CMD_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kcatch-config.h"
 
 #define KC_EXIT_NOT_ARMED 3
 #define KC_IMAGE_DIR "/var/lib/kcatch"
+/* Where meson installs them (systemd/meson.build passes the configured paths). */
+#ifndef KC_AGENT_PATH
+#define KC_AGENT_PATH "/usr/libexec/kcatch/kcatch-agent"
+#endif
+#ifndef KC_SBINDIR
+#define KC_SBINDIR "/usr/sbin"
+#endif
 
 struct opts {
 	const char *root;     /* never ends in '/' unless it is "/" */
 	const char *config;   /* NULL: <root>/etc/kcatch.conf */
 	bool dry_run;
 	bool journal;
-	const char *id;       /* report ID */
+	const char *id;       /* report ID: args[0] */
+	char **args;          /* the command's operands */
+	int nargs;
+	const char *mkinitramfs;  /* NULL: $KCATCH_MKINITRAMFS, next to kcatch, PATH */
+	const char *agent;        /* NULL: $KCATCH_AGENT, <root>KC_AGENT_PATH */
 };
+
+/* ---- util.c ---- */
 
 /* <root> + path into buf (path absolute); returns buf. */
 const char *rpath(const struct opts *o, const char *path, char *buf, size_t len);
-/* Whole small file, trailing newlines cut; NULL with errno set. Caller frees. */
+/* snprintf for messages and paths: truncation is acceptable (and bounded). */
+void fmt(char *buf, size_t len, const char *format, ...) __attribute__((format(printf, 3, 4)));
+/* Whole small file (64 KiB at most), trailing newlines cut; NULL with errno set. Caller frees. */
 char *read_text(const char *path);
+/* A number from a file under root; -1 when missing or not a number. */
+long long read_number(const struct opts *o, const char *path);
+/* A "Key: N kB" line of <root>/proc/meminfo in bytes; 0 when absent. */
+uint64_t meminfo_bytes(const struct opts *o, const char *key);
 const char *config_path(const struct opts *o, char *buf, size_t len);
-/* Load the config; prints the error and returns < 0 when it is invalid. */
+/* Load the config; 1 = no file (defaults), 0 = valid, < 0 invalid (printed unless quiet). */
 int load_config(const struct opts *o, struct kc_config *c, bool quiet);
-/* Directory that holds the dumps, with <root> in front. */
+/* Directory that holds the dumps as seen on this host, with <root> in front. */
 const char *dump_dir(const struct opts *o, const struct kc_config *c, char *buf, size_t len);
 
+/* The files of the running (or --root's) kernel and its capture image. */
+struct files {
+	char release[256];
+	char kernel[512], kernel_abs[4096];   /* as on the host, and with root */
+	char image[512], image_abs[4096];
+	char stamp_abs[4200];                 /* image_abs + ".stamp" */
+};
+void find_files(const struct opts *o, struct files *f);
+
+/* ---- target.c: where the dump goes, as kdumpctl finds it ---- */
+
+struct target_info {
+	bool explicit_target;  /* the config names a device; else found from path */
+	bool network;          /* ssh:// or nfs:// target: nothing to look up on this host */
+	bool ok;               /* device known (found or present) */
+	char error[600];       /* why not ok, with the fix */
+	char device[512];      /* /dev/... as on the host */
+	char uuid[64];
+	char fstype[32];
+	char label[64];
+	char mountpoint[512];  /* "" when the device is not mounted here */
+	char path_on_fs[1024]; /* the dump directory inside the target file system */
+	char host_dir[4096];   /* the dump directory on this host, with root; "" unknown */
+	bool have_space;
+	uint64_t free_bytes;   /* statvfs of host_dir (or the mount point) */
+	char spec[160];        /* what the image gets: "UUID=..." or the explicit target */
+};
+void resolve_target(const struct opts *o, const struct kc_config *c, struct target_info *t);
+/* The config the image embeds: the file with a found target (and its path
+ * on that file system) written in. Caller frees; NULL on error (printed). */
+char *resolved_config(const struct opts *o, const struct kc_config *c, const struct target_info *t);
+
+/* ---- image.c: kcatch rebuild, and whether the image is out of date ---- */
+
+/* Why the image needs a rebuild into why (NULL when it is up to date). */
+const char *rebuild_reason(const struct opts *o, const struct files *f, const struct kc_config *c,
+			   const struct target_info *t, char *why, size_t len);
+/* Build f->image_abs; 0 or -1 (printed). */
+int rebuild_image(const struct opts *o, const struct files *f, const struct kc_config *c,
+		  const struct target_info *t);
+
+/* ---- checks.c ---- */
+
+/* The checks of load and test: one line each ("ok", "FAIL", "note"); returns
+ * the number failed. With image_check false the capture image is left out
+ * (load rebuilds it first). */
+int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_check);
+/* Signed kernel image (a PE Authenticode certificate table)? -1 unknown. */
+int kernel_is_signed(const char *path);
+/* 1 Secure Boot on, 0 off, -1 unknown (no efivars). */
+int secure_boot_state(const struct opts *o);
+/* The active lockdown mode ("none", "integrity", ...) into buf; NULL unknown. */
+const char *lockdown_mode(const struct opts *o, char *buf, size_t len);
+/* Dump size estimate from RAM and dump_level (bytes), with how it was made. */
+uint64_t dump_size_estimate(const struct opts *o, const struct kc_config *c, char *how, size_t len);
+
+/* ---- load.c ---- */
+
+/* The capture kernel's command line; caller frees. */
+char *capture_cmdline(const struct opts *o, const struct kc_config *c);
+
+/* ---- commands ---- */
+
+int cmd_status(const struct opts *o);
+int cmd_show(const struct opts *o);
+int cmd_test(const struct opts *o);
+int cmd_load(const struct opts *o);
+int cmd_unload(const struct opts *o);
+int cmd_rebuild(const struct opts *o);
+int cmd_estimate(const struct opts *o);
 int cmd_list(const struct opts *o);
 int cmd_report(const struct opts *o);
+int cmd_propagate(const struct opts *o);   /* propagate.c */
 
-/* dumps.c: a small JSON reader for kcatch.json. */
+/* ---- crashlog.c ---- */
+
+/* Panic, cause, task, taint, modules and call trace from a vmcore-dmesg.txt. */
+void crash_summary(FILE *out, const char *dmesg_path);
+
+/* ---- json.c: a small reader for kcatch.json ---- */
+
 struct json_field {
 	char *key;    /* "dump.file" */
 	char *value;  /* string unescaped, or the literal (number, true, null) */

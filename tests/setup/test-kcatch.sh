@@ -1,12 +1,18 @@
 #!/bin/bash
-# kcatch (systemd/) on a fake root: status, show, test, load --dry-run,
-# list and report, with a real dump directory written by kcatch-agent in
-# test mode from a synthetic vmcore; and systemd-analyze verify on the
-# units when systemd-analyze exists. Nothing is loaded into the kernel.
+# kcatch (systemd/) on a fake root (--root): status, show, test, rebuild
+# (the real kcatch-mkinitramfs), load --dry-run with the rebuild-when-stale
+# logic, target lookup from a fake mountinfo whose devices are ext4 image
+# files, Secure Boot/lockdown messages, estimate, the capture command line,
+# panic_on_oops, list and report (a real dump directory written by
+# kcatch-agent in test mode from a synthetic vmcore, and a crafted kernel
+# log); and systemd-analyze verify on the units. Nothing is loaded into
+# the kernel.
 #
 #   test-kcatch.sh KCATCH AGENT MKVMCORE SPEC UNIT...
+#   $KCATCH_MKINITRAMFS: the kcatch-mkinitramfs to build images with
+#   $KCATCH_KERNEL_CACHE: extracted kernel trees (default /root/.cache/kcatch/kernels)
 set -uo pipefail
-KCATCH=$(realpath "$1") AGENT=$2 MKVMCORE=$3 SPEC=$4
+KCATCH=$(realpath "$1") AGENT=$(realpath "$2") MKVMCORE=$3 SPEC=$4
 shift 4
 UNITS=("$@")
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-setup.XXXXXX")
@@ -14,78 +20,308 @@ trap 'rm -rf "$W"' EXIT
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+skip() { passed=$((passed + 1)); echo "ok - $1 # SKIP $2"; }
 check() {
 	local d=$1 out
 	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$out" | tail -15; fi
+	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$OUT" | tail -25; fi
 }
 # k ARGS...: kcatch on the fake root; sets RC and OUT (stdout+stderr)
 k() { RC=0; OUT=$("$KCATCH" --root "$R" "$@" 2>&1) || RC=$?; }
 has() { grep -qF -- "$1" <<<"$OUT"; }
+hasx() { grep -qx -- "$1" <<<"$OUT"; }
+# The image needs a static /init; a sanitizer build's agent is dynamic: a stand-in then.
+export KCATCH_AGENT=$AGENT
+if readelf -lW "$AGENT" 2>/dev/null | grep -q 'program interpreter'; then
+	KCATCH_AGENT=$W/static-init
+	printf 'int main(void) { return 0; }\n' | ${CC:-cc} -static -x c - -o "$KCATCH_AGENT" ||
+		{ echo "Bail out! $AGENT is dynamic and no static stand-in could be built (cc -static)"; exit 1; }
+	echo "# $AGENT is dynamically linked (sanitizer build): the images get a static stand-in as /init"
+fi
+[[ -x ${KCATCH_MKINITRAMFS:-} ]] || { echo "Bail out! \$KCATCH_MKINITRAMFS (kcatch-mkinitramfs) is not set"; exit 1; }
 
+# mkkernel OUT INIT_SIZE_MIB SIGNED: an EFI-stub bzImage header (MZ, PE32+
+# with NumberOfRvaAndSizes 16, HdrS protocol 2.15) with init_size, and a
+# certificate table when SIGNED is 1. Enough for the checks and estimate.
+mkkernel() {
+	python3 - "$@" <<'PY'
+import struct, sys
+out, mib, signed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+d = bytearray(8192)
+d[0:2] = b"MZ"
+struct.pack_into("<I", d, 0x3c, 0x400)
+d[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", d, 0x206, 0x20f)
+struct.pack_into("<I", d, 0x260, mib << 20)
+d[0x400:0x404] = b"PE\0\0"
+opt = 0x400 + 24
+struct.pack_into("<H", d, opt, 0x20b)
+struct.pack_into("<I", d, opt + 108, 16)
+if signed:
+    struct.pack_into("<II", d, opt + 112 + 4 * 8, 0x1800, 0x200)
+open(out, "wb").write(d)
+PY
+}
+# image_file IMG PATH: one file of a zstd (or uncompressed) cpio image on stdout
+image_file() {
+	if [[ $(head -c 4 "$1" | od -An -tx1 | tr -d ' ') == 28b52ffd ]]; then zstd -dc "$1"; else cat "$1"; fi |
+		(cd "$W" && rm -rf x && mkdir x && cd x && cpio -id --quiet 2>/dev/null; cat "./$2" 2>/dev/null)
+}
+
+# --- the fake root: a kernel from the cache when there is one ---
 R=$W/root
-REL=6.1.0-99-amd64
-mkdir -p "$R/etc" "$R/sys/kernel" "$R/proc/sys/kernel" "$R/boot" "$R/var/lib/kcatch"
-printf 'target /\npath /var/crash\ncompress zstd\n' >"$R/etc/kcatch.conf"
+CACHE=${KCATCH_KERNEL_CACHE:-/root/.cache/kcatch/kernels}
+REL=6.1.0-50-cloud-amd64
+if [[ -f $CACHE/$REL/root/boot/vmlinuz-$REL && -d $CACHE/$REL/root/lib/modules/$REL ]]; then
+	REAL_KERNEL=1
+	mkdir -p "$R/boot" "$R/lib/modules"
+	cp "$CACHE/$REL/root/boot/vmlinuz-$REL" "$CACHE/$REL/root/boot/config-$REL" "$R/boot/"
+	ln -s "$CACHE/$REL/root/lib/modules/$REL" "$R/lib/modules/$REL"
+	INIT_SIZE="51.5 MiB"
+	echo "# kernel $REL from $CACHE, with its modules"
+else
+	REAL_KERNEL=0
+	REL=6.1.0-99-amd64
+	echo "# no kernel in $CACHE: a crafted bzImage header and no modules (tests/real/fetch-kernels.sh fetches them)"
+	INIT_SIZE="50.0 MiB"
+fi
+mkdir -p "$R/etc" "$R/sys/kernel/security" "$R/proc/sys/kernel" "$R/proc/self" "$R/boot" "$R/dev/disk/by-uuid" "$R/var/lib"
+printf 'path /var/crash\ncompress zstd\n' >"$R/etc/kcatch.conf"
 echo 0 >"$R/sys/kernel/kexec_crash_loaded"
 echo 0 >"$R/sys/kernel/kexec_crash_size"
+echo 0 >"$R/proc/sys/kernel/panic_on_oops"
 echo "$REL" >"$R/proc/sys/kernel/osrelease"
 echo "BOOT_IMAGE=/boot/vmlinuz-$REL root=UUID=abcd ro crashkernel=256M console=ttyS0 quiet nr_cpus=8 resume=/dev/sda2" >"$R/proc/cmdline"
+printf 'MemTotal:        3939104 kB\nMemFree:         3200000 kB\nBuffers:            2000 kB\nCached:           300000 kB\nShmem:             20000 kB\nAnonPages:        150000 kB\n' >"$R/proc/meminfo"
+# the root file system: an ext4 image file standing for /dev/vda1 (libblkid probes files)
+U1=0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9 U2=11111111-2222-3333-4444-555555555555
+truncate -s 4M "$R/dev/vda1" "$R/dev/vdb"
+mkfs.ext4 -q -F -U "$U1" -L rootfs "$R/dev/vda1" && mkfs.ext4 -q -F -U "$U2" "$R/dev/vdb" ||
+	{ echo "Bail out! mkfs.ext4 failed"; exit 1; }
+MOUNTS_ROOT="22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
+23 22 0:22 / /proc rw,nosuid - proc proc rw
+24 22 0:23 / /run rw,nosuid - tmpfs tmpfs rw,mode=755"
+echo "$MOUNTS_ROOT" >"$R/proc/self/mountinfo"
 
 # 1. nothing reserved, nothing present
 k status
 check "status: not armed without reserved memory, exit 3 (status $RC)" \
-	eval '[[ $RC == 3 ]] && grep -q "not armed: no memory is reserved" <<<"$OUT" && grep -q "crashkernel=" <<<"$OUT"'
+	eval '[[ $RC == 3 ]] && has "not armed: no memory is reserved" && has "crashkernel="'
+[[ $REAL_KERNEL == 1 ]] && mv "$R/boot/vmlinuz-$REL" "$W/vmlinuz.real"
 k test
 check "test: not ready, exit 1 (status $RC)" eval '[[ $RC == 1 ]]'
 check "test: names the missing reservation, kernel image, capture image and dump directory" \
-	eval 'grep -q "FAIL crashkernel" <<<"$OUT" && grep -q "FAIL kernel image: $R/boot/vmlinuz-$REL is missing" <<<"$OUT" &&
-		grep -q "FAIL capture image: .*kcatch-mkinitramfs -k $REL" <<<"$OUT" && grep -q "FAIL dump directory: $R/var/crash does not exist" <<<"$OUT"'
-
+	eval 'has "FAIL crashkernel" && has "FAIL kernel image: $R/boot/vmlinuz-$REL is missing" &&
+		grep -q "FAIL capture image: rebuild needed: the capture image $R/var/lib/kcatch/initrd-$REL.img does not exist; .kcatch load. rebuilds it" <<<"$OUT" &&
+		has "FAIL dump directory: $R/var/crash does not exist"'
 k load --dry-run
-check "load --dry-run: refuses when checks fail, exit 1 (status $RC)" eval '[[ $RC == 1 ]] && grep -q "not loading" <<<"$OUT"'
+check "load --dry-run: refuses when checks fail, builds nothing, exit 1 (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "not loading" && ! has rebuilding && [[ ! -e $R/var/lib/kcatch ]]'
 
-# 2. everything in place
+# 2. everything in place; rebuild builds the image with the real kcatch-mkinitramfs
 echo 268435456 >"$R/sys/kernel/kexec_crash_size"
-echo kernel >"$R/boot/vmlinuz-$REL"
-touch -d '2 days ago' "$R/boot/vmlinuz-$REL" "$R/etc/kcatch.conf"
-echo image >"$R/var/lib/kcatch/initrd-$REL.img"
+if [[ $REAL_KERNEL == 1 ]]; then mv "$W/vmlinuz.real" "$R/boot/vmlinuz-$REL"; else mkkernel "$R/boot/vmlinuz-$REL" 50 0; fi
 mkdir -p "$R/var/crash"
+k test
+check "test: only the capture image is missing now (status $RC)" \
+	eval '[[ $RC == 1 ]] && [[ $(grep -c ^FAIL <<<"$OUT") == 1 ]] && has "FAIL capture image: rebuild needed"'
+check "test: the target found for path: UUID of /dev/vda1 from mountinfo, ext4" \
+	has "ok   target: found for path: UUID=$U1 on /dev/vda1, ext4"
+k rebuild
+IMG=$R/var/lib/kcatch/initrd-$REL.img
+check "rebuild: exit 0, says why, the image is written (status $RC)" \
+	eval '[[ $RC == 0 ]] && has "rebuilding /var/lib/kcatch/initrd-$REL.img: the capture image $IMG does not exist" &&
+		has "built $IMG (" && [[ -s $IMG ]]'
+echo "# $(grep -o 'built .* in .* s' <<<"$OUT")"
+image_file "$IMG" etc/kcatch.conf >"$W/embedded.conf"
+check "rebuild: the image embeds the config with the target found: UUID, path on it, fstype" \
+	eval 'grep -qx "target UUID=$U1" "$W/embedded.conf" && grep -qx "path /var/crash" "$W/embedded.conf" &&
+		grep -qx "fstype ext4" "$W/embedded.conf" && grep -qx "compress zstd" "$W/embedded.conf" &&
+		grep -qx "# kcatch rebuild, target found below: path /var/crash" "$W/embedded.conf"'
+check "rebuild: the image has the agent as /init" eval 'cmp -s "$W/x/init" "$KCATCH_AGENT"'
+if [[ $REAL_KERNEL == 1 ]]; then
+	check "rebuild: the image has the modules of $REL named in the config" \
+		eval 'printf "extra_modules virtio_blk\n" >>"$R/etc/kcatch.conf" && k rebuild && image_file "$IMG" etc/kcatch.modules | grep -q virtio_blk'
+else
+	skip "rebuild: the image has the modules of the config" "no kernel tree in $CACHE"
+fi
+check "rebuild: a stamp records what the image was built from; no temporary files left" \
+	eval 'grep -qx "release $REL" "$IMG.stamp" && grep -q "^kernel $R/boot/vmlinuz-$REL size=" "$IMG.stamp" &&
+		grep -q "^agent $KCATCH_AGENT size=" "$IMG.stamp" && grep -qx "target UUID=$U1 path /var/crash" "$IMG.stamp" &&
+		[[ $(ls -A "$R/var/lib/kcatch" | sort | tr "\n" " ") == "initrd-$REL.img initrd-$REL.img.stamp " ]]'
 k status
-check "status: reserved but not loaded, exit 3 (status $RC)" eval '[[ $RC == 3 ]] && grep -q "no capture kernel is loaded (256.0 MiB reserved)" <<<"$OUT"'
+check "status: reserved but not loaded, exit 3 (status $RC)" eval '[[ $RC == 3 ]] && has "no capture kernel is loaded (256.0 MiB reserved)"'
 echo 1 >"$R/sys/kernel/kexec_crash_loaded"
 k status
 check "status: armed, exit 0 (status $RC)" eval '[[ $RC == 0 ]] && grep -q "^armed" <<<"$OUT"'
 k test
-check "test: ready, exit 0 (status $RC)" eval '[[ $RC == 0 ]] && grep -q "^ready" <<<"$OUT" && ! grep -q FAIL <<<"$OUT"'
+check "test: ready, exit 0 (status $RC)" eval '[[ $RC == 0 ]] && grep -q "^ready" <<<"$OUT" && ! has FAIL && has "ok   capture image: $IMG is up to date"'
+check "test: free space against the dump size estimate (RAM, dump_level) and min_free" \
+	grep -qE "^ok   free space: [0-9.]+ [KMGT]iB free on the target; a dump needs about [0-9.]+ MiB \(an estimate: 3.8 GiB of RAM minus what dump_level 31 leaves out" <<<"$OUT"
 k load --dry-run
-check "load --dry-run: exit 0, kernel and initrd (status $RC)" \
-	eval '[[ $RC == 0 ]] && grep -qx "kernel   $R/boot/vmlinuz-$REL" <<<"$OUT" && grep -qx "initrd   $R/var/lib/kcatch/initrd-$REL.img" <<<"$OUT"'
-check "load --dry-run: command line without crashkernel/BOOT_IMAGE/nr_cpus/resume, plus reset_devices nr_cpus=1 irqpoll" \
-	grep -qx 'cmdline  root=UUID=abcd ro console=ttyS0 quiet reset_devices nr_cpus=1 irqpoll' <<<"$OUT"
+check "load --dry-run: up to date, no rebuild; kernel and initrd (status $RC)" \
+	eval '[[ $RC == 0 ]] && ! has rebuilding && hasx "kernel   $R/boot/vmlinuz-$REL" && hasx "initrd   $IMG"'
+check "load --dry-run: command line without crashkernel/BOOT_IMAGE/nr_cpus/resume, plus reset_devices nr_cpus=1 irqpoll panic=10" \
+	hasx 'cmdline  root=UUID=abcd ro console=ttyS0 quiet reset_devices nr_cpus=1 irqpoll panic=10'
+check "load --dry-run: panic_on_oops not in the config: the sysctl is left alone" \
+	eval '! has panic_on_oops && [[ $(cat "$R/proc/sys/kernel/panic_on_oops") == 0 ]]'
 k unload --dry-run
-check "unload --dry-run: exit 0, nothing unloaded" eval '[[ $RC == 0 ]] && grep -q "KEXEC_FILE_UNLOAD" <<<"$OUT"'
+check "unload --dry-run: exit 0, nothing unloaded" eval '[[ $RC == 0 ]] && has "KEXEC_FILE_UNLOAD"'
 k show
 check "show: config, reservation, kernel, image, command lines (status $RC)" \
-	eval '[[ $RC == 0 ]] && has() { grep -qF -- "$1" <<<"$OUT"; } && has "compress zstd" && has "crashkernel reserved 256.0 MiB" &&
+	eval '[[ $RC == 0 ]] && has "compress zstd" && has "crashkernel reserved 256.0 MiB" &&
 		has "kernel release       $REL" && has "capture image        /var/lib/kcatch/initrd-$REL.img (" && has "crashkernel=256M" &&
-		has "dump directory       $R/var/crash" && has "reset_devices nr_cpus=1 irqpoll"'
+		has "dump directory       $R/var/crash" && has "reset_devices nr_cpus=1 irqpoll panic=10" && has "image up to date     yes"'
+check "show: the target found: device, UUID, fs type, mount point, free space" \
+	eval 'hasx "target               UUID=$U1 (found: the file system that holds path)" && hasx "target device        /dev/vda1" &&
+		hasx "target UUID          $U1" && hasx "target fs type       ext4" && hasx "target label         rootfs" &&
+		hasx "target mounted on    /" && hasx "path on target       /var/crash" &&
+		grep -qE "^target free space    [0-9.]+ [KMGT]iB$" <<<"$OUT"'
+check "show: kernel.panic_on_oops and whether load changes it" has "kernel.panic_on_oops 0 (left alone: panic_on_oops is not in the config)"
 
-# a capture image older than the config must be rebuilt
-touch -d '3 days ago' "$R/var/lib/kcatch/initrd-$REL.img"
+# stale inputs: load rebuilds and says why
+sleep 0.02; touch "$R/boot/vmlinuz-$REL"
 k test
-check "test: a capture image older than kernel/config fails, says rebuild (status $RC)" \
-	eval '[[ $RC == 1 ]] && grep -q "older than the kernel or the config; rebuild" <<<"$OUT"'
-touch "$R/var/lib/kcatch/initrd-$REL.img"
+check "test: a changed kernel image: rebuild needed, says which (status $RC)" \
+	eval '[[ $RC == 1 ]] && grep -q "FAIL capture image: rebuild needed: kernel changed: $R/boot/vmlinuz-$REL size=" <<<"$OUT"'
+before=$(stat -c %Y.%y "$IMG")
+k load --dry-run
+check "load --dry-run: rebuilds first, saying why, then loads (status $RC)" \
+	eval '[[ $RC == 0 ]] && has "rebuilding /var/lib/kcatch/initrd-$REL.img: kernel changed" && has "built $IMG" &&
+		has "initrd   $IMG" && [[ $(stat -c %Y.%y "$IMG") != "$before" ]]'
+printf 'keep 3\n' >>"$R/etc/kcatch.conf"
+k load --dry-run
+check "load --dry-run: a changed config is a reason to rebuild (status $RC)" \
+	eval '[[ $RC == 0 ]] && has "rebuilding /var/lib/kcatch/initrd-$REL.img: the configuration $R/etc/kcatch.conf changed"'
+# the dump directory moves to another file system, bind-mounted from its /dumps
+mkdir -p "$R/var/crash"
+printf '%s\n30 22 254:16 /dumps /var/crash rw - ext4 /dev/vdb rw\n' "$MOUNTS_ROOT" >"$R/proc/self/mountinfo"
+k test
+check "test: the target found changed: was/now named (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "the target changed: was UUID=$U1 path /var/crash, now UUID=$U2 path /dumps"'
+k rebuild
+image_file "$IMG" etc/kcatch.conf >"$W/embedded.conf"
+check "rebuild: the new target and the path inside its file system are embedded" \
+	eval '[[ $RC == 0 ]] && grep -qx "target UUID=$U2" "$W/embedded.conf" && grep -qx "path /dumps" "$W/embedded.conf"'
+# a failed build leaves the old image and no temporary files
+cp "$IMG" "$W/img.before"
+sed -i 's/^keep 3$/keep 4/' "$R/etc/kcatch.conf"
+RC=0; OUT=$(KCATCH_MKINITRAMFS=/bin/false "$KCATCH" --root "$R" rebuild 2>&1) || RC=$?
+check "rebuild with a failing builder: exit 1, old image unchanged, no temporary files (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "failed (exit status 1" && has "$IMG is unchanged" && cmp -s "$IMG" "$W/img.before" &&
+		[[ $(ls -A "$R/var/lib/kcatch" | wc -l) == 2 ]]'
+RC=0; OUT=$("$KCATCH" --root "$R" --mkinitramfs "$W/nonexistent" rebuild 2>&1) || RC=$?
+check "rebuild without a builder: says how to name one (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "give --mkinitramfs FILE or set KCATCH_MKINITRAMFS"'
+k rebuild
+# an image built by hand (no stamp): judged by mtimes
+rm "$IMG.stamp"
+k test
+check "test: an image without a stamp, newer than its inputs, is up to date (status $RC)" eval '[[ $RC == 0 ]]'
+touch -d '+1 hour' "$R/etc/kcatch.conf"
+k test
+check "test: an image without a stamp, older than the config: rebuild needed (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "rebuild needed: $R/etc/kcatch.conf is newer than the image"'
+touch "$R/etc/kcatch.conf"
+
+# target lookup: what cannot be a target, and explicit targets
+printf '22 1 254:1 / / rw - ext4 /dev/vda1 rw\n31 22 0:40 / /var/crash rw - tmpfs tmpfs rw\n' >"$R/proc/self/mountinfo"
+k test
+check "test: a dump directory on tmpfs is not a target; says to set target (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "FAIL target: /var/crash is on tmpfs (tmpfs), not a block device" && has "set target to a disk file system"'
+echo "$MOUNTS_ROOT" >"$R/proc/self/mountinfo"
+ln -s ../../vda1 "$R/dev/disk/by-uuid/$U1"
+printf 'target UUID=%s\npath /var/crash\n' "$U1" >"$W/explicit.conf"
+k --config "$W/explicit.conf" show
+check "show: an explicit target: the device behind /dev/disk/by-uuid, probed, mount point" \
+	eval 'hasx "target               UUID=$U1 (explicit in the config)" && hasx "target device        /dev/vda1" &&
+		hasx "target fs type       ext4" && hasx "target mounted on    /"'
+printf 'target UUID=%s\npath /var/crash\n' "$U2" >"$W/absent.conf"
+k --config "$W/absent.conf" test
+check "test: an explicit target that is not attached: named, with the fix (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "FAIL target: target UUID=$U2: no such device on this host" && has "fix target in the config"'
+printf 'path /var/crash\nmin_free 1000T\n' >"$W/full.conf"
+k --config "$W/full.conf" test
+check "test: min_free above the free space fails and names the fixes (status $RC)" \
+	eval '[[ $RC == 1 ]] && grep -q "^FAIL free space: .* plus min_free 1000.0 TiB; free space on the target" <<<"$OUT"'
+
+# command line and sysctl from the config
+cp "$R/etc/kcatch.conf" "$W/conf.saved"
+printf 'kernel_cmdline_remove quiet console\nkernel_cmdline_append console=ttyS1,115200 loglevel=7 panic=30\npanic_on_oops yes\n' >>"$R/etc/kcatch.conf"
+sed -i 's/ ro / ro panic=5 /' "$R/proc/cmdline"
+k load --dry-run
+check "load --dry-run: kernel_cmdline_remove drops options by name, kernel_cmdline_append adds after panic=10 (status $RC)" \
+	eval '[[ $RC == 0 ]] && hasx "cmdline  root=UUID=abcd ro reset_devices nr_cpus=1 irqpoll panic=10 console=ttyS1,115200 loglevel=7 panic=30"'
+check "load: panic_on_oops yes writes 1 to proc/sys/kernel/panic_on_oops, and says so" \
+	eval '[[ $(cat "$R/proc/sys/kernel/panic_on_oops") == 1 ]] && has "set kernel.panic_on_oops = 1 (panic_on_oops yes in the config)"'
+k show
+check "show: the sysctl's current value and what load sets" has "kernel.panic_on_oops 1 (kcatch load sets 1)"
+printf 'path /var/crash\npanic_on_oops maybe\n' >"$W/oops.conf"
+k --config "$W/oops.conf" test
+check "test: panic_on_oops takes yes or no, the line is named" has 'oops.conf:2: panic_on_oops "maybe" must be yes or no'
+cp "$W/conf.saved" "$R/etc/kcatch.conf"
+sed -i 's/ ro panic=5 / ro /' "$R/proc/cmdline"
+
+# Secure Boot and lockdown (a second fake root with crafted kernels)
+S=$W/sb
+mkdir -p "$S/sys/firmware/efi/efivars" "$S/sys/kernel/security" "$S/proc/sys/kernel" "$S/boot"
+echo 6.1.0-sb >"$S/proc/sys/kernel/osrelease"
+mkkernel "$S/boot/vmlinuz-6.1.0-sb" 48 0
+printf '\x06\x00\x00\x00\x01' >"$S/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+echo "none [integrity] confidentiality" >"$S/sys/kernel/security/lockdown"
+RC=0; OUT=$("$KCATCH" --root "$S" test 2>&1) || RC=$?
+check "test: Secure Boot and lockdown named; kexec_file_load works with them" \
+	has "ok   secure boot: on; lockdown: integrity. kcatch loads with kexec_file_load(2), which works with both"
+check "test: an unsigned kernel under Secure Boot fails, says to install a signed one (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "FAIL kernel signature: $S/boot/vmlinuz-6.1.0-sb is not signed; with Secure Boot or lockdown kexec_file_load refuses it: install the distribution"'
+mkkernel "$S/boot/vmlinuz-6.1.0-sb" 48 1
+RC=0; OUT=$("$KCATCH" --root "$S" test 2>&1) || RC=$?
+check "test: a signed kernel (PE certificate table) passes" has "ok   kernel signature: $S/boot/vmlinuz-6.1.0-sb has one"
+printf '\x06\x00\x00\x00\x00' >"$S/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+echo "[none] integrity confidentiality" >"$S/sys/kernel/security/lockdown"
+mkkernel "$S/boot/vmlinuz-6.1.0-sb" 48 0
+RC=0; OUT=$("$KCATCH" --root "$S" show 2>&1) || RC=$?
+check "show: Secure Boot off, lockdown none; an unsigned kernel is then fine" \
+	eval 'hasx "secure boot          off" && hasx "lockdown             none" &&
+		RC=0 && OUT=$("$KCATCH" --root "$S" test 2>&1); ! has "kernel signature"'
+
+# estimate
+k estimate
+check "estimate: the components, measured (status $RC)" \
+	eval 'grep -qE "^  capture kernel +$INIT_SIZE  init_size of the bzImage header of $R/boot/vmlinuz-$REL$" <<<"$OUT" &&
+		grep -qE "^  capture image +0\.[0-9] MiB  $IMG$" <<<"$OUT" &&
+		grep -qE "^  capture image unpacked +[0-9.]+ MiB  zstd cpio" <<<"$OUT" &&
+		grep -qE "^  kcatch-agent peak +5.0 MiB" <<<"$OUT" &&
+		grep -qE "^  capture kernel runtime +20.0 MiB .*\(4 GiB\)" <<<"$OUT"'
+check "estimate: calibrated on the 4 GiB guests: 96M recommended, 256M reserved is enough, exit 0" \
+	eval '[[ $RC == 0 ]] && has "recommended: crashkernel=96M" && has "reserved now: 256.0 MiB: enough" && has "This is an estimate"'
+unpacked=$(zstd -dc "$IMG" | wc -c)
+check "estimate: the unpacked size is the image's real one ($unpacked bytes)" \
+	eval 'grep -qE "^  capture image unpacked +$(awk -v b="$unpacked" "BEGIN{printf \"%.1f\", b/1048576}") MiB" <<<"$OUT"'
+echo 83886080 >"$R/sys/kernel/kexec_crash_size"
+k estimate
+check "estimate: 80M is enough without margin, exit 1 (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "reserved now: 80.0 MiB: enough by the estimate but without margin; set crashkernel=96M"'
+echo 67108864 >"$R/sys/kernel/kexec_crash_size"
+k estimate
+check "estimate: 64M is not enough, exit 1 (status $RC)" eval '[[ $RC == 1 ]] && has "64.0 MiB: NOT enough"'
+echo 0 >"$R/sys/kernel/kexec_crash_size"
+sed -i 's/^MemTotal: .*/MemTotal:       67108864 kB/' "$R/proc/meminfo"
+k estimate
+check "estimate: a 64 GiB host needs more: runtime grows with RAM; nothing reserved, exit 1 (status $RC)" \
+	eval '[[ $RC == 1 ]] && grep -qE "^  capture kernel runtime +35.0 MiB .*\(64 GiB\)" <<<"$OUT" &&
+		has "recommended: crashkernel=112M" && has "reserved now: nothing: add crashkernel=112M"'
+sed -i 's/^MemTotal: .*/MemTotal:        3939104 kB/' "$R/proc/meminfo"
+echo 268435456 >"$R/sys/kernel/kexec_crash_size"
 
 # an invalid config: file and line named
-printf 'target /\ncompres zstd\n' >"$W/bad.conf"
+printf 'path /var/crash\ncompres zstd\n' >"$W/bad.conf"
 k --config "$W/bad.conf" test
 check "test: invalid config names file and line, exit 1 (status $RC)" \
-	eval '[[ $RC == 1 ]] && grep -q "FAIL config: .*bad.conf:2: unknown key" <<<"$OUT"'
+	eval '[[ $RC == 1 ]] && has "FAIL config: $W/bad.conf:2: unknown key"'
 k --config "$W/bad.conf" show
 check "show: invalid config is an error naming the line (status $RC)" \
-	eval '[[ $RC == 1 ]] && grep -q "bad.conf:2" <<<"$OUT"'
+	eval '[[ $RC == 1 ]] && has "bad.conf:2"'
 
 # 3. dumps
 k list
@@ -130,12 +366,85 @@ check "report --journal: both dumps reported and marked (status $RC)" \
 k report --journal
 check "report --journal again: nothing new" eval '[[ $RC == 0 ]] && grep -q "no new dumps" <<<"$OUT"'
 
+# the crash summary of report: from a kernel log with an oops before the panic
+OOPS=2024-05-06-07:08:09-oops-host
+mkdir -p "$R/var/crash/$OOPS"
+cat >"$R/var/crash/$OOPS/vmcore-dmesg.txt" <<'LOG'
+[    1.000000] Linux version 6.1.0-50-cloud-amd64 (debian-kernel@lists.debian.org)
+[    5.000000] WARNING: CPU: 1 PID: 77 at fs/early.c:10 early_warning+0x1/0x2
+[    5.000001] Call Trace:
+[    5.000002]  early_frame+0x1/0x2
+[   99.100000] BUG: kernel NULL pointer dereference, address: 0000000000000008
+[   99.100001] #PF: supervisor write access in kernel mode
+[   99.100002] PGD 0 P4D 0
+[   99.100003] Oops: 0002 [#1] PREEMPT SMP NOPTI
+[   99.100004] CPU: 3 PID: 4242 Comm: crashme-load Tainted: G        W  O       6.1.0-50-cloud-amd64 #1  Debian 6.1.176-1
+[   99.100005] Hardware name: QEMU Standard PC (i440FX + PIIX, 1996)
+[   99.100006] RIP: 0010:crashme_write+0x15/0x30 [crashme]
+[   99.100007] Call Trace:
+[   99.100008]  <TASK>
+[   99.100009]  ? __die+0x20/0x70
+[   99.100010]  vfs_write+0xc7/0x3f0
+[   99.100011]  ksys_write+0x6b/0xf0
+[   99.100012]  do_syscall_64+0x5d/0x90
+[   99.100013]  entry_SYSCALL_64_after_hwframe+0x6e/0xd8
+[   99.100014]  </TASK>
+[   99.100015] Modules linked in: crashme(O+) ext4 crc16 mbcache jbd2 virtio_blk
+[   99.100016] CR2: 0000000000000008
+[   99.100017] ---[ end trace 0000000000000000 ]---
+[   99.100018] Kernel panic - not syncing: Fatal exception
+[   99.100019] Kernel Offset: disabled
+LOG
+k report "$OOPS"
+check "report: the crash summary: cause, panic, task, taint, modules (status $RC)" \
+	eval '[[ $RC == 0 ]] && hasx "  cause        BUG: kernel NULL pointer dereference, address: 0000000000000008" &&
+		hasx "  panic        Kernel panic - not syncing: Fatal exception" &&
+		hasx "  task         CPU: 3 PID: 4242 Comm: crashme-load" &&
+		hasx "  taint        G (only GPL modules) W (an earlier warning) O (out-of-tree module)" &&
+		hasx "  modules      crashme(O+) ext4 crc16 mbcache jbd2 virtio_blk"'
+SUMMARY=$(sed -n '/crash summary/,/last lines of/p' <<<"$OUT")
+check "report: the call trace of the oops, not the earlier warning's; unreliable frames left out" \
+	eval 'hasx "  backtrace" && hasx "               vfs_write+0xc7/0x3f0" && hasx "               entry_SYSCALL_64_after_hwframe+0x6e/0xd8" &&
+		! grep -q -e early_frame -e __die <<<"$SUMMARY" && has "(1 unreliable \"?\" entries left out)" &&
+		[[ $(grep -A1 "^  backtrace" <<<"$OUT" | tail -1) == "               vfs_write+0xc7/0x3f0" ]]'
+check "report: still ends with the last lines of the log" has "Kernel Offset: disabled"
+
+# network targets: nothing to look up on this host; for ssh:// the image
+# gets the key and known_hosts of --root, not of the host running kcatch
+printf 'target nfs://192.0.2.7/srv/crash\nnet eth0 dhcp\n' >"$W/nfs.conf"
+k --config "$W/nfs.conf" show
+check "show: an nfs:// target is a network target, not a missing device (status $RC)" \
+	eval '[[ $RC == 0 ]] && hasx "target               nfs://192.0.2.7/srv/crash (network)" && ! has "no such device"'
+if [[ -x /usr/bin/ssh ]]; then
+	printf 'target ssh://kcatch@collector.example/srv/crash\nnet eth0 dhcp\nextra_modules virtio_net\n' >"$W/ssh.conf"
+	[[ $REAL_KERNEL == 1 ]] || sed -i '/^extra_modules/d' "$W/ssh.conf"
+	mkdir -p "$R/etc/kcatch"
+	printf 'not a real key, made by test-kcatch.sh\n' >"$R/etc/kcatch/id_kcatch"
+	printf 'elsewhere.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKey\n' >"$R/etc/kcatch/known_hosts"
+	k --config "$W/ssh.conf" rebuild
+	check "rebuild, ssh://: the builder reads --root's known_hosts and refuses one without the collector (status $RC)" \
+		eval '[[ $RC == 1 ]] && has "$R/etc/kcatch/known_hosts has no host key for collector.example"'
+	printf 'collector.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICollectorKey\n' >>"$R/etc/kcatch/known_hosts"
+	k --config "$W/ssh.conf" rebuild
+	check "rebuild, ssh://: the image holds --root's key (0600) and known_hosts (status $RC)" \
+		eval '[[ $RC == 0 ]] && image_file "$IMG" etc/kcatch.conf | grep -qx "target ssh://kcatch@collector.example/srv/crash" &&
+			cmp -s "$W/x/etc/kcatch/id_kcatch" "$R/etc/kcatch/id_kcatch" && cmp -s "$W/x/etc/kcatch/known_hosts" "$R/etc/kcatch/known_hosts" &&
+			[[ $(stat -c %a "$W/x/etc/kcatch/id_kcatch") == 600 ]] && grep -q "^ssh_known_hosts $R/etc/kcatch/known_hosts size=" "$IMG.stamp"'
+	sleep 0.02
+	printf 'collector.example ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n' >>"$R/etc/kcatch/known_hosts"
+	k --config "$W/ssh.conf" test
+	check "test, ssh://: a re-pinned known_hosts makes the image stale, named (status $RC)" \
+		eval '[[ $RC == 1 ]] && has "FAIL capture image: rebuild needed: ssh_known_hosts changed: $R/etc/kcatch/known_hosts size="'
+else
+	skip "rebuild, ssh://: --root's key and known_hosts" "no /usr/bin/ssh (openssh-client)"
+fi
+
 # 4. usage
 k frobnicate
 check "unknown command: exit 2, names the commands" eval '[[ $RC == 2 ]] && grep -q "unknown command" <<<"$OUT"'
 RC=0; OUT=$("$KCATCH" --help) || RC=$?
 check "--help describes every command and --root" \
-	eval '[[ $RC == 0 ]] && for c in status show test load unload list report --root --dry-run; do grep -q -- "  $c" <<<"$OUT" || exit 1; done'
+	eval '[[ $RC == 0 ]] && for c in status show test load unload rebuild estimate list report --root --dry-run --mkinitramfs --agent; do grep -q -- "  $c" <<<"$OUT" || exit 1; done'
 
 # 5. the units
 if command -v systemd-analyze >/dev/null; then

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kcatch estimate: how much crashkernel= memory the capture kernel needs,
+ * from measured sizes, against what is reserved now.
+ *
+ * need = the capture kernel in memory (x86 boot protocol init_size: what
+ *        the kernel needs to decompress and run, bss and early page
+ *        tables included; or an ELF vmlinux's loaded segments)
+ *      + the capture image, compressed (loaded by kexec) and unpacked
+ *        (the initramfs becomes the rootfs in memory)
+ *      + kcatch-agent's peak: about 4 MiB plus its cycle buffer (one byte
+ *        per page of a 4 GiB cycle = 1 MiB); it does not grow with RAM
+ *      + the capture kernel's own runtime: a base calibrated on this
+ *        project's QEMU runs, plus a reserve that grows with the crashed
+ *        host's RAM (its memory map, ELF notes, /proc/vmcore bookkeeping).
+ * Calibration (tests/e2e, 4 GiB guest, 854 KiB image): Debian 6.1 cloud
+ * captures with crashkernel=80M and runs out of memory at 72M; 6.12
+ * captures with 72M and not 64M. The base below makes 6.1's need 80 MiB;
+ * 6.12's comes out higher than measured (its init_size is larger but it
+ * uses less at run time), which errs on the safe side.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+#include "kcatch.h"
+
+#define MiB (1024.0 * 1024.0)
+#define GiB (1024.0 * MiB)
+#define AGENT_BASE (4 * MiB)
+#define AGENT_CYCLE (1 * MiB)
+#define RUNTIME_BASE (19 * MiB)
+#define RUNTIME_PER_GIB (256 * 1024.0)
+#define MARGIN 1.10
+#define ROUND (16 * MiB)
+
+static uint32_t le32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* Bytes the kernel occupies once running; 0 if the file is neither a bzImage nor an ELF. */
+static uint64_t kernel_memory(const char *path, char *how, size_t len)
+{
+	unsigned char h[4096];
+	FILE *f = fopen(path, "re");
+	size_t n;
+	if (!f) {
+		fmt(how, len, "%s: %s", path, strerror(errno));
+		return 0;
+	}
+	n = fread(h, 1, sizeof(h), f);
+	if (n >= 0x264 && memcmp(h + 0x202, "HdrS", 4) == 0) {
+		unsigned version = h[0x206] | h[0x207] << 8;
+		fclose(f);
+		if (version < 0x20a) {
+			fmt(how, len, "boot protocol %u.%02u of %s has no init_size", version >> 8, version & 0xff, path);
+			return 0;
+		}
+		fmt(how, len, "init_size of the bzImage header of %s", path);
+		return le32(h + 0x260);
+	}
+	if (n >= 64 && memcmp(h, "\177ELF", 4) == 0 && h[4] == 2 && h[5] == 1) {
+		/* 64-bit little-endian vmlinux: the span of its PT_LOAD segments */
+		uint64_t phoff = le64(h + 32), lo = UINT64_MAX, hi = 0;
+		unsigned phnum = h[56] | h[57] << 8, phentsize = h[54] | h[55] << 8;
+		unsigned char ph[56];
+		for (unsigned i = 0; i < phnum && phentsize >= 56 && i < 256; i++) {
+			if (fseeko(f, (off_t)(phoff + (uint64_t)i * phentsize), SEEK_SET) < 0 || fread(ph, 1, 56, f) != 56)
+				break;
+			if (le32(ph) != 1)  /* PT_LOAD */
+				continue;
+			uint64_t pa = le64(ph + 24), msz = le64(ph + 40);
+			if (pa < lo)
+				lo = pa;
+			if (pa + msz > hi)
+				hi = pa + msz;
+		}
+		fclose(f);
+		fmt(how, len, "loaded segments of the ELF %s", path);
+		return hi > lo ? hi - lo : 0;
+	}
+	fclose(f);
+	fmt(how, len, "%s is neither a bzImage (boot protocol 2.10 or later) nor an ELF vmlinux", path);
+	return 0;
+}
+
+/* Unpacked size of a zstd stream, counted by decompressing (bounded). */
+static uint64_t zstd_unpacked(FILE *f)
+{
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	size_t inl = ZSTD_DStreamInSize(), outl = ZSTD_DStreamOutSize(), n;
+	void *in = malloc(inl), *out = malloc(outl);
+	uint64_t total = 0;
+	bool ok = ds && in && out;
+	if (ok)
+		ZSTD_initDStream(ds);
+	while (ok && (n = fread(in, 1, inl, f)) > 0) {
+		ZSTD_inBuffer ib = { in, n, 0 };
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer ob = { out, outl, 0 };
+			if (ZSTD_isError(ZSTD_decompressStream(ds, &ob, &ib)) || total > (1ULL << 32)) {
+				ok = false;
+				break;
+			}
+			total += ob.pos;
+		}
+	}
+	ZSTD_freeDStream(ds);
+	free(in);
+	free(out);
+	return ok ? total : 0;
+}
+
+/* Unpacked size of the capture image; 0 when the format is unknown. */
+static uint64_t image_unpacked(const char *path, uint64_t size, char *how, size_t len)
+{
+	unsigned char m[6], tail[4];
+	uint64_t r = 0;
+	FILE *f = fopen(path, "re");
+	if (!f || fread(m, 1, sizeof(m), f) != sizeof(m)) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	if (memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0) {
+		rewind(f);
+		r = zstd_unpacked(f);
+		fmt(how, len, "zstd cpio, unpacked into the capture kernel's rootfs");
+	} else if (m[0] == 0x1f && m[1] == 0x8b && fseeko(f, -4, SEEK_END) == 0 && fread(tail, 1, 4, f) == 4) {
+		r = le32(tail);  /* gzip ISIZE */
+		fmt(how, len, "gzip cpio (ISIZE), unpacked into the capture kernel's rootfs");
+	} else if (memcmp(m, "070701", 6) == 0) {
+		r = size;
+		fmt(how, len, "uncompressed cpio, copied into the capture kernel's rootfs");
+	}
+	fclose(f);
+	return r;
+}
+
+static void row(const char *what, double bytes, const char *how)
+{
+	printf("  %-26s %8.1f MiB%s%s\n", what, bytes / MiB, *how ? "  " : "", how);
+}
+
+int cmd_estimate(const struct opts *o)
+{
+	struct files f;
+	struct stat st;
+	char how[600], b[32], ramb[32];
+	double ram, kernel, image, unpacked, agent, runtime, total, rec;
+	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
+
+	find_files(o, &f);
+	ram = (double)meminfo_bytes(o, "MemTotal");
+	if (ram <= 0) {
+		fprintf(stderr, "kcatch: cannot read MemTotal from %s/proc/meminfo\n", strcmp(o->root, "/") ? o->root : "");
+		return 1;
+	}
+	if (reserved > 0)  /* MemTotal does not count the reservation */
+		ram += (double)reserved;
+	kernel = (double)kernel_memory(f.kernel_abs, how, sizeof(how));
+	if (kernel <= 0) {
+		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s; install the kernel package "
+			"of the running kernel\n", how);
+		return 1;
+	}
+	printf("crashkernel= estimate for Linux %s on a host with %s of RAM\n", f.release,
+	       kc_format_bytes((uint64_t)ram, ramb, sizeof(ramb)));
+	row("capture kernel", kernel, how);
+	if (stat(f.image_abs, &st) == 0) {
+		image = (double)st.st_size;
+		row("capture image", image, f.image_abs);
+		unpacked = (double)image_unpacked(f.image_abs, (uint64_t)st.st_size, how, sizeof(how));
+		if (unpacked <= 0) {
+			unpacked = 3 * image;
+			snprintf(how, sizeof(how), "format not recognised: assumed 3 times the image");
+		}
+		row("capture image unpacked", unpacked, how);
+	} else {
+		image = 1 * MiB;
+		unpacked = 3 * MiB;
+		row("capture image", image, "not built yet: assumed (kcatch rebuild builds it)");
+		row("capture image unpacked", unpacked, "not built yet: assumed");
+	}
+	agent = AGENT_BASE + AGENT_CYCLE;
+	row("kcatch-agent peak", agent, "4 MiB + 1 MiB cycle buffer; does not grow with RAM");
+	/* to the nearest GiB: MemTotal plus the reservation is a little under what is installed */
+	double gib = (double)(uint64_t)(ram / GiB + 0.5);
+	if (gib < 1)
+		gib = 1;
+	runtime = RUNTIME_BASE + RUNTIME_PER_GIB * gib;
+	snprintf(how, sizeof(how), "19 MiB base + 256 KiB per GiB of RAM (%.0f GiB): the crashed host's memory "
+		 "map, /proc/vmcore", gib);
+	row("capture kernel runtime", runtime, how);
+	total = kernel + image + unpacked + agent + runtime;
+	row("total", total, "");
+	rec = (double)(uint64_t)((total * MARGIN + ROUND - 1) / ROUND) * ROUND;
+	printf("recommended: crashkernel=%.0fM (the total + 10 %%, rounded up to 16 MiB)\n", rec / MiB);
+	printf("This is an estimate, calibrated on QEMU guests with 4 GiB: Debian 6.1 captured with\n"
+	       "crashkernel=80M (not 72M), 6.12 with 72M (not 64M), an 854 KiB image. Check with a test crash.\n");
+	if (reserved <= 0) {
+		printf("reserved now: nothing: add crashkernel=%.0fM to the kernel command line and reboot\n", rec / MiB);
+		return 1;
+	}
+	kc_format_bytes((uint64_t)reserved, b, sizeof(b));
+	if ((double)reserved >= rec) {
+		printf("reserved now: %s: enough\n", b);
+		return 0;
+	}
+	printf("reserved now: %s: %s; set crashkernel=%.0fM and reboot\n", b, (double)reserved >= total ?
+	       "enough by the estimate but without margin" : "NOT enough: the capture kernel may run out of memory",
+	       rec / MiB);
+	return 1;
+}

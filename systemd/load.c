@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kcatch load / unload: rebuild the capture image when its inputs
+ * changed, run the checks, set the sysctls the config asks for, and load
+ * kernel + image with kexec_file_load(2) (no kexec-tools). --dry-run
+ * replaces only the kexec_file_load call with a printout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kcatch.h"
+
+#ifndef KEXEC_FILE_UNLOAD
+#define KEXEC_FILE_UNLOAD 0x00000001
+#endif
+#ifndef KEXEC_FILE_ON_CRASH
+#define KEXEC_FILE_ON_CRASH 0x00000002
+#endif
+
+/* Options of the running kernel that must not reach the capture kernel. */
+static bool drop_option(const char *w, const char *config_remove)
+{
+	static const char *const keys[] = { "crashkernel", "initrd", "BOOT_IMAGE", "resume",
+		"resume_offset", "mem", "hugepages", "hugepagesz", "default_hugepagesz", "nr_cpus",
+		"maxcpus", "possible_cpus", "irqpoll", "reset_devices", "panic", "kexec_jump_back_entry",
+		"cma", "hibernate", NULL };
+	size_t n = strcspn(w, "=");
+	for (int i = 0; keys[i]; i++)
+		if (strlen(keys[i]) == n && strncmp(w, keys[i], n) == 0)
+			return true;
+	for (const char *s = config_remove ? config_remove : ""; *s;) {
+		size_t l = strcspn(s, " \t");
+		if (l == n && strncmp(s, w, n) == 0)
+			return true;
+		s += l;
+		s += strspn(s, " \t");
+	}
+	return false;
+}
+
+char *capture_cmdline(const struct opts *o, const struct kc_config *c)
+{
+	char p[4096];
+	char *cur = read_text(rpath(o, "/proc/cmdline", p, sizeof(p)));
+	const char *add = c->kernel_cmdline_append;
+	size_t cap = (cur ? strlen(cur) : 0) + (add ? strlen(add) : 0) + 64;
+	char *out = calloc(1, cap), *save = NULL;
+	if (!out) {
+		free(cur);
+		return NULL;
+	}
+	for (char *w = cur ? strtok_r(cur, " \t\n", &save) : NULL; w; w = strtok_r(NULL, " \t\n", &save)) {
+		if (drop_option(w, c->kernel_cmdline_remove))
+			continue;
+		strcat(out, w);
+		strcat(out, " ");
+	}
+	/* panic=10: a capture kernel that panics reboots instead of hanging
+	 * forever; before kernel_cmdline_append, whose panic= wins (the
+	 * kernel takes the last one). */
+	strcat(out, "reset_devices nr_cpus=1 irqpoll panic=10");
+	if (add) {
+		strcat(out, " ");
+		strcat(out, add);
+	}
+	free(cur);
+	return out;
+}
+
+/* Only what the config names: nothing else changes behind the operator's back. */
+static int set_sysctls(const struct opts *o, const struct kc_config *c)
+{
+	char p[4096];
+	if (c->panic_on_oops < 0)
+		return 0;
+	rpath(o, "/proc/sys/kernel/panic_on_oops", p, sizeof(p));
+	FILE *f = fopen(p, "we");
+	if (!f || fprintf(f, "%d\n", c->panic_on_oops) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "kcatch: cannot set kernel.panic_on_oops in %s: %s\n", p, strerror(errno));
+		return -1;
+	}
+	printf("set kernel.panic_on_oops = %d (panic_on_oops %s in the config)\n", c->panic_on_oops,
+	       c->panic_on_oops ? "yes" : "no");
+	return 0;
+}
+
+static int kexec_load(const struct files *f, const char *cmd)
+{
+	int kfd = open(f->kernel_abs, O_RDONLY | O_CLOEXEC);
+	int ifd = open(f->image_abs, O_RDONLY | O_CLOEXEC);
+	int r = 0;
+	if (kfd < 0 || ifd < 0) {
+		fprintf(stderr, "kcatch: cannot open %s: %s\n", kfd < 0 ? f->kernel_abs : f->image_abs, strerror(errno));
+		r = 1;
+	} else if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmd) + 1, cmd, KEXEC_FILE_ON_CRASH) < 0) {
+		/* EBUSY: kexec_file_load takes the kexec lock with a trylock
+		 * (kernel/kexec_file.c); loading over a loaded capture kernel
+		 * swaps the new image in, so that is never why. */
+		int e = errno;
+		fprintf(stderr, "kcatch: kexec_file_load %s: %s%s\n", f->kernel_abs, strerror(e),
+			e == EPERM ? " (run as root; with lockdown the kernel must be signed)" :
+			e == EKEYREJECTED || e == EBADMSG ? " (the kernel's signature was rejected: Secure Boot or "
+			"lockdown need a kernel signed by a trusted key; install the distribution's signed kernel)" :
+			e == EBUSY ? " (the kernel's kexec lock is taken: another kexec load or unload, or a write "
+			"to /sys/kernel/kexec_crash_size, is in progress; try again. A capture kernel already "
+			"loaded is not the cause: a new load replaces it)" :
+			e == ENOMEM ? " (crashkernel= too small for kernel + image: see kcatch estimate)" :
+			e == ENOSYS ? " (this kernel has no CONFIG_KEXEC_FILE)" : "");
+		r = 1;
+	} else {
+		printf("loaded %s with %s\n", f->kernel, f->image);
+	}
+	if (kfd >= 0)
+		close(kfd);
+	if (ifd >= 0)
+		close(ifd);
+	return r;
+}
+
+int cmd_load(const struct opts *o)
+{
+	struct kc_config c;
+	struct files f;
+	struct target_info t;
+	char why[2048];
+	char *cmd = NULL;
+	int r = 1, bad;
+
+	if (load_config(o, &c, false) < 0)
+		goto out;
+	/* checks first, so a host that cannot be armed does not build for nothing */
+	bad = run_checks(o, &f, false, false);
+	if (bad) {
+		fprintf(stderr, "kcatch: not loading: %d check(s) failed (see above)\n", bad);
+		goto out;
+	}
+	resolve_target(o, &c, &t);
+	if (rebuild_reason(o, &f, &c, &t, why, sizeof(why))) {
+		printf("rebuilding %s: %s\n", f.image, why);
+		if (rebuild_image(o, &f, &c, &t) < 0) {
+			fprintf(stderr, "kcatch: not loading: the capture image could not be built\n");
+			goto out;
+		}
+	}
+	cmd = capture_cmdline(o, &c);
+	if (!cmd || set_sysctls(o, &c) < 0)
+		goto out;
+	if (o->dry_run) {
+		printf("kexec_file_load(2) (dry run, nothing loaded):\n");
+		printf("kernel   %s\n", f.kernel_abs);
+		printf("initrd   %s\n", f.image_abs);
+		printf("cmdline  %s\n", cmd);
+		printf("flags    KEXEC_FILE_ON_CRASH\n");
+		r = 0;
+	} else {
+		r = kexec_load(&f, cmd);
+	}
+out:
+	free(cmd);
+	kc_config_free(&c);
+	return r;
+}
+
+int cmd_unload(const struct opts *o)
+{
+	if (o->dry_run) {
+		printf("kexec_file_load(2) (dry run): flags KEXEC_FILE_UNLOAD|KEXEC_FILE_ON_CRASH\n");
+		return 0;
+	}
+	if (syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
+		fprintf(stderr, "kcatch: unloading the capture kernel: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("unloaded\n");
+	return 0;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kcatch: arm, check and inspect crash capture on the production host.
+ * This file parses the options and dispatches through commands[]: a new
+ * command is one entry there (its help text is part of the entry, so
+ * --help lists it) and a cmd_* function in its own file.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kcatch.h"
+
+struct command {
+	const char *name;
+	const char *args;      /* shown after the name in --help */
+	int max_args;          /* operands after the name */
+	int (*run)(const struct opts *o);
+	const char *help;      /* lines after the first are indented by 16 */
+};
+
+static const struct command commands[] = {
+	{ "status", "", 0, cmd_status,
+	  "whether a capture kernel is loaded and memory reserved for it,\n"
+	  "and why not. Exit 0 armed, 3 not armed." },
+	{ "show", "", 0, cmd_show,
+	  "the configuration in effect; the target (device, UUID, file\n"
+	  "system type, free space), explicit or found from path;\n"
+	  "crashkernel memory reserved; the kernel, its image, the\n"
+	  "capture image, its age and whether it is up to date; Secure\n"
+	  "Boot, lockdown, kernel.panic_on_oops; both kernel command\n"
+	  "lines." },
+	{ "test", "", 0, cmd_test,
+	  "every check 'load' makes, loading and building nothing:\n"
+	  "crashkernel reserved, kernel image present (and signed when\n"
+	  "Secure Boot or lockdown is on), configuration valid, target\n"
+	  "found, dump directory present with room for a dump (an\n"
+	  "estimate from RAM and dump_level) plus min_free, capture image\n"
+	  "up to date. Exit 0 ready, 1 not; each failure says the fix." },
+	{ "load", "", 0, cmd_load,
+	  "run the checks; rebuild the capture image when it is missing\n"
+	  "or its inputs changed (config, kernel, modules, kcatch-agent,\n"
+	  "kcatch-mkinitramfs, the target found), saying why; set\n"
+	  "kernel.panic_on_oops if the config has panic_on_oops; then\n"
+	  "load kernel and image with kexec_file_load(2)\n"
+	  "(KEXEC_FILE_ON_CRASH). With --dry-run, print the kernel,\n"
+	  "initrd and command line instead of calling kexec_file_load\n"
+	  "(the rest is done)." },
+	{ "unload", "", 0, cmd_unload,
+	  "unload the capture kernel (KEXEC_FILE_UNLOAD); --dry-run prints." },
+	{ "rebuild", "", 0, cmd_rebuild,
+	  "build the capture image now: kcatch-mkinitramfs for the\n"
+	  "running kernel into " KC_IMAGE_DIR "/initrd-RELEASE.img\n"
+	  "(through a temporary file: a failed build leaves the old\n"
+	  "image), embedding the config with the target found for path\n"
+	  "written in; records what it was built from in\n"
+	  "initrd-RELEASE.img.stamp." },
+	{ "estimate", "", 0, cmd_estimate,
+	  "recommended crashkernel= size from measured sizes: the capture\n"
+	  "kernel in memory (bzImage init_size), the capture image packed\n"
+	  "and unpacked, kcatch-agent's peak, the capture kernel's\n"
+	  "runtime (growing with this host's RAM); and whether what is\n"
+	  "reserved now is enough. Exit 0 enough, 1 not (or nothing\n"
+	  "reserved)." },
+	{ "list", "", 0, cmd_list,
+	  "the dumps in the dump directory: id, crash time, kernel,\n"
+	  "size, state (complete, incomplete, failed), panic line." },
+	{ "report", " [ID]", 1, cmd_report,
+	  "summary of dump ID (default the newest): kernel, crash time,\n"
+	  "size, what was kept; the crash from its kernel log: cause,\n"
+	  "panic line, task, taint, modules, call trace; and the log's\n"
+	  "last lines.\n"
+	  "With --journal: every dump not yet reported is written to the\n"
+	  "journal (MESSAGE_ID 5e1c3a4f9b2d4e7a8c6f0b1d2e3f4a5b) and marked\n"
+	  "with a file named 'reported' in its directory." },
+	{ "propagate", " [ADDRESS]", 1, cmd_propagate,
+	  "for an ssh:// target: make the capture key pair\n"
+	  KC_SSH_IDENTITY " when missing, pin the collector's host\n"
+	  "keys in " KC_SSH_KNOWN_HOSTS " (ssh-keyscan; fingerprints\n"
+	  "printed to compare; a changed key is an error) and install the\n"
+	  "public key in the collector user's authorized_keys over your\n"
+	  "own ssh login, then check it logs in. ADDRESS: reach the\n"
+	  "collector there (NAT); --dry-run: print the install command\n"
+	  "instead of running it." },
+	{ NULL, NULL, 0, NULL, NULL }
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: kcatch [OPTIONS] COMMAND [ARGS]\n"
+	      "\n"
+	      "Arm, check and inspect kernel crash capture with kcatch. After a panic the\n"
+	      "kernel kexecs the capture kernel loaded by 'kcatch load'; its initramfs\n"
+	      "(built by kcatch-mkinitramfs) runs kcatch-agent, which saves the dump to the\n"
+	      "target of /etc/kcatch.conf as <path>/<YYYY-MM-DD-HH:MM:SS[-host]>/.\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (const struct command *c = commands; c->name; c++) {
+		char head[64];
+		snprintf(head, sizeof(head), "%s%s", c->name, c->args);
+		if (strlen(head) > 13)
+			fprintf(f, "  %s\n                ", head);
+		else
+			fprintf(f, "  %-13s ", head);
+		for (const char *s = c->help; *s;) {
+			size_t n = strcspn(s, "\n");
+			fprintf(f, "%.*s\n", (int)n, s);
+			s += n;
+			if (*s == '\n' && *++s)
+				fputs("                ", f);
+		}
+	}
+	fputs("\n"
+	      "Options:\n"
+	      "  --root DIR      read and write everything under DIR instead of / (tests,\n"
+	      "                  chroots): DIR/etc/kcatch.conf, DIR/proc/{cmdline,meminfo,\n"
+	      "                  self/mountinfo,sys/kernel/*}, DIR/sys/kernel/{kexec_crash_*,\n"
+	      "                  security/lockdown}, DIR/sys/firmware/efi/efivars, DIR/dev,\n"
+	      "                  DIR/boot, DIR/lib/modules, DIR/var/lib/kcatch and the dump\n"
+	      "                  directory; passed on to kcatch-mkinitramfs\n"
+	      "  --config FILE   configuration file (default DIR/etc/kcatch.conf)\n"
+	      "  --dry-run       load/unload: print instead of calling kexec_file_load(2)\n"
+	      "  --journal       report: write new dumps to the journal, mark them reported\n"
+	      "  --mkinitramfs FILE  the image builder (default: $KCATCH_MKINITRAMFS, else\n"
+	      "                  kcatch-mkinitramfs next to kcatch, in sbindir or in PATH)\n"
+	      "  --agent FILE    the agent for the image (default: $KCATCH_AGENT, else\n"
+	      "                  DIR" KC_AGENT_PATH ")\n"
+	      "  -h, --help      this text\n"
+	      "  --version       the version\n"
+	      "\n"
+	      "Files:\n"
+	      "  /etc/kcatch.conf                         configuration, shared with the agent\n"
+	      "  /boot/vmlinuz-RELEASE                    the kernel loaded as capture kernel\n"
+	      "  " KC_IMAGE_DIR "/initrd-RELEASE.img       the capture image\n"
+	      "  " KC_IMAGE_DIR "/initrd-RELEASE.img.stamp what it was built from\n"
+	      "\n"
+	      "Target: with target UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/... the dump\n"
+	      "goes there. Without a target (or with a directory), kcatch finds the file\n"
+	      "system that holds path in /proc/self/mountinfo, as kdumpctl does, and writes\n"
+	      "its UUID and the path inside it into the config the image embeds. An ssh://\n"
+	      "or nfs:// target is reached by the capture kernel over the network.\n"
+	      "\n"
+	      "The capture command line is the running kernel's (/proc/cmdline) without\n"
+	      "crashkernel=, initrd=, BOOT_IMAGE=, resume=, mem=, hugepage, CPU-count and\n"
+	      "panic options and the names in kernel_cmdline_remove, plus 'reset_devices\n"
+	      "nr_cpus=1 irqpoll panic=10' (a capture kernel that panics reboots after\n"
+	      "10 seconds instead of hanging), then kernel_cmdline_append, whose own\n"
+	      "panic= wins.\n"
+	      "\n"
+	      "Secure Boot and lockdown: kcatch loads with kexec_file_load(2), which they\n"
+	      "allow; the kernel then verifies the capture kernel's signature, so the\n"
+	      "kernel image must be signed (distribution kernels are).\n"
+	      "\n"
+	      "Exit status: 0 success (armed, ready, enough); 1 failure (not ready, not\n"
+	      "enough, error); 2 usage error; 3 not armed (status).\n", f);
+}
+
+static void command_names(FILE *f)
+{
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "%s%s", c == commands ? "" : ", ", c->name);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_ROOT = 256, O_CONFIG, O_DRY_RUN, O_JOURNAL, O_MKINITRAMFS, O_AGENT, O_VERSION };
+	static const struct option lo[] = {
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
+		{ "journal", no_argument, NULL, O_JOURNAL },
+		{ "mkinitramfs", required_argument, NULL, O_MKINITRAMFS },
+		{ "agent", required_argument, NULL, O_AGENT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ 0 } };
+	struct opts o = { .root = "/" };
+	static char root[4096];
+	const struct command *cmd;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_ROOT:
+			snprintf(root, sizeof(root), "%s", optarg);
+			for (size_t n = strlen(root); n > 1 && root[n - 1] == '/'; n--)
+				root[n - 1] = 0;
+			o.root = root;
+			break;
+		case O_CONFIG: o.config = optarg; break;
+		case O_DRY_RUN: o.dry_run = true; break;
+		case O_JOURNAL: o.journal = true; break;
+		case O_MKINITRAMFS: o.mkinitramfs = optarg; break;
+		case O_AGENT: o.agent = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case O_VERSION: printf("kcatch %s\n", KC_VERSION); return 0;
+		default:
+			fprintf(stderr, "Try 'kcatch --help'.\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "kcatch: no command given; one of ");
+		command_names(stderr);
+		fprintf(stderr, " (see kcatch --help)\n");
+		return 2;
+	}
+	const char *name = argv[optind++];
+	if (strcmp(name, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (cmd = commands; cmd->name && strcmp(cmd->name, name); cmd++)
+		;
+	if (!cmd->name) {
+		fprintf(stderr, "kcatch: unknown command '%s'; one of ", name);
+		command_names(stderr);
+		fprintf(stderr, " (see kcatch --help)\n");
+		return 2;
+	}
+	if (argc - optind > cmd->max_args) {
+		fprintf(stderr, "kcatch: %s: unexpected argument '%s' (see kcatch --help)\n", name,
+			argv[optind + cmd->max_args]);
+		return 2;
+	}
+	o.args = argv + optind;
+	o.nargs = argc - optind;
+	if (o.nargs)
+		o.id = o.args[0];
+	return cmd->run(&o);
+}
