@@ -129,3 +129,79 @@ e2e_finish() {
 	echo "# $E2E_PASSED passed, $E2E_FAILED failed"
 	((E2E_FAILED == 0))
 }
+
+# e2e_busybox_tree DIR: busybox and a link per applet in DIR/bin, the
+# usual empty top directories and DIR/dev/console
+e2e_busybox_tree() {
+	local root=$1 applet
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[[ $applet == busybox || -e $root/bin/$applet ]] || ln -s busybox "$root/bin/$applet"
+	done
+	[[ -e $root/dev/console ]] || mknod -m 600 "$root/dev/console" c 5 1
+}
+
+# e2e_install_with_libs DIR BINARY DEST: BINARY as DIR/DEST, and the shared
+# libraries ldd lists for it at their own paths under DIR
+e2e_install_with_libs() {
+	local root=$1 bin=$2 dest=$3 lib
+	install -D -m 755 "$bin" "$root$dest" || return 1
+	for lib in $(ldd "$bin" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		[[ -e $root$lib ]] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib" || return 1
+	done
+}
+
+# e2e_module_files DIR MODULE...: the modules of $KVER that are not built in,
+# dependencies first, uncompressed into DIR (busybox insmod cannot unpack);
+# prints their file names in load order
+e2e_module_files() {
+	local dir=$1 moddir m
+	shift
+	moddir=$(kernel_moddir "$KVER")
+	mkdir -p "$dir"
+	local -A seen=()
+	_e2e_module() {
+		local name=${1//-/_} f dep
+		[[ -n ${seen[$name]:-} ]] && return 0
+		seen[$name]=1
+		grep -q "/${name}.ko\$\|/${name//_/-}.ko\$" "$moddir/modules.builtin" 2>/dev/null && return 0
+		f=$(find "$moddir/kernel" \( -name "$name.ko*" -o -name "${name//_/-}.ko*" \) | head -n 1)
+		[[ -n $f ]] || die "module $name not found for $KVER under $moddir"
+		for dep in $(modinfo -F depends "$f" | tr ',' ' '); do
+			_e2e_module "$dep"
+		done
+		case $f in
+		*.xz) xz -dc "$f" >"$dir/$name.ko" ;;
+		*.zst) zstd -qdc "$f" >"$dir/$name.ko" ;;
+		*.gz) gzip -dc "$f" >"$dir/$name.ko" ;;
+		*) cp "$f" "$dir/$name.ko" ;;
+		esac || die "cannot unpack $f"
+		echo "$name.ko"
+	}
+	for m in "$@"; do
+		_e2e_module "$m"
+	done
+}
+
+# e2e_qemu_append CONSOLE MEM APPEND INITRD DISK...: boot $VMLINUZ with that
+# kernel command line (no reboot: a reboot ends QEMU); sets QEMU_RC QEMU_SECS.
+# One CPU: with two, TCG now and then runs a half-patched static branch on
+# the other CPU during boot ("Oops: int3" in sched_clock_idle_wakeup_event).
+e2e_qemu_append() {
+	local console=$1 mem=$2 append=$3 initrd=$4 d i=0 t0
+	shift 4
+	local args=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp 1 -m "$mem"
+		-nodefaults -no-user-config -display none -monitor none -no-reboot
+		-serial "file:$console" -kernel "$VMLINUZ" -initrd "$initrd" -append "$append")
+	for d in "$@"; do
+		args+=(-drive "file=$d,format=raw,if=none,id=disk$i" -device "virtio-blk-pci,drive=disk$i")
+		i=$((i + 1))
+	done
+	t0=$(now)
+	QEMU_RC=0
+	timeout --kill-after=10 "$E2E_QEMU_TIMEOUT" "${args[@]}" </dev/null >"$console.qemu" 2>&1 || QEMU_RC=$?
+	QEMU_SECS=$(elapsed "$t0")
+}
