@@ -43,6 +43,7 @@ struct load {
 struct rd {
 	const uint8_t *map;
 	size_t size;
+	uint8_t *data;          /* bit per file page: 1 data, 0 hole (never written) */
 	struct load load[64];
 	int nload;
 	const char *vi;
@@ -55,6 +56,45 @@ struct rd {
 };
 
 /* ------------------------------------------------------------ ELF */
+
+/*
+ * Which pages of the file are holes (SEEK_HOLE): a hole reads as zeros, so
+ * the checks below treat it as a zero page without touching the mapping,
+ * which would allocate memory for every hole of a tens-of-GiB tmpfs file.
+ * Without SEEK_DATA support, everything counts as data.
+ */
+static int map_holes(struct rd *r, int fd)
+{
+	uint64_t pages = (r->size + 4095) / 4096;
+	off_t pos = 0;
+
+	r->data = calloc(pages / 8 + 1, 1);
+	if (!r->data)
+		return -1;
+	while ((uint64_t)pos < r->size) {
+		off_t d = lseek(fd, pos, SEEK_DATA), h;
+
+		if (d < 0 && errno == ENXIO)
+			break;
+		h = d < 0 ? (off_t)r->size : lseek(fd, d, SEEK_HOLE);
+		if (d < 0)
+			d = pos;
+		if (h < 0)
+			h = (off_t)r->size;
+		for (uint64_t p = (uint64_t)d / 4096; p < ((uint64_t)h + 4095) / 4096 && p < pages; p++)
+			r->data[p / 8] |= (uint8_t)(1u << (p % 8));
+		pos = h;
+	}
+	return 0;
+}
+
+/* Whether the 4 KiB page at this file offset is a hole (all zero, unwritten). */
+static bool rd_hole(const struct rd *r, uint64_t off)
+{
+	uint64_t p = off / 4096;
+
+	return !(r->data[p / 8] >> (p % 8) & 1);
+}
 
 static int rd_open(struct rd *r, const char *path, char *err, size_t errlen)
 {
@@ -72,11 +112,17 @@ static int rd_open(struct rd *r, const char *path, char *err, size_t errlen)
 	}
 	r->size = (size_t)st.st_size;
 	r->map = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
 	if (r->map == MAP_FAILED) {
 		snprintf(err, errlen, "mmap: %s", strerror(errno));
+		close(fd);
 		return -1;
 	}
+	if (map_holes(r, fd) < 0) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	eh = (const Elf64_Ehdr *)r->map;
 	if (r->size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
@@ -191,6 +237,18 @@ static const uint8_t *rd_pa(const struct rd *r, uint64_t pa, uint64_t len)
 			return r->map + l->off + (pa - l->pa);
 	}
 	return NULL;
+}
+
+/* Whether the RAM page at pa is a hole in the file (false: not RAM or data). */
+static bool rd_pa_hole(const struct rd *r, uint64_t pa)
+{
+	for (int i = 0; i < r->nload; i++) {
+		const struct load *l = &r->load[i];
+
+		if (l->va < START_KERNEL_MAP && pa >= l->pa && pa + 4096 <= l->pa + l->len)
+			return rd_hole(r, l->off + (pa - l->pa));
+	}
+	return false;
 }
 
 static uint64_t rd64(const uint8_t *p)
@@ -478,6 +536,10 @@ static int classify_dump(const struct classifier *c, uint8_t *cls)
 
 		if (cls[pfn] != SYNTH_KERNEL && cls[pfn] != SYNTH_UNSURE)
 			continue;
+		if (rd_pa_hole(r, pfn << 12)) {
+			cls[pfn] = SYNTH_ZERO;
+			continue;
+		}
 		p = rd_pa(r, pfn << 12, 4096);
 		for (int i = 0; i < 4096; i += 8)
 			acc |= rd64(p + i);
@@ -806,6 +868,12 @@ static void check_one(const char *spec, const char *dir)
 		for (uint64_t off = 0; off < r.load[i].len; off += 4096) {
 			uint64_t pfn = (r.load[i].pa + off) >> 12;
 
+			/* a hole is a zero page: the generator must mean zero there */
+			if (rd_hole(&r, r.load[i].off + off)) {
+				if (synth_class(s, pfn) != SYNTH_ZERO)
+					bad++;
+				continue;
+			}
 			if (synth_page_read(s, pfn, buf) < 0 ||
 			    memcmp(buf, r.map + r.load[i].off + off, 4096))
 				bad++;
@@ -867,6 +935,7 @@ out:
 	free(c.memmap);
 	if (r.map && r.map != MAP_FAILED)
 		munmap((void *)r.map, r.size);
+	free(r.data);
 	for (int i = 0; i < 2; i++)
 		if (mfd[i] >= 0)
 			close(mfd[i]);

@@ -41,6 +41,11 @@
  *   type_junk yes|no            new era: junk in the low 24 bits of some
  *                               page_type values [yes]
  *   fill KIND|mix               what unclaimed pages become [mix]
+ *   mixed STRIDE LEN            with fill KIND: the first LEN bytes of every
+ *                               STRIDE of physical memory take the mix
+ *                               instead, so that a big sparse vmcore keeps
+ *                               its data in few contiguous extents (multiples
+ *                               of 4M) [none]
  *   mix default | mix KIND=W..  weights of the seeded random mix
  *   page PFN KIND [ORDER]       one block of 2^ORDER pages at PFN (aligned):
  *                               a compound page (head + tails) or, for

@@ -20,6 +20,7 @@
 #define SECTIONS_PER_ROOT (PAGE_SIZE / MEM_SECTION_SIZE)
 #define TAIL_MAPPING 0xdead000000000400ull
 #define MAX_RAM_RANGES 16
+#define SYNTH_MAX_RAM_PAGES (1ull << 24)   /* 64 GiB */
 #define MAX_ORDER_FREE 10      /* LENGTH(zone.free_area) - 1 */
 
 /* What the generator put in a page. */
@@ -68,6 +69,7 @@ enum synth_content { C_MEM = 0, C_PATTERN, C_RANDOM, C_TEXT };
 struct ram_range {
 	uint64_t start, end;      /* PFNs, [start, end) */
 	uint64_t index;           /* first page's index into mem / pinfo */
+	uint64_t mb_top;          /* memblock: [mb_top, end) is all claimed */
 };
 
 struct placement {
@@ -137,6 +139,7 @@ struct synth {
 	int uts_offset;
 	bool type_junk;           /* new era: junk in page_type low 24 bits */
 	int fill_kind;            /* -1: random mix */
+	uint64_t mixed_stride, mixed_len;  /* pages: where fill_kind gives way to the mix */
 	unsigned mix[K_MAX];
 	struct placement *pl;
 	size_t npl, apl;
@@ -194,10 +197,18 @@ uint8_t *synth_pa_ptr(const struct synth *s, uint64_t pa, uint64_t len);
 const char *synth_kind_name(int kind);
 /* The bytes of a RAM page: a pointer into the image or into scratch. */
 const uint8_t *synth_page_bytes(const struct synth *s, uint64_t pfn, uint8_t *scratch);
-bool synth_run_free(const struct synth *s, uint64_t pfn, uint64_t n);
-int synth_data_alloc(struct synth *s, uint64_t size, uint64_t align, uint64_t *pa);
 int synth_write64(struct synth *s, uint64_t pa, uint64_t v);
 int synth_write_bytes(struct synth *s, uint64_t pa, const void *buf, size_t len);
+
+/* synth-layout.c */
+bool synth_run_free(const struct synth *s, uint64_t pfn, uint64_t n);
+/* Mark n pages from pfn as the generator's own (kind K_IMAGE_* or K_MEMBLOCK). */
+void synth_claim(struct synth *s, uint64_t pfn, uint64_t n, int kind);
+/* memblock: the highest free n pages aligned to align pages, claimed. */
+int synth_mb_alloc_or_fail(struct synth *s, uint64_t n, uint64_t align, const char *what,
+			   uint64_t *pa);
+int synth_data_alloc(struct synth *s, uint64_t size, uint64_t align, uint64_t *pa);
+int synth_build_layout(struct synth *s);
 
 /* synth-dmesg.c */
 int synth_dmesg_add(struct synth *s, const char *text);

@@ -5,9 +5,11 @@
  * expectation file records.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "synth-internal.h"
 
@@ -119,6 +121,12 @@ static int pick_order(int kind, uint64_t h)
 	}
 }
 
+/* Pages [pfn, pfn+n) all lie where "mixed" puts the mix despite "fill KIND". */
+static bool in_mixed(const struct synth *s, uint64_t pfn, uint64_t n)
+{
+	return s->mixed_stride && pfn % s->mixed_stride + n <= s->mixed_len;
+}
+
 void synth_fill_rest(struct synth *s)
 {
 	int maxo = s->section_bits - PAGE_SHIFT;
@@ -126,18 +134,20 @@ void synth_fill_rest(struct synth *s)
 	for (int i = 0; i < s->nram; i++) {
 		for (uint64_t pfn = s->ram[i].start; pfn < s->ram[i].end;) {
 			uint64_t h = synth_hash(s->seed, pfn, 1);
+			bool mix = s->fill_kind < 0 || in_mixed(s, pfn, 1);
 			int kind, order;
 
 			if (pinfo_of(s, pfn)->kind != K_NONE) {
 				pfn++;
 				continue;
 			}
-			kind = s->fill_kind >= 0 ? s->fill_kind : pick_kind(s, h);
-			order = s->fill_kind >= 0 ? 0 : pick_order(kind, synth_hash(s->seed, pfn, 2));
+			kind = !mix ? s->fill_kind : pick_kind(s, h);
+			order = !mix ? 0 : pick_order(kind, synth_hash(s->seed, pfn, 2));
 			if (order > maxo)
 				order = maxo;
 			while (order > 0 &&
-			       ((pfn & ((1ull << order) - 1)) || !synth_run_free(s, pfn, 1ull << order)))
+			       ((pfn & ((1ull << order) - 1)) || !synth_run_free(s, pfn, 1ull << order) ||
+				(s->fill_kind >= 0 && !in_mixed(s, pfn, 1ull << order))))
 				order--;
 			if (kind == K_HUGETLB && order != 9) {
 				kind = K_CACHE;
@@ -400,15 +410,23 @@ static int make_struct_page(struct synth *s, uint64_t pfn, uint8_t out[64])
 
 int synth_write_struct_pages(struct synth *s)
 {
+	/* one page-table walk per page of mem_map, not per struct page */
+	uint64_t walked_va = 1, walked_pa = 0;
+
 	for (uint64_t n = 0; n < s->nsect; n++) {
 		if (!s->sect[n].present || s->sect[n].memmap != MM_OK)
 			continue;
 		for (uint64_t pfn = n * s->pps; pfn < (n + 1) * s->pps; pfn++) {
+			uint64_t va = struct_page_va(s, pfn), pa;
 			uint8_t buf[64], *dst;
-			uint64_t pa;
 
-			if (synth_vtop(s, struct_page_va(s, pfn), &pa) < 0 ||
-			    !(dst = synth_pa_ptr(s, pa, 64)))
+			if ((va & ~(PAGE_SIZE - 1)) != walked_va) {
+				if (synth_vtop(s, va & ~(PAGE_SIZE - 1), &walked_pa) < 0)
+					walked_pa = UINT64_MAX;
+				walked_va = va & ~(PAGE_SIZE - 1);
+			}
+			pa = walked_pa + (va & (PAGE_SIZE - 1));
+			if (walked_pa == UINT64_MAX || !(dst = synth_pa_ptr(s, pa, 64)))
 				return synth_fail(s, -EFAULT,
 						  "internal: struct page of PFN %#llx not mapped",
 						  (unsigned long long)pfn);
@@ -526,30 +544,85 @@ static int base_class(const struct synth *s, int kind)
 	}
 }
 
+/*
+ * Pages of the RAM image nothing ever touched (neither present nor swapped
+ * out, says /proc/self/pagemap) are zero without reading them: reading
+ * would fault in every zero page of a 64 GiB spec. Entries are read in
+ * chunks as the caller walks the image upwards; without pagemap every
+ * page is read.
+ */
+#define PAGEMAP_CHUNK 4096
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_SWAPPED (1ull << 62)
+
+struct pagemap_view {
+	int fd;
+	uint64_t first;            /* image page index of buf[0] */
+	size_t n;                  /* valid entries in buf */
+	uint64_t buf[PAGEMAP_CHUNK];
+};
+
+static bool image_page_untouched(const struct synth *s, struct pagemap_view *pm, uint64_t idx)
+{
+	if (pm->fd < 0)
+		return false;
+	if (idx < pm->first || idx >= pm->first + pm->n) {
+		uint64_t vpage = ((uintptr_t)s->mem >> PAGE_SHIFT) + idx;
+		uint64_t want = s->ram_pages - idx < PAGEMAP_CHUNK ? s->ram_pages - idx : PAGEMAP_CHUNK;
+		ssize_t got = pread(pm->fd, pm->buf, want * 8, (off_t)(vpage * 8));
+
+		if (got < 8) {
+			close(pm->fd);
+			pm->fd = -1;
+			return false;
+		}
+		pm->first = idx;
+		pm->n = (size_t)got / 8;
+	}
+	return !(pm->buf[idx - pm->first] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED));
+}
+
 int synth_classify(struct synth *s)
 {
+	struct pagemap_view *pm = malloc(sizeof(*pm));
+	int r;
+
+	if (!pm)
+		return synth_fail(s, -ENOMEM, "out of memory");
+	pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	pm->first = pm->n = 0;
 	memset(s->counts, 0, sizeof(s->counts));
 	for (int i = 0; i < s->nram; i++)
 		for (uint64_t pfn = s->ram[i].start; pfn < s->ram[i].end; pfn++) {
 			struct pinfo *p = pinfo_of(s, pfn);
-			const uint8_t *data = s->mem + (uint64_t)synth_pfn_index(s, pfn) * PAGE_SIZE;
+			uint64_t idx = (uint64_t)synth_pfn_index(s, pfn);
+			const uint8_t *data = s->mem + idx * PAGE_SIZE;
 			int c = base_class(s, p->kind);
-			bool zero = p->content == C_MEM && page_is_zero(data);
+			bool zero = p->content == C_MEM &&
+				    (image_page_untouched(s, pm, idx) || page_is_zero(data));
 
 			if (!synth_has_struct_page(s, pfn))
 				c = SYNTH_UNSURE;
 			if ((c == SYNTH_KERNEL || c == SYNTH_UNSURE) && zero)
 				c = SYNTH_ZERO;
 			if (c != SYNTH_ZERO && c != SYNTH_KERNEL && c != SYNTH_UNSURE &&
-			    c != SYNTH_HWPOISON && c != SYNTH_OFFLINE && zero)
-				return synth_fail(s, -EINVAL,
-						  "internal: PFN %#llx (%s) is all zero",
-						  (unsigned long long)pfn, synth_kind_name(p->kind));
-			if (c == SYNTH_ZERO && !zero)
-				return synth_fail(s, -EINVAL, "internal: zero PFN %#llx has data",
-						  (unsigned long long)pfn);
+			    c != SYNTH_HWPOISON && c != SYNTH_OFFLINE && zero) {
+				r = synth_fail(s, -EINVAL, "internal: PFN %#llx (%s) is all zero",
+					       (unsigned long long)pfn, synth_kind_name(p->kind));
+				goto out;
+			}
+			if (c == SYNTH_ZERO && !zero) {
+				r = synth_fail(s, -EINVAL, "internal: zero PFN %#llx has data",
+					       (unsigned long long)pfn);
+				goto out;
+			}
 			p->cls = (uint8_t)c;
 			s->counts[c]++;
 		}
-	return 0;
+	r = 0;
+out:
+	if (pm->fd >= 0)
+		close(pm->fd);
+	free(pm);
+	return r;
 }

@@ -302,6 +302,16 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 			last = first + (1ull << order) - 1;
 		return add_placement(s, first, last, kind, order, 0);
 	}
+	if (!strcmp(k, "mixed")) {
+		uint64_t stride, len;
+
+		if (ntok != 3 || parse_num(a, &stride) < 0 || parse_num(tok[2], &len) < 0 ||
+		    !stride || (stride | len) & ((4ull << 20) - 1) || len > stride)
+			return bad(s, "usage: mixed STRIDE LEN (multiples of 4M, LEN <= STRIDE)", NULL);
+		s->mixed_stride = stride >> PAGE_SHIFT;
+		s->mixed_len = len >> PAGE_SHIFT;
+		return 0;
+	}
 	if (!strcmp(k, "fill")) {
 		if (ntok != 2)
 			return bad(s, "usage: fill KIND|mix", NULL);

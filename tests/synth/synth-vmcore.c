@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * synth: lay out RAM, build page tables, mem_map, mem_section, struct
- * pages and page contents for a synthetic x86_64 vmcore.
+ * synth: the object (eras, names, the class rule), RAM addressing, the
+ * spec checks, the kernel image and its data, synth_build() (which calls
+ * synth-layout.c for page tables and mem_map, synth-pages.c for struct
+ * pages and contents), and the queries.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,15 +12,6 @@
 #include <sys/mman.h>
 
 #include "synth-internal.h"
-
-#define PTE_PRESENT 0x1ull
-#define PTE_PSE 0x80ull
-#define PTE_NX (1ull << 63)
-#define PTE_TABLE 0x067ull           /* P RW US A */
-#define PTE_DATA 0x163ull            /* P RW A D G */
-#define PTE_KERNEL 0x1e1ull          /* P A D PSE G */
-#define PTE_PFN_MASK 0x000ffffffffff000ull
-#define MAX_COMPOUND_ORDER 18
 
 /* ---------------------------------------------------------------- eras */
 
@@ -205,10 +198,6 @@ uint8_t *synth_pa_ptr(const struct synth *s, uint64_t pa, uint64_t len)
 	return s->mem + (uint64_t)i * PAGE_SIZE + (pa & (PAGE_SIZE - 1));
 }
 
-
-
-
-
 int synth_write_bytes(struct synth *s, uint64_t pa, const void *buf, size_t len)
 {
 	const uint8_t *b = buf;
@@ -240,454 +229,6 @@ int synth_write64(struct synth *s, uint64_t pa, uint64_t v)
 				  (unsigned long long)pa);
 	put64(p, v);
 	return 0;
-}
-
-
-
-/* ------------------------------------------------------- allocators */
-
-bool synth_run_free(const struct synth *s, uint64_t pfn, uint64_t n)
-{
-	int64_t i = synth_pfn_index(s, pfn);
-
-	if (i < 0 || synth_pfn_index(s, pfn + n - 1) != i + (int64_t)n - 1)
-		return false;
-	for (uint64_t k = 0; k < n; k++)
-		if (s->pi[i + (int64_t)k].kind != K_NONE)
-			return false;
-	return true;
-}
-
-static void claim(struct synth *s, uint64_t pfn, uint64_t n, int kind)
-{
-	for (uint64_t k = 0; k < n; k++) {
-		struct pinfo *p = pinfo_of(s, pfn + k);
-
-		p->kind = (uint8_t)kind;
-		p->role = R_SINGLE;
-		p->order = 0;
-	}
-}
-
-/* memblock: top-down, n pages aligned to align pages. Returns PA or 0. */
-static uint64_t mb_alloc(struct synth *s, uint64_t n, uint64_t align)
-{
-	for (int r = s->nram - 1; r >= 0; r--) {
-		uint64_t lo = s->ram[r].start, hi = s->ram[r].end;
-		uint64_t p;
-
-		if (hi - lo < n)
-			continue;
-		p = (hi - n) & ~(align - 1);
-		for (; p >= lo && p + n <= hi; p -= align) {
-			if (synth_run_free(s, p, n)) {
-				/* still zero: nothing writes RAM before it is allocated */
-				claim(s, p, n, K_MEMBLOCK);
-				return p << PAGE_SHIFT;
-			}
-			if (p < align)
-				break;
-		}
-	}
-	return 0;
-}
-
-static int mb_alloc_or_fail(struct synth *s, uint64_t n, uint64_t align, const char *what,
-			    uint64_t *pa)
-{
-	*pa = mb_alloc(s, n, align);
-	if (!*pa)
-		return synth_fail(s, -ENOSPC,
-				  "no room in RAM for %s (%llu pages aligned to %llu): "
-				  "give more RAM or fewer explicit placements",
-				  what, (unsigned long long)n, (unsigned long long)align);
-	return 0;
-}
-
-/* Kernel data bump allocator (inside the kernel image). */
-int synth_data_alloc(struct synth *s, uint64_t size, uint64_t align, uint64_t *pa)
-{
-	uint64_t p = (s->data_next + align - 1) & ~(align - 1);
-
-	if (p + size > s->data_end)
-		return synth_fail(s, -ENOSPC,
-				  "kernel data area too small for %llu bytes: raise the kernel size",
-				  (unsigned long long)size);
-	s->data_next = p + size;
-	*pa = p;
-	return 0;
-}
-
-/* -------------------------------------------------------- page tables */
-
-static int level_shifts(const struct synth *s, int shifts[5])
-{
-	static const int l4[] = { 39, 30, 21, 12 }, l5[] = { 48, 39, 30, 21, 12 };
-
-	memcpy(shifts, s->levels == 5 ? l5 : l4, sizeof(int) * (size_t)s->levels);
-	return s->levels;
-}
-
-static int map(struct synth *s, uint64_t va, uint64_t pa, int leaf_shift, uint64_t flags,
-	       bool kernel_tables)
-{
-	int shifts[5], n = level_shifts(s, shifts);
-	uint64_t table = s->pgd_pa;
-
-	for (int l = 0; l < n; l++) {
-		uint64_t ea = table + ((va >> shifts[l]) & 511) * 8, e, npa;
-		uint8_t *ep = synth_pa_ptr(s, ea, 8);
-		int r;
-
-		if (!ep)
-			return synth_fail(s, -EFAULT, "internal: page table outside RAM");
-		e = get64(ep);
-		if (shifts[l] == leaf_shift) {
-			if (e & PTE_PRESENT)
-				return synth_fail(s, -EEXIST, "internal: %#llx mapped twice",
-						  (unsigned long long)va);
-			put64(ep, pa | flags | (leaf_shift > 12 ? PTE_PSE : 0));
-			return 0;
-		}
-		if (!(e & PTE_PRESENT)) {
-			if (kernel_tables)
-				r = synth_data_alloc(s, PAGE_SIZE, PAGE_SIZE, &npa);
-			else
-				r = mb_alloc_or_fail(s, 1, 1, "a page table", &npa);
-			if (r < 0)
-				return r;
-			e = npa | PTE_TABLE;
-			put64(ep, e);
-		} else if (e & PTE_PSE) {
-			return synth_fail(s, -EEXIST, "internal: %#llx under a huge page",
-					  (unsigned long long)va);
-		}
-		table = e & PTE_PFN_MASK;
-	}
-	return synth_fail(s, -EINVAL, "internal: bad leaf size");
-}
-
-int synth_vtop(const struct synth *s, uint64_t va, uint64_t *pa)
-{
-	int shifts[5], n = level_shifts(s, shifts);
-	uint64_t table = s->pgd_pa;
-
-	for (int l = 0; l < n; l++) {
-		uint8_t *ep = synth_pa_ptr(s, table + ((va >> shifts[l]) & 511) * 8, 8);
-		uint64_t e;
-
-		if (!ep)
-			return -ENOENT;
-		e = get64(ep);
-		if (!(e & PTE_PRESENT))
-			return -ENOENT;
-		if (shifts[l] == 12 || ((shifts[l] == 21 || shifts[l] == 30) && (e & PTE_PSE))) {
-			uint64_t m = (1ull << shifts[l]) - 1;
-
-			*pa = ((e & PTE_PFN_MASK) & ~m) | (va & m);
-			return 0;
-		}
-		table = e & PTE_PFN_MASK;
-	}
-	return -ENOENT;
-}
-
-static int add_backing(struct synth *s, uint64_t va, uint64_t pa, uint64_t len)
-{
-	if (s->nbk && s->bk[s->nbk - 1].va + s->bk[s->nbk - 1].len == va &&
-	    s->bk[s->nbk - 1].pa + s->bk[s->nbk - 1].len == pa) {
-		s->bk[s->nbk - 1].len += len;
-		return 0;
-	}
-	if (s->nbk == s->abk) {
-		size_t na = s->abk ? s->abk * 2 : 64;
-		struct backing *b = realloc(s->bk, na * sizeof(*b));
-
-		if (!b)
-			return synth_fail(s, -ENOMEM, "out of memory");
-		s->bk = b;
-		s->abk = na;
-	}
-	s->bk[s->nbk++] = (struct backing){ va, pa, len };
-	return 0;
-}
-
-static int map_kernel(struct synth *s)
-{
-	uint64_t va = KERNEL_TEXT_BASE + s->kaslr;
-
-	for (uint64_t off = 0; off < s->kernel_size; off += 2ull << 20) {
-		int r = map(s, va + off, s->kernel_pa + off, 21, PTE_KERNEL, true);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int map_direct(struct synth *s)
-{
-	const uint64_t g = 1ull << 30, m2 = 2ull << 20;
-	uint64_t last_g = UINT64_MAX;
-	int r;
-
-	for (int i = 0; i < s->nram; i++) {
-		uint64_t a = s->ram[i].start << PAGE_SHIFT, b = s->ram[i].end << PAGE_SHIFT;
-
-		if (s->directmap_shift == 30) {
-			for (uint64_t p = a & ~(g - 1); p < b; p += g) {
-				if (p == last_g)
-					continue;
-				r = map(s, dva(s, p), p, 30, PTE_DATA | PTE_NX, false);
-				if (r < 0)
-					return r;
-				last_g = p;
-			}
-			continue;
-		}
-		for (uint64_t p = a; p < b;) {
-			if (s->directmap_shift == 21 && !(p & (m2 - 1)) && p + m2 <= b) {
-				r = map(s, dva(s, p), p, 21, PTE_DATA | PTE_NX, false);
-				p += m2;
-			} else {
-				r = map(s, dva(s, p), p, 12, PTE_DATA | PTE_NX, false);
-				p += PAGE_SIZE;
-			}
-			if (r < 0)
-				return r;
-		}
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------ sections */
-
-static int setup_sections(struct synth *s)
-{
-	s->nsect = (s->max_pfn + s->pps - 1) / s->pps;
-	s->sect = calloc(s->nsect, sizeof(*s->sect));
-	if (!s->sect)
-		return synth_fail(s, -ENOMEM, "out of memory");
-	for (int i = 0; i < s->nram; i++)
-		for (uint64_t n = s->ram[i].start / s->pps; n * s->pps < s->ram[i].end; n++)
-			s->sect[n].present = true;
-	for (uint64_t n = 0; n < s->nsect; n++)
-		s->sect[n].flags = 0xf;  /* PRESENT | HAS_MEM_MAP | ONLINE | EARLY */
-	for (size_t i = 0; i < s->nmmcor; i++) {
-		uint64_t n = s->mmcor[i].nr;
-
-		if (n >= s->nsect || !s->sect[n].present)
-			return synth_fail(s, -EINVAL, "section %llu has no RAM",
-					  (unsigned long long)n);
-		s->sect[n].memmap = (uint8_t)s->mmcor[i].state;
-		if (s->mmcor[i].state == MM_NONE)
-			s->sect[n].flags = 0x1;  /* present, no mem_map */
-	}
-	for (size_t i = 0; i < s->nsecflags; i++) {
-		uint64_t n = s->secflags[i].nr;
-
-		if (n >= s->nsect || !s->sect[n].present)
-			return synth_fail(s, -EINVAL, "section %llu has no RAM",
-					  (unsigned long long)n);
-		s->sect[n].flags = s->secflags[i].flags;
-		s->sect[n].flags_set = true;
-	}
-	return 0;
-}
-
-/* A VA where nothing is mapped, for mem_maps that must not be readable. */
-static uint64_t unmapped_va(const struct synth *s, uint64_t n)
-{
-	return s->page_offset + (1ull << 45) + n * s->pps * STRUCT_PAGE_SIZE;
-}
-
-/* A PA that is not RAM (and not in any PT_LOAD). */
-static uint64_t outside_pa(const struct synth *s, uint64_t n)
-{
-	uint64_t top = ((s->max_pfn << PAGE_SHIFT) + (1ull << 30) - 1) & ~((1ull << 30) - 1);
-
-	return top + (1ull << 30) + n * s->pps * STRUCT_PAGE_SIZE;
-}
-
-static int map_vmemmap(struct synth *s)
-{
-	const uint64_t m2 = 2ull << 20;
-	const uint64_t bytes = s->pps * STRUCT_PAGE_SIZE;
-	uint64_t done_chunk = UINT64_MAX, nchunk = 0, pa;
-	int r;
-
-	for (uint64_t n = 0; n < s->nsect; n++) {
-		struct section *sc = &s->sect[n];
-
-		if (!sc->present)
-			continue;
-		sc->memmap_va = s->vmemmap_base + n * bytes;
-		if (sc->memmap == MM_NONE)
-			sc->memmap_va = 0;
-		if (sc->memmap == MM_OUTSIDE) {
-			for (uint64_t off = 0; off < bytes; off += PAGE_SIZE) {
-				r = map(s, sc->memmap_va + off, outside_pa(s, n) + off, 12,
-					PTE_DATA | PTE_NX, false);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	/* the 2 MiB chunks of vmemmap holding good sections */
-	for (uint64_t n = 0; n < s->nsect; n++) {
-		struct section *sc = &s->sect[n];
-
-		if (!sc->present || sc->memmap != MM_OK)
-			continue;
-		for (uint64_t c = sc->memmap_va & ~(m2 - 1); c < sc->memmap_va + bytes; c += m2) {
-			bool big, clean = true;
-			uint64_t first = (c - s->vmemmap_base) / bytes;
-			uint64_t last = (c + m2 - 1 - s->vmemmap_base) / bytes;
-
-			if (done_chunk != UINT64_MAX && c <= done_chunk)
-				continue;
-			done_chunk = c;
-			for (uint64_t k = first; k <= last && k < s->nsect; k++)
-				if (s->sect[k].present && s->sect[k].memmap != MM_OK)
-					clean = false;
-			big = clean && (s->vmemmap_map == 1 || (s->vmemmap_map == 2 && !(nchunk & 1)));
-			nchunk++;
-			if (big) {
-				r = mb_alloc_or_fail(s, 512, 512, "a 2 MiB vmemmap block", &pa);
-				if (r < 0)
-					return r;
-				r = map(s, c, pa, 21, PTE_DATA | PTE_NX, false);
-				if (r < 0)
-					return r;
-				if ((r = add_backing(s, c, pa, m2)) < 0)
-					return r;
-				continue;
-			}
-			for (uint64_t v = c; v < c + m2; v += PAGE_SIZE) {
-				uint64_t k = (v - s->vmemmap_base) / bytes;
-
-				if (k >= s->nsect || !s->sect[k].present || s->sect[k].memmap != MM_OK)
-					continue;
-				r = mb_alloc_or_fail(s, 1, 1, "a vmemmap page", &pa);
-				if (r < 0)
-					return r;
-				r = map(s, v, pa, 12, PTE_DATA | PTE_NX, false);
-				if (r < 0)
-					return r;
-				if ((r = add_backing(s, v, pa, PAGE_SIZE)) < 0)
-					return r;
-			}
-		}
-	}
-	return 0;
-}
-
-static int alloc_sparse_memmaps(struct synth *s)
-{
-	const uint64_t bytes = s->pps * STRUCT_PAGE_SIZE;
-	uint64_t pa;
-	int r;
-
-	for (uint64_t n = 0; n < s->nsect; n++) {
-		struct section *sc = &s->sect[n];
-
-		if (!sc->present)
-			continue;
-		switch (sc->memmap) {
-		case MM_OK:
-			r = mb_alloc_or_fail(s, (bytes + PAGE_SIZE - 1) / PAGE_SIZE, 1,
-					     "a section's mem_map", &pa);
-			if (r < 0)
-				return r;
-			sc->memmap_pa = pa;
-			sc->memmap_va = dva(s, pa);
-			if ((r = add_backing(s, sc->memmap_va, pa, bytes)) < 0)
-				return r;
-			break;
-		case MM_NONE:
-			sc->memmap_va = 0;
-			break;
-		default:
-			sc->memmap_va = unmapped_va(s, n);
-			break;
-		}
-	}
-	return 0;
-}
-
-static int build_mem_section(struct synth *s)
-{
-	uint64_t usage_pa = 0, nusage = 0, root_pa = 0, *root_page = NULL, pa;
-	int r;
-
-	if (s->extreme) {
-		uint64_t pages = (s->nr_roots * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
-
-		r = mb_alloc_or_fail(s, pages, 1, "the mem_section root array", &root_pa);
-		if (r < 0)
-			return r;
-		s->mem_section_sym = dva(s, root_pa);
-		root_page = calloc(s->nr_roots, sizeof(*root_page));
-		if (!root_page)
-			return synth_fail(s, -ENOMEM, "out of memory");
-	} else {
-		r = synth_data_alloc(s, s->nr_mem_sections * MEM_SECTION_SIZE, PAGE_SIZE, &root_pa);
-		if (r < 0)
-			return r;
-		s->mem_section_sym = kva(s, root_pa);
-	}
-	for (uint64_t n = 0; n < s->nsect; n++) {
-		struct section *sc = &s->sect[n];
-		uint64_t ms_pa, coded = 0;
-
-		if (!sc->present)
-			continue;
-		if (nusage % (PAGE_SIZE / 64) == 0) {
-			r = mb_alloc_or_fail(s, 1, 1, "mem_section_usage", &usage_pa);
-			if (r < 0)
-				goto out;
-		}
-		pa = usage_pa + (nusage++ % (PAGE_SIZE / 64)) * 64;
-		sc->usage_va = dva(s, pa);
-		/* subsection_map: 2 MiB subsections that hold RAM, then pageblock flags */
-		{
-			uint64_t map = 0, sub = (2ull << 20) >> PAGE_SHIFT;
-
-			for (uint64_t k = 0; k < 64 && k * sub < s->pps; k++)
-				for (int i = 0; i < s->nram; i++) {
-					uint64_t a = n * s->pps + k * sub, b = a + sub;
-
-					if (a < s->ram[i].end && b > s->ram[i].start)
-						map |= 1ull << k;
-				}
-			if ((r = synth_write64(s, pa, map)) < 0)
-				goto out;
-			memset(synth_pa_ptr(s, pa + 8, 56), 0x11, 56);
-		}
-		if (sc->memmap != MM_NONE)
-			coded = sc->memmap_va - n * s->pps * STRUCT_PAGE_SIZE;
-		if (s->extreme) {
-			uint64_t root = n / SECTIONS_PER_ROOT;
-
-			if (!root_page[root]) {
-				r = mb_alloc_or_fail(s, 1, 1, "a mem_section page", &root_page[root]);
-				if (r < 0)
-					goto out;
-				if ((r = synth_write64(s, root_pa + root * 8, dva(s, root_page[root]))) < 0)
-					goto out;
-			}
-			ms_pa = root_page[root] + (n % SECTIONS_PER_ROOT) * MEM_SECTION_SIZE;
-		} else {
-			ms_pa = root_pa + n * MEM_SECTION_SIZE;
-		}
-		if ((r = synth_write64(s, ms_pa, coded | sc->flags)) < 0 ||
-		    (r = synth_write64(s, ms_pa + 8, sc->usage_va)) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	free(root_page);
-	return r;
 }
 
 /* ---------------------------------------------------------- kernel data */
@@ -782,10 +323,10 @@ static int place_kernel(struct synth *s)
 				  "RAM range", (unsigned long long)s->kernel_pa,
 				  (unsigned long long)s->kernel_size);
 	s->phys_base = s->kernel_pa - (KERNEL_TEXT_BASE - START_KERNEL_MAP) - s->kaslr;
-	claim(s, s->kernel_pa >> PAGE_SHIFT, s->kernel_size / 2 >> PAGE_SHIFT, K_IMAGE_TEXT);
-	claim(s, (s->kernel_pa + s->kernel_size / 2) >> PAGE_SHIFT, s->kernel_size / 4 >> PAGE_SHIFT,
+	synth_claim(s, s->kernel_pa >> PAGE_SHIFT, s->kernel_size / 2 >> PAGE_SHIFT, K_IMAGE_TEXT);
+	synth_claim(s, (s->kernel_pa + s->kernel_size / 2) >> PAGE_SHIFT, s->kernel_size / 4 >> PAGE_SHIFT,
 	      K_IMAGE_DATA);
-	claim(s, (s->kernel_pa + s->kernel_size * 3 / 4) >> PAGE_SHIFT,
+	synth_claim(s, (s->kernel_pa + s->kernel_size * 3 / 4) >> PAGE_SHIFT,
 	      s->kernel_size / 4 >> PAGE_SHIFT, K_IMAGE_BSS);
 	s->data_pa = s->kernel_pa + s->kernel_size / 2;
 	s->data_end = s->kernel_pa + s->kernel_size * 3 / 4;
@@ -806,13 +347,20 @@ int synth_build(struct synth *s)
 	s->ram_pages = 0;
 	for (int i = 0; i < s->nram; i++) {
 		s->ram[i].index = s->ram_pages;
+		s->ram[i].mb_top = s->ram[i].end;
 		s->ram_pages += s->ram[i].end - s->ram[i].start;
 	}
-	if (s->ram_pages > (1ull << 20))
-		return synth_fail(s, -EINVAL, "more than 4 GiB of RAM: keep synthetic vmcores small");
-	/* RAM image: anonymous memory, zero-filled, touched only where written */
+	if (s->ram_pages > SYNTH_MAX_RAM_PAGES)
+		return synth_fail(s, -EINVAL, "more than %llu GiB of RAM (the generator keeps "
+				  "the whole mem_map in memory): use fewer or smaller ram ranges",
+				  (unsigned long long)(SYNTH_MAX_RAM_PAGES >> 18));
+	/*
+	 * RAM image: anonymous memory, zero-filled, touched only where
+	 * written (tables, mem_map: 1/64 of RAM). Not reserved: a 64 GiB
+	 * image on a smaller machine is fine as long as little is written.
+	 */
 	s->mem = mmap(NULL, s->ram_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (s->mem == MAP_FAILED) {
 		s->mem = NULL;
 		return synth_fail(s, -ENOMEM, "out of memory");
@@ -821,15 +369,10 @@ int synth_build(struct synth *s)
 	if (!s->pi)
 		return synth_fail(s, -ENOMEM, "out of memory");
 	if ((r = place_kernel(s)) < 0 || (r = synth_apply_placements(s)) < 0 ||
-	    (r = setup_sections(s)) < 0)
-		return r;
-	if ((r = map_kernel(s)) < 0 || (r = map_direct(s)) < 0)
-		return r;
-	r = s->vmemmap ? map_vmemmap(s) : alloc_sparse_memmaps(s);
-	if (r < 0 || (r = build_mem_section(s)) < 0)
+	    (r = synth_build_layout(s)) < 0)
 		return r;
 	/* kernel objects that struct pages point at: four slab pages */
-	if ((r = mb_alloc_or_fail(s, 4, 1, "kernel objects", &objs)) < 0)
+	if ((r = synth_mb_alloc_or_fail(s, 4, 1, "kernel objects", &objs)) < 0)
 		return r;
 	s->objs_va = dva(s, objs);
 	for (uint64_t k = 0; k < 4; k++)
@@ -899,93 +442,4 @@ const char *synth_vmcoreinfo(const struct synth *s, size_t *len)
 	if (len)
 		*len = s->vi_len;
 	return s->vi;
-}
-
-/* ------------------------------------------------------------ describe */
-
-struct pt_count {
-	uint64_t tables, leaves[3][3];   /* [region: direct, vmemmap, kernel][4K, 2M, 1G] */
-};
-
-static int va_region(const struct synth *s, uint64_t va)
-{
-	if (va >= START_KERNEL_MAP)
-		return 2;
-	if (va >= s->vmemmap_base && s->vmemmap)
-		return 1;
-	return 0;
-}
-
-static void pt_walk(const struct synth *s, uint64_t table, int level, int n, const int *shifts,
-		    uint64_t va, struct pt_count *c)
-{
-	c->tables++;
-	for (uint64_t i = 0; i < 512; i++) {
-		const uint8_t *ep = synth_pa_ptr(s, table + i * 8, 8);
-		uint64_t e = ep ? get64(ep) : 0, v = va | i << shifts[level];
-
-		if (!(e & PTE_PRESENT))
-			continue;
-		if (level == 0 && (v >> (shifts[0] + 8)) & 1)
-			v |= ~0ull << (shifts[0] + 9);   /* sign-extend the top index */
-		if (shifts[level] == 12 || (e & PTE_PSE))
-			c->leaves[va_region(s, v)][(shifts[level] - 12) / 9]++;
-		else if (level + 1 < n)
-			pt_walk(s, e & PTE_PFN_MASK, level + 1, n, shifts, v, c);
-	}
-}
-
-void synth_describe(const struct synth *s, FILE *f)
-{
-	static const char *const region[] = { "direct map", "vmemmap", "kernel" };
-	struct pt_count c = { 0 };
-	int shifts[5], n;
-
-	if (!s->built) {
-		fprintf(f, "not built\n");
-		return;
-	}
-	n = level_shifts(s, shifts);
-	pt_walk(s, s->pgd_pa, 0, n, shifts, 0, &c);
-	fprintf(f, "era %s (%s), %d-level paging, %s%s, SECTION_SIZE_BITS %d, "
-		"MAX_PHYSMEM_BITS %d\n", s->era ? "new" : "old", s->osrelease, s->levels,
-		s->vmemmap ? "SPARSEMEM_VMEMMAP" : "SPARSEMEM", s->extreme ? " + EXTREME" : "",
-		s->section_bits, s->max_physmem_bits);
-	for (int i = 0; i < s->nram; i++)
-		fprintf(f, "ram %#llx-%#llx (%llu MiB)\n",
-			(unsigned long long)(s->ram[i].start << PAGE_SHIFT),
-			(unsigned long long)(s->ram[i].end << PAGE_SHIFT),
-			(unsigned long long)((s->ram[i].end - s->ram[i].start) >> 8));
-	fprintf(f, "kernel: _stext %#llx at PA %#llx (+%llu MiB), KERNELOFFSET %#llx, "
-		"phys_base %lld\n", (unsigned long long)(KERNEL_TEXT_BASE + s->kaslr),
-		(unsigned long long)s->kernel_pa, (unsigned long long)(s->kernel_size >> 20),
-		(unsigned long long)s->kaslr, (long long)s->phys_base);
-	fprintf(f, "page_offset %#llx, vmemmap_base %#llx, init_top_pgt at PA %#llx, "
-		"mem_section %#llx (%llu %s)\n", (unsigned long long)s->page_offset,
-		(unsigned long long)s->vmemmap_base, (unsigned long long)s->pgd_pa,
-		(unsigned long long)s->mem_section_sym,
-		(unsigned long long)(s->extreme ? s->nr_roots : s->nr_mem_sections),
-		s->extreme ? "roots" : "sections");
-	if (s->dmesg_format == 1)
-		fprintf(f, "dmesg: log_buf of %u bytes, log_first_idx %u%s, log_next_idx %u, %zu records, "
-			"%u wrap markers written\n", s->logbuf_len, s->logbuf_first,
-			s->logbuf_first_marker ? " (a wrap marker)" : "", s->logbuf_next,
-			s->dmesg_records, s->logbuf_wraps);
-	else
-		fprintf(f, "dmesg: lockless ring, %zu records\n", s->dmesg_records);
-	fprintf(f, "page tables: %llu pages\n", (unsigned long long)c.tables);
-	for (int r = 0; r < 3; r++)
-		fprintf(f, "  %-10s leaves: %llu x 4K, %llu x 2M, %llu x 1G\n", region[r],
-			(unsigned long long)c.leaves[r][0], (unsigned long long)c.leaves[r][1],
-			(unsigned long long)c.leaves[r][2]);
-	for (uint64_t i = 0; i < s->nsect; i++) {
-		static const char *const st[] = { "mem_map", "NO mem_map", "mem_map NOT MAPPED",
-						  "mem_map NOT IN DUMP" };
-		const struct section *sc = &s->sect[i];
-
-		if (sc->present)
-			fprintf(f, "section %llu: flags %#llx, %s at %#llx\n", (unsigned long long)i,
-				(unsigned long long)sc->flags, st[sc->memmap],
-				(unsigned long long)sc->memmap_va);
-	}
 }
