@@ -23,7 +23,7 @@
 
 #include "kcf-internal.h"
 
-#define CHUNK_PAGES 512
+#define CHUNK_PAGES 2048  /* 128 KiB of struct pages: one read, still in L2 */
 #define MAX_COMPOUND_ORDER 18     /* 1 GiB hugetlb pages */
 #define CLASS_NOT_RAM 0xff
 

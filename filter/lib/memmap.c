@@ -117,7 +117,10 @@ long kcf_memmap_read(struct kcf_memmap *mm, uint64_t pfn, uint64_t n, void *buf,
 		if (vm->arch->vtop(vm, va + got, &pa, &span) < 0)
 			break;
 		uint64_t page = (uint64_t)vm->lay.page_size;
-		uint64_t chunk = KCF_MIN(KCF_MIN(want - got, span), page - (pa & (page - 1)));
+		uint64_t chunk = KCF_MIN(want - got, span);
+		/* Inputs without a copy op (kdump files) map one page at a time. */
+		if (!vm->in->copy)
+			chunk = KCF_MIN(chunk, page - (pa & (page - 1)));
 		/* Stay inside one PT_LOAD per map call. */
 		const struct kcf_load *ld = kcf_load_find(vm, pa);
 		if (!ld)
