@@ -7,7 +7,8 @@
 # each, default 5, page cache warm: the vmcore is read once first) and
 # prints the median wall time, CPU time (user+sys) and peak RSS (from
 # /usr/bin/time), the output size, and the ratio kcatch/makedumpfile.
-# Cases are makedumpfile options; "--num-threads N" is passed to both.
+# Cases are makedumpfile options; "--num-threads N" is passed to both
+# (without it kcatch-filter uses one thread per CPU, at most 4; makedumpfile none).
 # makedumpfile defaults to Debian's; set MAKEDUMPFILE=path for another.
 # Dumps are written to $BENCH_OUT (default /dev/shm, a tmpfs) so that the
 # disk's write-back of earlier runs does not pollute later ones: this
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=5 BUILD=build
-CASES="-d 31 -l;-d 31 -c;-d 31 -z;-d 1 -l;-d 1 -z;-d 1 -z --num-threads 2"
+CASES="-d 31 -l;-d 31 -l --num-threads 0;-d 31 -c;-d 31 -z;-d 1 -l;-d 1 -l --num-threads 0;-d 1 -z --num-threads 0;-d 1 -z --num-threads 2"
 while (($#)); do
 	case $1 in
 	--runs) RUNS=$2; shift ;;

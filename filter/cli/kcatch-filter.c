@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,8 +99,10 @@ static void usage(FILE *f)
 "  --show-stats       print pages per class and sizes at the end\n"
 "  --message-level N  what to print, a sum of: 1 progress, 2 common\n"
 "                     messages, 4 errors, 8 debug, 16 report (default 7)\n"
-"  --num-threads N    compress in N worker threads (output is the same\n"
-"                     byte for byte whatever N; default: none)\n"
+"  --num-threads N    compress in N worker threads; 0 or 1: none (output\n"
+"                     is the same byte for byte whatever N; default: one\n"
+"                     per CPU this process may use, at most 4; none on a\n"
+"                     single CPU such as a capture kernel's)\n"
 "  --cycle-pages N    PFNs classified per cycle; bounds memory (default\n"
 "                     1048576, i.e. 4 GiB of RAM per cycle)\n"
 "  -h, --help         this text\n"
@@ -211,8 +214,24 @@ static int parse_uint(const char *s, const char *what, unsigned long long max, u
 	return 0;
 }
 
+/*
+ * Worker threads when --num-threads is not given: one per CPU this
+ * process may run on, at most 4 (memory stays under 16 MB), none on one
+ * CPU (a capture kernel's nr_cpus=1). The output is the same bytes
+ * whatever the count, so using the CPUs there are costs nothing.
+ */
+static unsigned default_threads(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	int n = CPU_COUNT(&set);
+	return n <= 1 ? 0 : n > 4 ? 4 : (unsigned)n;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
+	bool threads_given = false;
 	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE, OPT_DMESG, OPT_PARTIAL,
 	       OPT_SPLIT, OPT_REASSEMBLE };
 	static const struct option longopts[] = {
@@ -264,6 +283,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_uint(optarg, "thread count", 64, &v) < 0)
 				return -1;
 			o->dump.num_threads = (unsigned)v;
+			threads_given = true;
 			break;
 		case OPT_CYCLE:
 			if (parse_uint(optarg, "cycle size", 1ULL << 32, &v) < 0 || v < 8) {
@@ -279,6 +299,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (!threads_given)
+		o->dump.num_threads = default_threads();
 	if (o->split || o->reassemble) {
 		/* --split: VMCORE and two parts; --reassemble: two parts and DUMPFILE */
 		if (argc - optind < 3) {

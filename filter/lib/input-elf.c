@@ -161,19 +161,29 @@ static const void *elf_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_
 static int elf_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len)
 {
 	const struct kcf_load *l = kcf_load_find(vm, paddr);
-	if (vm->can_mmap || !l || len > l->memsz - (paddr - l->paddr) ||
-	    paddr - l->paddr + len > l->filesz) {
-		/* Mapped input, zeros past filesz, or an error to report: the map path does it. */
-		const void *src = elf_map(vm, KCF_WIN_META, paddr, len);
-		if (!src)
-			return -EFAULT;
-		memcpy(buf, src, len);
+	if (!vm->can_mmap && l && len <= l->memsz - (paddr - l->paddr) &&
+	    paddr - l->paddr + len <= l->filesz) {
+		int r = kcf_pread_all(vm->fd, buf, len, l->offset + (paddr - l->paddr));
+		if (r < 0)
+			return kcf_err(vm->ctx, r, "%s: read error at offset %#llx: %s", vm->path,
+				       (unsigned long long)(l->offset + (paddr - l->paddr)), strerror(-r));
 		return 0;
 	}
-	int r = kcf_pread_all(vm->fd, buf, len, l->offset + (paddr - l->paddr));
-	if (r < 0)
-		return kcf_err(vm->ctx, r, "%s: read error at offset %#llx: %s", vm->path,
-			       (unsigned long long)(l->offset + (paddr - l->paddr)), strerror(-r));
+	/*
+	 * Mapped input, a range that crosses segments or the unsaved zeros
+	 * past filesz, or an error to report: page by page, as map does it.
+	 */
+	uint8_t *out = buf;
+	while (len) {
+		size_t chunk = KCF_MIN(len, 4096 - (paddr & 4095));
+		const void *src = elf_map(vm, KCF_WIN_META, paddr, chunk);
+		if (!src)
+			return -EFAULT;
+		memcpy(out, src, chunk);
+		out += chunk;
+		paddr += chunk;
+		len -= chunk;
+	}
 	return 0;
 }
 

@@ -344,6 +344,12 @@ void kcf_pipeline_free(struct kcf_pipeline *pl);
 /* Where to copy pfn's page; then call kcf_pipeline_commit(). */
 uint8_t *kcf_pipeline_page(struct kcf_pipeline *pl, uint64_t pfn, int *err);
 int kcf_pipeline_commit(struct kcf_pipeline *pl);
+/*
+ * Slots for up to want consecutive PFNs from pfn (*got of them: the rest
+ * of the batch being filled), to be read into directly, then committed.
+ */
+uint8_t *kcf_pipeline_pages(struct kcf_pipeline *pl, uint64_t pfn, uint64_t want, unsigned *got, int *err);
+int kcf_pipeline_commit_n(struct kcf_pipeline *pl, unsigned n);
 /* Compress what is left and emit everything. */
 int kcf_pipeline_finish(struct kcf_pipeline *pl);
 

@@ -189,6 +189,12 @@ static int submit(struct kcf_pipeline *pl)
 
 uint8_t *kcf_pipeline_page(struct kcf_pipeline *pl, uint64_t pfn, int *err)
 {
+	unsigned got;
+	return kcf_pipeline_pages(pl, pfn, 1, &got, err);
+}
+
+uint8_t *kcf_pipeline_pages(struct kcf_pipeline *pl, uint64_t pfn, uint64_t want, unsigned *got, int *err)
+{
 	struct batch *b = batch_of(pl, pl->fill_seq);
 
 	*err = 0;
@@ -203,16 +209,24 @@ uint8_t *kcf_pipeline_page(struct kcf_pipeline *pl, uint64_t pfn, int *err)
 		b->n = 0;
 		pl->filling = true;
 	}
-	b->res[b->n].pfn = pfn;
+	*got = (unsigned)KCF_MIN(want, (uint64_t)(BATCH_PAGES - b->n));
+	for (unsigned i = 0; i < *got; i++)
+		b->res[b->n + i].pfn = pfn + i;
 	return b->in + b->n * pl->page_size;
+}
+
+int kcf_pipeline_commit_n(struct kcf_pipeline *pl, unsigned n)
+{
+	struct batch *b = batch_of(pl, pl->fill_seq);
+	b->n += n;
+	if (b->n == BATCH_PAGES)
+		return submit(pl);
+	return 0;
 }
 
 int kcf_pipeline_commit(struct kcf_pipeline *pl)
 {
-	struct batch *b = batch_of(pl, pl->fill_seq);
-	if (++b->n == BATCH_PAGES)
-		return submit(pl);
-	return 0;
+	return kcf_pipeline_commit_n(pl, 1);
 }
 
 int kcf_pipeline_finish(struct kcf_pipeline *pl)

@@ -287,9 +287,31 @@ static int write_page(struct kdump_writer *w, uint64_t pfn)
 }
 
 /*
- * Pass 2 for one cycle: write the pages whose bit is set in bm2, which
- * covers PFNs [start, end).
+ * A run of kept pages for the worker threads, read straight into their
+ * batches: no copy through a read window.
  */
+static int write_run_direct(struct kdump_writer *w, uint64_t pfn, uint64_t run)
+{
+	while (run) {
+		unsigned got;
+		int r;
+		uint8_t *slots = kcf_pipeline_pages(w->pl, pfn, run, &got, &r);
+		if (!slots)
+			return r;
+		r = kcf_phys_copy(w->vm, pfn * w->page_size, slots, got * w->page_size);
+		if (r < 0)
+			return kcf_err(w->vm->ctx, EIO, "%s: cannot read pages %#llx-%#llx: %s", w->vm->path,
+				       (unsigned long long)pfn, (unsigned long long)(pfn + got - 1),
+				       kcf_ctx_error(w->vm->ctx));
+		r = kcf_pipeline_commit_n(w->pl, got);
+		if (r < 0)
+			return r;
+		pfn += got;
+		run -= got;
+	}
+	return 0;
+}
+
 /* Set bits of bm from bit i on, counting at most max. */
 static uint64_t run_of_ones(const uint8_t *bm, uint64_t i, uint64_t n, uint64_t max)
 {
@@ -312,9 +334,14 @@ static uint64_t run_of_ones(const uint8_t *bm, uint64_t i, uint64_t n, uint64_t 
 	return run;
 }
 
+/*
+ * Pass 2 for one cycle: write the pages whose bit is set in bm2, which
+ * covers PFNs [start, end), a run of consecutive ones at a time.
+ */
 static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uint64_t expect)
 {
 	uint64_t n = end - start, seen = 0, words = (n + 63) / 64, run_end = 0;
+	bool direct = w->pl && w->vm->in->copy;
 	for (uint64_t wi = 0; wi < words; wi++) {
 		uint64_t bits;
 		memcpy(&bits, w->bm2 + wi * 8, 8);
@@ -325,13 +352,21 @@ static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uin
 			bits &= bits - 1;
 			if (++seen > expect)
 				break;
+			int r;
 			if (pfn >= run_end) {
 				/* A new run of kept pages: read it, not the excluded pages around it. */
 				uint64_t run = run_of_ones(w->bm2, pfn - start, n, 1024);
 				run_end = pfn + run;
+				if (direct) {
+					if ((r = write_run_direct(w, pfn, KCF_MIN(run, expect - seen + 1))) < 0)
+						return r;
+					continue;
+				}
 				kcf_phys_hint(w->vm, KCF_WIN_DATA, run * w->page_size);
+			} else if (direct) {
+				continue;  /* written with its run */
 			}
-			int r = write_page(w, pfn);
+			r = write_page(w, pfn);
 			if (r < 0)
 				return r;
 		}
