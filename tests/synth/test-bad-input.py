@@ -11,18 +11,12 @@ import subprocess
 import sys
 import tempfile
 
+from synthtap import ok
+import synthtap
+
 kf, mk, spec = sys.argv[1:4]
-n = failed = 0
 
 
-def ok(cond, desc, detail=""):
-    global n, failed
-    n += 1
-    failed += not cond
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc))
-    if not cond:
-        for line in str(detail).splitlines()[:10]:
-            print("#   " + line)
 
 
 def phdrs(data):
@@ -111,5 +105,4 @@ with tempfile.TemporaryDirectory(prefix="kcatch-bad-") as tmp:
     case(tmp, "kdump-input-truncated", k[:len(k) // 3], r"page descriptors run past the end|truncated|cannot read")
     case(tmp, "kdump-input-header-only", k[:8192], r"not a usable kdump|shorter than|past the end")
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+sys.exit(synthtap.done())

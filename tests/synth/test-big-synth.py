@@ -12,32 +12,14 @@ import sys
 import tempfile
 import time
 
+from synthtap import DL_ZERO, DL_CACHE, DL_PRIV, DL_USER, DL_FREE, ok, excluded  # noqa: F401
+import synthtap
+
 kf, kv, mk, spec = sys.argv[1:5]
-DL_ZERO, DL_CACHE, DL_PRIV, DL_USER, DL_FREE = 1, 2, 4, 8, 16
-n = 0
-failed = 0
 
 
-def ok(cond, desc, detail=""):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc))
-    if not cond and detail:
-        for line in str(detail).splitlines()[:15]:
-            print("#   " + line)
-    sys.stdout.flush()
 
 
-def excluded(cls, level):
-    """The generator's rule (synth-vmcore.h)."""
-    return ((cls == "zero" and level & DL_ZERO) or
-            (cls == "cache" and level & (DL_CACHE | DL_PRIV)) or
-            (cls == "cache_private" and level & DL_PRIV) or
-            (cls == "user" and level & DL_USER) or
-            (cls == "free" and level & DL_FREE) or
-            cls in ("hwpoison", "offline"))
 
 
 def expected_status(cls, level):
@@ -115,8 +97,7 @@ with tempfile.TemporaryDirectory(prefix="kcatch-big-", dir=where) as tmp:
     gen = time.monotonic() - t0
     if r.returncode != 0:
         ok(False, "%s: mkvmcore" % name, r.stderr)
-        print("1..%d" % n)
-        sys.exit(1)
+        sys.exit(synthtap.done())
     h = header(expect)
     st = os.stat(vmcore)
     ram = h.get("ram_pages", 0) * 4096
@@ -147,5 +128,4 @@ with tempfile.TemporaryDirectory(prefix="kcatch-big-", dir=where) as tmp:
            "%s -d %d: %d pages excluded outright, as the expectation counts" % (name, level, out_pages))
         os.unlink(out)
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+sys.exit(synthtap.done())

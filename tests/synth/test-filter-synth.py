@@ -12,34 +12,16 @@ import subprocess
 import sys
 import tempfile
 
+from synthtap import DL_ZERO, DL_CACHE, DL_PRIV, DL_USER, DL_FREE, ok, excluded  # noqa: F401
+import synthtap
+
 kf, kv, mk = sys.argv[1:4]
 specs = sys.argv[4:]
 LEVELS = [0, 1, 2, 4, 8, 16, 31]
-DL_ZERO, DL_CACHE, DL_PRIV, DL_USER, DL_FREE = 1, 2, 4, 8, 16
-n = 0
-failed = 0
 
 
-def ok(cond, desc, detail=""):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc))
-    if not cond and detail:
-        for line in str(detail).splitlines()[:15]:
-            print("#   " + line)
-    sys.stdout.flush()
 
 
-def excluded(cls, level):
-    """The generator's rule (synth-vmcore.h)."""
-    return ((cls == "zero" and level & DL_ZERO) or
-            (cls == "cache" and level & (DL_CACHE | DL_PRIV)) or
-            (cls == "cache_private" and level & DL_PRIV) or
-            (cls == "user" and level & DL_USER) or
-            (cls == "free" and level & DL_FREE) or
-            cls in ("hwpoison", "offline"))
 
 
 def runs(path):
@@ -157,5 +139,4 @@ with tempfile.TemporaryDirectory(prefix="kcatch-synth-") as tmp:
             if f.startswith(name + "."):
                 os.unlink(os.path.join(tmp, f))
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+sys.exit(synthtap.done())
