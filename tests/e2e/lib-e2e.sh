@@ -81,13 +81,20 @@ e2e_first_image() {
 
 # e2e_qemu CONSOLE MEM CRASHKERNEL FIRST_IMG DISK...: boot, crash, capture; sets QEMU_RC QEMU_SECS
 e2e_qemu() {
-	local console=$1 mem=$2 ck=$3 first=$4 d i=0 t0
+	local console=$1 mem=$2 ck=$3 first=$4
 	shift 4
-	local args=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp 2 -m "$mem"
+	e2e_qemu_run "$console" "$mem" 2 "console=ttyS0,115200 crashkernel=$ck panic=5 loglevel=7" "$first" "$@"
+}
+
+# e2e_qemu_run CONSOLE MEM CPUS APPEND INITRD DISK...: boot $VMLINUZ under TCG
+# with that command line, each DISK as a virtio disk, bounded by
+# $E2E_QEMU_TIMEOUT (no reboot: a reboot ends QEMU); sets QEMU_RC QEMU_SECS.
+e2e_qemu_run() {
+	local console=$1 mem=$2 cpus=$3 append=$4 initrd=$5 d i=0 t0
+	shift 5
+	local args=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp "$cpus" -m "$mem"
 		-nodefaults -no-user-config -display none -monitor none -no-reboot
-		-serial "file:$console"
-		-kernel "$VMLINUZ" -initrd "$first"
-		-append "console=ttyS0,115200 crashkernel=$ck panic=5 loglevel=7")
+		-serial "file:$console" -kernel "$VMLINUZ" -initrd "$initrd" -append "$append")
 	for d in "$@"; do
 		args+=(-drive "file=$d,format=raw,if=none,id=disk$i" -device "virtio-blk-pci,drive=disk$i")
 		i=$((i + 1))
@@ -191,17 +198,7 @@ e2e_module_files() {
 # One CPU: with two, TCG now and then runs a half-patched static branch on
 # the other CPU during boot ("Oops: int3" in sched_clock_idle_wakeup_event).
 e2e_qemu_append() {
-	local console=$1 mem=$2 append=$3 initrd=$4 d i=0 t0
+	local console=$1 mem=$2 append=$3 initrd=$4
 	shift 4
-	local args=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp 1 -m "$mem"
-		-nodefaults -no-user-config -display none -monitor none -no-reboot
-		-serial "file:$console" -kernel "$VMLINUZ" -initrd "$initrd" -append "$append")
-	for d in "$@"; do
-		args+=(-drive "file=$d,format=raw,if=none,id=disk$i" -device "virtio-blk-pci,drive=disk$i")
-		i=$((i + 1))
-	done
-	t0=$(now)
-	QEMU_RC=0
-	timeout --kill-after=10 "$E2E_QEMU_TIMEOUT" "${args[@]}" </dev/null >"$console.qemu" 2>&1 || QEMU_RC=$?
-	QEMU_SECS=$(elapsed "$t0")
+	e2e_qemu_run "$console" "$mem" 1 "$append" "$initrd" "$@"
 }
