@@ -171,20 +171,9 @@ static int elf_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len
 	}
 	/*
 	 * Mapped input, a range that crosses segments or the unsaved zeros
-	 * past filesz, or an error to report: page by page, as map does it.
+	 * past filesz, or an error to report: page by page through map.
 	 */
-	uint8_t *out = buf;
-	while (len) {
-		size_t chunk = KCF_MIN(len, 4096 - (paddr & 4095));
-		const void *src = elf_map(vm, KCF_WIN_META, paddr, chunk);
-		if (!src)
-			return -EFAULT;
-		memcpy(out, src, chunk);
-		out += chunk;
-		paddr += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return kcf_phys_read(vm, paddr, buf, len);
 }
 
 const struct kcf_input_ops kcf_input_elf = {
