@@ -99,10 +99,11 @@ static void usage(FILE *f)
 "  --show-stats       print pages per class and sizes at the end\n"
 "  --message-level N  what to print, a sum of: 1 progress, 2 common\n"
 "                     messages, 4 errors, 8 debug, 16 report (default 7)\n"
-"  --num-threads N    compress in N worker threads; 0 or 1: none (output\n"
-"                     is the same byte for byte whatever N; default: one\n"
-"                     per CPU this process may use, at most 4; none on a\n"
-"                     single CPU such as a capture kernel's)\n"
+"  --num-threads N    compress with N threads in all: this one and N - 1\n"
+"                     workers; 0 or 1: this one only (output is the same\n"
+"                     byte for byte whatever N; default: one per CPU this\n"
+"                     process may use, at most 4; one on a single CPU\n"
+"                     such as a capture kernel's)\n"
 "  --cycle-pages N    PFNs classified per cycle; bounds memory (default\n"
 "                     1048576, i.e. 4 GiB of RAM per cycle)\n"
 "  -h, --help         this text\n"
@@ -215,10 +216,11 @@ static int parse_uint(const char *s, const char *what, unsigned long long max, u
 }
 
 /*
- * Worker threads when --num-threads is not given: one per CPU this
- * process may run on, at most 4 (memory stays under 16 MB), none on one
- * CPU (a capture kernel's nr_cpus=1). The output is the same bytes
- * whatever the count, so using the CPUs there are costs nothing.
+ * Compressing threads when --num-threads is not given: one per CPU this
+ * process may run on (this thread and a worker per further CPU), at most
+ * 4 (memory stays under 16 MB), so no worker on one CPU (a capture
+ * kernel's nr_cpus=1). The output is the same bytes whatever the count,
+ * so using the CPUs there are costs nothing.
  */
 static unsigned default_threads(void)
 {

@@ -80,7 +80,7 @@ struct kcf_dump_options {
 	enum kcf_compress compress;
 	enum kcf_format format;
 	bool flattened;                   /* write a makedumpfile -F stream (sequential fd) */
-	unsigned num_threads;             /* 0 or 1: no worker threads */
+	unsigned num_threads;             /* threads compressing, the caller's included; 0 or 1: it alone */
 	uint64_t cycle_pages;             /* PFNs classified per cycle; 0 = default */
 	kcf_progress_fn progress;
 	void *progress_arg;

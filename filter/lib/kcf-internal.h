@@ -334,8 +334,9 @@ void kcf_process_page(const struct kcf_compressor_ops *comp, void *state, size_t
 
 struct kcf_pipeline;
 /*
- * threads workers compress; the caller, when it would otherwise wait,
- * compresses too with caller_state (its own context of comp).
+ * threads (at least 2) compress in all: threads - 1 workers, and the
+ * caller whenever it would otherwise wait, with caller_state (its own
+ * context of comp; required when comp is set).
  */
 int kcf_pipeline_new(const struct kcf_compressor_ops *comp, void *caller_state, size_t page_size,
 		     unsigned threads, bool zero_check, kcf_pipeline_emit_fn emit, void *arg,

@@ -70,7 +70,8 @@ with tempfile.TemporaryDirectory(prefix="kcatch-synth-") as tmp:
         classes = expand(expect)
         for level in LEVELS:
             out = os.path.join(tmp, "%s.d%d" % (name, level))
-            r = run(kf, "-l", "-d", str(level), "--cycle-pages", "4096", "--message-level", "4", vmcore, out)
+            r = run(kf, "-l", "-d", str(level), "--cycle-pages", "4096", "--num-threads", "0", "--message-level", "4",
+                    vmcore, out)
             if r.returncode != 0:
                 ok(False, "%s -d %d: kcatch-filter" % (name, level), r.stderr)
                 continue
@@ -111,7 +112,8 @@ with tempfile.TemporaryDirectory(prefix="kcatch-synth-") as tmp:
             ok(v.returncode == 0 and got == ref, "%s: %s -d 31 verifies and keeps the same pages as -l" % (name, copt),
                r.stderr + v.stderr)
         # the same file from other writer configurations
-        for extra, label in ((["--num-threads", "2"], "2 threads"), ([], "one cycle")):
+        for extra, label in ((["--num-threads", "2"], "2 threads"), (["--num-threads", "4"], "4 threads"),
+                             ([], "one cycle")):
             o = os.path.join(tmp, name + ".alt")
             r = run(kf, "-l", "-d", "31", "--message-level", "4", "-f", *extra, vmcore, o)
             same = r.returncode == 0 and open(o, "rb").read() == open(d31, "rb").read()
