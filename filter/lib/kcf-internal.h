@@ -322,8 +322,22 @@ struct kcf_page_result {
 	uint32_t flags;        /* compression flag, 0 = raw */
 };
 
-/* Receives finished pages in the order they were added. */
-typedef int (*kcf_pipeline_emit_fn)(void *arg, const struct kcf_page_result *res, unsigned n);
+/*
+ * Where a batch's data is to be written by the pipeline's threads: its
+ * non-zero pages (data, size), back to back from off in sink.
+ */
+struct kcf_deferred_write {
+	struct kcf_sink *sink;
+	uint64_t off;
+};
+
+/*
+ * Receives finished pages in the order they were added. With dw (a
+ * pipeline), it may leave the data to write to the threads by setting
+ * dw->sink and dw->off instead of writing it; without, it writes.
+ */
+typedef int (*kcf_pipeline_emit_fn)(void *arg, const struct kcf_page_result *res, unsigned n,
+				    struct kcf_deferred_write *dw);
 
 /*
  * Zero check and compression of one page, the same step whatever the
@@ -351,8 +365,14 @@ int kcf_pipeline_commit(struct kcf_pipeline *pl);
  */
 uint8_t *kcf_pipeline_pages(struct kcf_pipeline *pl, uint64_t pfn, uint64_t want, unsigned *got, int *err);
 int kcf_pipeline_commit_n(struct kcf_pipeline *pl, unsigned n);
-/* Compress what is left and emit everything. */
+/* Compress what is left, emit everything and wait for its writes. */
 int kcf_pipeline_finish(struct kcf_pipeline *pl);
+/*
+ * Wait for (and help with) the deferred writes of every batch handed
+ * back so far; the first write error, reported in the context. Safe to
+ * call from the emit function.
+ */
+int kcf_pipeline_drain(struct kcf_pipeline *pl);
 
 /* ---- output ---- */
 
@@ -368,6 +388,7 @@ struct kcf_sink {
 	size_t buf_len, buf_cap;
 	uint64_t buf_off;     /* file offset of buf[0] */
 	uint64_t size;        /* highest offset written + 1 */
+	uint64_t good_end;    /* lowest offset of a failed write, UINT64_MAX if none */
 };
 
 int kcf_sink_init(struct kcf_sink *s, struct kcf_ctx *ctx, int fd, bool flattened);
@@ -375,6 +396,17 @@ int kcf_sink_pwrite(struct kcf_sink *s, const void *data, size_t len, uint64_t o
 /* Buffered write at off; consecutive calls should be contiguous. */
 int kcf_sink_append(struct kcf_sink *s, const void *data, size_t len, uint64_t off);
 int kcf_sink_flush(struct kcf_sink *s);
+/*
+ * Positioned write of iov (consumed) to a regular file, safe beside the
+ * caller's writes from another thread. Negative errno and no message:
+ * report it from the caller's thread with kcf_sink_fail().
+ */
+struct iovec;
+int kcf_sink_pwritev(struct kcf_sink *s, struct iovec *iov, int iovcnt, uint64_t off);
+/* Set the error message for write error r at off; returns r. */
+int kcf_sink_fail(struct kcf_sink *s, int r, uint64_t off);
+/* Everything below this offset that was written got there: salvage keeps it. */
+uint64_t kcf_sink_good_end(const struct kcf_sink *s);
 int kcf_sink_finish(struct kcf_sink *s);   /* flush, end marker, fsync */
 void kcf_sink_fini(struct kcf_sink *s);
 

@@ -6,9 +6,11 @@
  * go through a pipe or ssh and be rebuilt later with -R.
  */
 #include <endian.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "kcf-internal.h"
@@ -32,7 +34,35 @@ static int write_all(struct kcf_sink *s, const void *data, size_t len)
 	return 0;
 }
 
-static int fail(struct kcf_sink *s, int r, uint64_t off)
+/*
+ * size and good_end are updated with atomics: with --num-threads, the
+ * writer threads' kcf_sink_pwritev() calls run beside the caller's own
+ * writes to the same sink.
+ */
+static void written(struct kcf_sink *s, uint64_t end)
+{
+	uint64_t cur = __atomic_load_n(&s->size, __ATOMIC_RELAXED);
+	while (end > cur && !__atomic_compare_exchange_n(&s->size, &cur, end, true, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		;
+}
+
+static void lost(struct kcf_sink *s, uint64_t off)
+{
+	uint64_t cur = __atomic_load_n(&s->good_end, __ATOMIC_RELAXED);
+	while (off < cur && !__atomic_compare_exchange_n(&s->good_end, &cur, off, true, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		;
+}
+
+uint64_t kcf_sink_good_end(const struct kcf_sink *s)
+{
+	uint64_t size = __atomic_load_n(&s->size, __ATOMIC_RELAXED);
+	uint64_t good = __atomic_load_n(&s->good_end, __ATOMIC_RELAXED);
+	return KCF_MIN(size, good);
+}
+
+int kcf_sink_fail(struct kcf_sink *s, int r, uint64_t off)
 {
 	return kcf_err(s->ctx, r, "cannot write the dump at offset %llu: %s%s",
 		       (unsigned long long)off, strerror(-r),
@@ -45,6 +75,7 @@ int kcf_sink_init(struct kcf_sink *s, struct kcf_ctx *ctx, int fd, bool flattene
 	s->ctx = ctx;
 	s->fd = fd;
 	s->flattened = flattened;
+	s->good_end = UINT64_MAX;
 	s->buf_cap = SINK_BUF;
 	s->buf = malloc(s->buf_cap);
 	if (!s->buf)
@@ -57,7 +88,7 @@ int kcf_sink_init(struct kcf_sink *s, struct kcf_ctx *ctx, int fd, bool flattene
 		memcpy(hdr + 24, &one, 8);   /* version */
 		int r = write_all(s, hdr, sizeof(hdr));
 		if (r < 0)
-			return fail(s, r, 0);
+			return kcf_sink_fail(s, r, 0);
 	}
 	return 0;
 }
@@ -75,10 +106,37 @@ static int raw_pwrite(struct kcf_sink *s, const void *data, size_t len, uint64_t
 	} else {
 		r = kcf_pwrite_all(s->fd, data, len, off);
 	}
-	if (r < 0)
-		return fail(s, r, off);
-	if (off + len > s->size)
-		s->size = off + len;
+	if (r < 0) {
+		lost(s, off);
+		return kcf_sink_fail(s, r, off);
+	}
+	written(s, off + len);
+	return 0;
+}
+
+int kcf_sink_pwritev(struct kcf_sink *s, struct iovec *iov, int iovcnt, uint64_t off)
+{
+	uint64_t at = off;
+	while (iovcnt > 0) {
+		ssize_t n = pwritev(s->fd, iov, iovcnt > IOV_MAX ? IOV_MAX : iovcnt, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			lost(s, off);
+			return n < 0 ? -errno : -EIO;
+		}
+		at += (uint64_t)n;
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	written(s, at);
 	return 0;
 }
 
@@ -129,7 +187,7 @@ int kcf_sink_finish(struct kcf_sink *s)
 		int64_t end[2] = { (int64_t)htobe64((uint64_t)-1), (int64_t)htobe64((uint64_t)-1) };
 		r = write_all(s, end, sizeof(end));
 		if (r < 0)
-			return fail(s, r, s->size);
+			return kcf_sink_fail(s, r, s->size);
 		return 0;
 	}
 	if (fdatasync(s->fd) < 0 && errno != EINVAL && errno != EROFS)

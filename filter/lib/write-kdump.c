@@ -200,8 +200,13 @@ static void place_parts(struct kdump_writer *w)
 
 static int flush_descs(struct kdump_writer *w, struct kdump_part *p)
 {
-	/* Data first: a descriptor on disk must never point past the data on disk. */
-	int r = kcf_sink_flush(p->sink);
+	/*
+	 * Data first: a descriptor on disk must never point past the data on
+	 * disk, so the threads' pending writes and the buffer go out first.
+	 */
+	int r = w->pl ? kcf_pipeline_drain(w->pl) : 0;
+	if (r == 0)
+		r = kcf_sink_flush(p->sink);
 	if (r < 0)
 		return r;
 	r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
@@ -213,16 +218,21 @@ static int flush_descs(struct kdump_writer *w, struct kdump_part *p)
 	return 0;
 }
 
+/* Room is made before adding, so a batch's descriptors never go out before its data. */
 static int add_desc(struct kdump_writer *w, struct kdump_part *p, uint64_t off, uint32_t size,
 		    uint32_t flags)
 {
+	if (p->desc_n == DESC_BATCH) {
+		int r = flush_descs(w, p);
+		if (r < 0)
+			return r;
+	}
 	uint8_t *d = p->descs + p->desc_n * DESC_SIZE;
 	kcf_put64(d + 0, off);
 	kcf_put32(d + 8, size);
 	kcf_put32(d + 12, flags);
 	kcf_put64(d + 16, 0);
-	if (++p->desc_n == DESC_BATCH)
-		return flush_descs(w, p);
+	p->desc_n++;
 	return 0;
 }
 
@@ -233,22 +243,38 @@ static void progress(struct kdump_writer *w)
 		w->opts->progress(w->opts->progress_arg, w->written, w->nr_dumpable);
 }
 
-/* Pages compressed by the pipeline, in PFN order. */
-static int emit_pages(void *arg, const struct kcf_page_result *res, unsigned n)
+/*
+ * Kept pages, in PFN order: from the pipeline (a batch, dw set) or one
+ * at a time. A batch that lies in one regular output file leaves its
+ * data to the pipeline's threads to write (dw): the offsets are fixed
+ * here, in order. Flattened streams and batches across a --split
+ * boundary are written here, through the sink's buffer.
+ */
+static int emit_pages(void *arg, const struct kcf_page_result *res, unsigned n, struct kcf_deferred_write *dw)
 {
 	struct kdump_writer *w = arg;
+	struct kdump_part *part = &w->parts[w->emit_part];
+	bool defer = dw && !part->sink->flattened && res[n - 1].pfn < part->end_pfn;
+	int r;
+
+	if (defer) {
+		/* room for the whole batch now: no descriptor of it goes out before its data */
+		if (part->desc_n + n > DESC_BATCH && (r = flush_descs(w, part)) < 0)
+			return r;
+		dw->sink = part->sink;
+		dw->off = part->data_cursor;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		const struct kcf_page_result *p = &res[i];
 		while (p->pfn >= w->parts[w->emit_part].end_pfn && w->emit_part + 1 < w->nparts)
 			w->emit_part++;
-		struct kdump_part *part = &w->parts[w->emit_part];
-		int r;
+		part = &w->parts[w->emit_part];
 		if (p->zero) {
 			w->stats->pages[KCF_CLASS_ZERO]++;
 			w->stats->pages[KCF_CLASS_KEPT]--;
 			r = add_desc(w, part, part->zero_off, (uint32_t)w->page_size, 0);
 		} else {
-			r = kcf_sink_append(part->sink, p->data, p->size, part->data_cursor);
+			r = defer ? 0 : kcf_sink_append(part->sink, p->data, p->size, part->data_cursor);
 			if (r == 0)
 				r = add_desc(w, part, part->data_cursor, p->size, p->flags);
 			part->data_cursor += p->size;
@@ -277,7 +303,7 @@ static int write_page(struct kdump_writer *w, uint64_t pfn)
 		struct kcf_page_result res = { .pfn = pfn };
 		kcf_process_page(w->comp, w->comp_state, w->page_size, w->opts->dump_level & KCF_DL_ZERO,
 				 page, w->cbuf, &res);
-		return emit_pages(w, &res, 1);
+		return emit_pages(w, &res, 1, NULL);
 	}
 	uint8_t *slot = kcf_pipeline_page(w->pl, pfn, &r);
 	if (!slot)
@@ -497,18 +523,20 @@ static int reserve_descs(struct kdump_writer *w)
 /* After a write failure: keep what reached the disk readable. */
 static void salvage(struct kdump_writer *w)
 {
+	if (w->pl)
+		kcf_pipeline_drain(w->pl);        /* writes in flight land (or fail) first */
 	for (unsigned i = 0; i < w->nparts; i++) {
 		struct kdump_part *p = &w->parts[i];
 		if (p->sink->flattened || !p->descs)
 			continue;
-		kcf_sink_flush(p->sink);          /* may fail again; size says how far it got */
+		kcf_sink_flush(p->sink);          /* may fail again; good_end says how far it got */
 		for (uint64_t k = 0; k < p->desc_n; k++) {
 			uint8_t *d = p->descs + k * DESC_SIZE;
 			uint64_t off;
 			uint32_t size;
 			memcpy(&off, d, 8);
 			memcpy(&size, d + 8, 4);
-			if (off + size > p->sink->size)
+			if (off + size > kcf_sink_good_end(p->sink))
 				memset(d, 0, 8);          /* offset 0: lost */
 		}
 		kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
