@@ -88,7 +88,7 @@ void kv_decomp_init(size_t block_size);
 int kv_decompress(unsigned flag, const unsigned char *src, size_t slen,
 		  unsigned char *dst, size_t bs, char *why, size_t whylen);
 
-/* ---- kv-util.c: ELF notes and VMCOREINFO ---- */
+/* ---- kv-notes.c: ELF notes and VMCOREINFO (check-synth uses them too) ---- */
 struct kv_notes {
 	unsigned count;
 	unsigned nr_prstatus;

@@ -36,4 +36,11 @@ static inline int done_testing(void)
 		printf("# planned %d tests but ran %d\n", tap_state_.planned, tap_state_.run);
 	return tap_state_.failed || tap_state_.run != tap_state_.planned;
 }
+
+/* For a test whose count is known only at the end: the plan goes last. */
+static inline int plan_at_end(void)
+{
+	printf("1..%d\n", tap_state_.run);
+	return tap_state_.failed ? 1 : 0;
+}
 #endif
