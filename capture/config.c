@@ -163,13 +163,13 @@ enum key_id {
 	K_TARGET, K_FSTYPE, K_MOUNT_OPTIONS, K_PATH, K_DUMP_LEVEL, K_COMPRESS, K_KEEP, K_MIN_FREE,
 	K_FAILURE_ACTION, K_FINAL_ACTION, K_FALLBACK_TARGET, K_FALLBACK_PATH, K_EXTRA_MODULES,
 	K_TARGET_TIMEOUT, K_WATCHDOG, K_PROGRESS_INTERVAL, K_NET, K_NET_TIMEOUT,
-	K_NFS_OPTIONS, K_KERNEL_CMDLINE_APPEND, K_KERNEL_CMDLINE_REMOVE, K_PANIC_ON_OOPS, K_MAX
+	K_NFS_OPTIONS, K_KERNEL_CMDLINE_APPEND, K_KERNEL_CMDLINE_REMOVE, K_PANIC_ON_OOPS, K_STALL_TIMEOUT, K_MAX
 };
 static const char *const key_names[K_MAX] = {
 	"target", "fstype", "mount_options", "path", "dump_level", "compress", "keep", "min_free",
 	"failure_action", "final_action", "fallback_target", "fallback_path", "extra_modules",
 	"target_timeout", "watchdog", "progress_interval", "net", "net_timeout",
-	"nfs_options", "kernel_cmdline_append", "kernel_cmdline_remove", "panic_on_oops",
+	"nfs_options", "kernel_cmdline_append", "kernel_cmdline_remove", "panic_on_oops", "stall_timeout",
 };
 
 static int check_path(struct parser *p, const char *key, const char *v)
@@ -243,6 +243,7 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 		if (r == 0)
 			c->net_timeout = u;
 		return r;
+	case K_STALL_TIMEOUT: return parse_unsigned(p, key, v, 3600, &c->stall_timeout);
 	case K_NFS_OPTIONS:
 		if (strpbrk(v, " \t\"'"))
 			return perr(p, -EINVAL, "nfs_options \"%s\": comma separated, no spaces or quotes "
@@ -298,7 +299,7 @@ static int parse_line(struct parser *p, char *s)
 	return perr(p, -EINVAL, "unknown key \"%s\" (known: target, path, dump_level, compress, keep, "
 		    "min_free, failure_action, final_action, fallback_target, fallback_path, extra_modules, "
 		    "fstype, mount_options, target_timeout, watchdog, progress_interval, net, net_timeout, "
-		    "nfs_options, kernel_cmdline_append, kernel_cmdline_remove, panic_on_oops)", key);
+		    "stall_timeout, nfs_options, kernel_cmdline_append, kernel_cmdline_remove, panic_on_oops)", key);
 }
 
 static int check_whole(struct parser *p)
@@ -405,6 +406,7 @@ void kc_config_init(struct kc_config *c)
 	c->watchdog = 3600;
 	c->progress_interval = 5;
 	c->net_timeout = 30;
+	c->stall_timeout = 60;
 	c->panic_on_oops = -1;
 }
 
@@ -546,7 +548,8 @@ void kc_config_dump(const struct kc_config *c, FILE *f)
 	fprintf(f, "target_timeout %u\nwatchdog %u\nprogress_interval %u\n",
 		c->target_timeout, c->watchdog, c->progress_interval);
 	if (c->net.set)
-		fprintf(f, "net %s\nnet_timeout %u\n", c->net.text, c->net_timeout);
+		fprintf(f, "net %s\nnet_timeout %u\nstall_timeout %u\n", c->net.text, c->net_timeout,
+			c->stall_timeout);
 	if (c->nfs_options)
 		fprintf(f, "nfs_options %s\n", c->nfs_options);
 	if (c->kernel_cmdline_append)

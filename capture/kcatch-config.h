@@ -102,6 +102,7 @@ struct kc_config {
 	unsigned progress_interval;  /* seconds between progress lines */
 	struct kc_net_spec net;      /* network for ssh:// targets */
 	unsigned net_timeout;        /* seconds for link and address */
+	unsigned stall_timeout;      /* seconds an ssh:// stream may go unread; 0 = off */
 	char *nfs_options;           /* mount options added for nfs:// targets; NULL: none */
 	/* Read by the kcatch command on the host only; the agent ignores them. */
 	char *kernel_cmdline_append; /* added to the capture kernel's command line */

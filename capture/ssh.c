@@ -18,10 +18,17 @@
  * The host key is pinned (StrictHostKeyChecking=yes against the image's
  * known_hosts, written by `kcatch propagate`); every step is bounded:
  * ConnectTimeout=target_timeout, ServerAlive 5 s x 3, and a wait limit on
- * each ssh process after its input is closed.
+ * each ssh process after its input is closed. ServerAlive does not see a
+ * collector that stays connected but stops reading (a hung disk under a
+ * live sshd): for that, ssh's input is written without blocking, and
+ * when ssh accepts no byte for stall_timeout seconds it is killed (see
+ * feed() and the relay below), which ends the target like a lost
+ * connection.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -233,21 +240,61 @@ static void ssh_close(struct ssh_proc *p)
 	p->in = p->out = p->err = -1;
 }
 
-static int copy_fd(int from, int to)
+/*
+ * Write all of buf to fd, ssh's input. With stall_secs, fd is O_NONBLOCK
+ * and each wait for room is bounded: -ETIME once ssh accepted no byte
+ * for stall_secs seconds (the collector stopped reading). *accepted
+ * counts the bytes ssh took.
+ */
+static int feed(int fd, const char *buf, size_t len, unsigned stall_secs, uint64_t *accepted)
+{
+	double since = kc_now();
+
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w > 0) {
+			buf += w;
+			len -= (size_t)w;
+			*accepted += (uint64_t)w;
+			since = kc_now();
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		int timeout_ms = -1;
+		if (stall_secs) {
+			double left = since + stall_secs - kc_now();
+			if (left <= 0)
+				return -ETIME;
+			timeout_ms = (int)(left * 1000) + 1;
+		}
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+static int set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+static int copy_fd(int from, int to, unsigned stall_secs)
 {
 	char buf[65536];
+	uint64_t accepted = 0;
 	ssize_t n;
+	int r;
+
 	if (lseek(from, 0, SEEK_SET) < 0)
 		return -errno;
 	while ((n = read(from, buf, sizeof(buf))) > 0)
-		for (ssize_t o = 0; o < n;) {
-			ssize_t w = write(to, buf + o, (size_t)(n - o));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -errno;
-			o += w;
-		}
+		if ((r = feed(to, buf, (size_t)n, stall_secs, &accepted)) < 0)
+			return r;
 	return n < 0 ? -errno : 0;
 }
 
@@ -255,6 +302,8 @@ static int copy_fd(int from, int to)
 static int ssh_run(struct ssh_target *t, const char *cmd, int data_fd, char *out, size_t outlen,
 		   char *err, size_t errlen)
 {
+	unsigned stall = t->a->cfg.stall_timeout;
+	bool stalled = false;
 	struct ssh_proc p;
 	int r = ssh_start(t, SSH_SESSION, cmd, &p);
 
@@ -263,9 +312,18 @@ static int ssh_run(struct ssh_target *t, const char *cmd, int data_fd, char *out
 		ssh_close(&p);
 		return r;
 	}
-	if (data_fd >= 0)
-		copy_fd(data_fd, p.in);  /* EPIPE when ssh gave up: its stderr says why */
+	if (stall && set_nonblocking(p.in) < 0)
+		stall = 0;  /* cannot happen on a pipe; ssh_finish's wait limit still holds */
+	/* EPIPE when ssh gave up: its stderr says why */
+	if (data_fd >= 0 && copy_fd(data_fd, p.in, stall) == -ETIME) {
+		stalled = true;
+		kill(p.pid, SIGKILL);  /* not reaped yet: the pid is still ours */
+	}
 	r = ssh_finish(&p, t->a->cfg.target_timeout + 30.0, err, errlen);
+	if (stalled) {
+		snprintf(err, errlen, "the collector accepted no data for %u s (stall_timeout); ssh killed", stall);
+		r = -ETIME;
+	}
 	if (out && outlen) {
 		ssize_t n = pread(p.out, out, outlen - 1, 0);
 		out[n > 0 ? n : 0] = 0;
@@ -307,10 +365,114 @@ static void progress(void *arg, uint64_t done, uint64_t total)
 	       (unsigned long long)done, (unsigned long long)total, el > 0.05 ? mb / el : 0);
 }
 
+/*
+ * The dump's way to ssh when stall_timeout is set. kcf_dump writes with
+ * blocking writes to a pipe (the library knows nothing of collectors);
+ * this thread moves the stream from that pipe to ssh's input with
+ * splice(2) (pipe to pipe, the pages change hands without a copy), never
+ * blocking on ssh: when ssh leaves stream data waiting and accepts
+ * nothing for stall_timeout seconds, the thread kills it and closes its
+ * end of the pipe, so that kcf_dump's next write fails with EPIPE, as for
+ * a lost connection. Time spent waiting for kcf_dump does not count. The
+ * main thread reaps ssh only after joining the thread: the pid killed
+ * cannot be another process's.
+ */
+struct relay {
+	int from;                /* the read end of kcf_dump's pipe; closed by the thread */
+	int to;                  /* ssh's input; closed by the thread */
+	pid_t ssh;
+	unsigned stall_secs;
+	bool stalled;            /* set by the thread, read after the join */
+	uint64_t accepted;       /* bytes of the stream ssh took */
+	pthread_t thread;
+};
+
+/* Wait for events on fd; false when timeout_ms (-1: none) ran out first. */
+static bool wait_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int n;
+
+	while ((n = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	return n != 0;  /* an error other than EINTR: let the next splice report it */
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *rl = arg;
+	double since = kc_now();  /* when ssh last took data, or data last came to wait for it */
+
+	for (;;) {
+		ssize_t n = splice(rl->from, NULL, rl->to, NULL, 1 << 20, SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			rl->accepted += (uint64_t)n;
+			since = kc_now();
+			continue;
+		}
+		if (n == 0)  /* the end of the stream: kcf_dump is done */
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)  /* EPIPE: ssh is gone */
+			break;
+		if (!wait_fd(rl->from, POLLIN, 0)) {
+			/* Nothing to send: kcf_dump is busy, which is no fault of the collector. */
+			wait_fd(rl->from, POLLIN, -1);
+			since = kc_now();
+			continue;
+		}
+		/* Data waits, ssh's input is full. */
+		double left = since + rl->stall_secs - kc_now();
+		if (left > 0) {
+			wait_fd(rl->to, POLLOUT, (int)(left * 1000) + 1);
+			continue;  /* room, or the time is up: splice and look again */
+		}
+		rl->stalled = true;
+		kill(rl->ssh, SIGKILL);
+		break;
+	}
+	close(rl->from);
+	close(rl->to);  /* ssh passes the end of the stream on */
+	return NULL;
+}
+
+/* On success the relay owns p->in (now -1) and kcf_dump writes to *dump_fd. */
+static int relay_start(struct relay *rl, struct ssh_proc *p, unsigned stall_secs, int *dump_fd)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int fds[2], r;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	rl->from = fds[0];
+	rl->to = p->in;
+	rl->ssh = p->pid;
+	rl->stall_secs = stall_secs;
+	rl->stalled = false;
+	rl->accepted = 0;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 128 * 1024);
+	sigfillset(&all);  /* signals stay with the main thread */
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&rl->thread, &attr, relay_main, rl);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		close(fds[0]);
+		close(fds[1]);
+		return -r;
+	}
+	p->in = -1;
+	*dump_fd = fds[1];
+	return 0;
+}
+
 static int stream_dump(struct ssh_target *t, struct save_result *res)
 {
 	struct agent *a = t->a;
-	char cmd[CMD_MAX], err[512];
+	char cmd[CMD_MAX], err[512], b1[32];
 	struct kcf_dump_options o = {
 		.dump_level = a->cfg.dump_level,
 		.compress = (enum kcf_compress)a->cfg.compress,
@@ -318,8 +480,9 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 		.flattened = true,
 	};
 	struct progress pr = { .a = a };
+	struct relay relay, *rl = NULL;  /* rl: &relay while the relay runs */
 	struct ssh_proc p;
-	int r, st;
+	int r, st, dump_fd;
 
 	kc_watchdog_phase("streaming the dump through ssh");
 	if (snprintf(cmd, sizeof(cmd), "umask 077 && exec cat > %s/vmcore.flat.incomplete", t->dir_q) >= (int)sizeof(cmd))
@@ -329,16 +492,37 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 		ssh_close(&p);
 		return failed(res, r, "vmcore.flat", r, strerror(-r));
 	}
-	kc_log("streaming the dump to %s/vmcore.flat.incomplete: dump level %u, %s compression, flattened",
-	       res->dir, o.dump_level, kcf_compress_name(o.compress));
+	dump_fd = p.in;
+	if (a->cfg.stall_timeout) {
+		r = relay_start(&relay, &p, a->cfg.stall_timeout, &dump_fd);
+		if (r == 0)
+			rl = &relay;
+		else
+			kc_log("cannot watch ssh for a stall (%s); streaming without stall_timeout", strerror(-r));
+	}
+	kc_log("streaming the dump to %s/vmcore.flat.incomplete: dump level %u, %s compression, flattened%s",
+	       res->dir, o.dump_level, kcf_compress_name(o.compress), rl ? "" : ", no stall_timeout");
 	pr.start = pr.last = kc_now();
 	o.progress = progress;
 	o.progress_arg = &pr;
 	res->dump_started = true;
-	r = kcf_dump(a->vm, &o, p.in, &res->stats);
+	r = kcf_dump(a->vm, &o, dump_fd, &res->stats);
+	if (rl) {
+		close(dump_fd);  /* the relay sees the end of the stream, sends the rest, closes ssh's input */
+		pthread_join(rl->thread, NULL);
+	}
 	st = ssh_finish(&p, 60, err, sizeof(err));
 	res->dump_secs = kc_now() - pr.start;
 	ssh_close(&p);
+	if (rl && rl->stalled) {
+		res->stats.incomplete = true;
+		snprintf(res->error, sizeof(res->error),
+			 "vmcore.flat: the collector accepted no data for %u s (stall_timeout); ssh killed after "
+			 "%s of the stream, vmcore.flat.incomplete left", a->cfg.stall_timeout,
+			 kc_format_bytes(rl->accepted, b1, sizeof(b1)));
+		kc_log("%s", res->error);
+		return -ETIME;
+	}
 	if (r < 0 || st != 0) {
 		const char *lib = kcf_ctx_error(a->kcf);
 		res->stats.incomplete = true;  /* the collector keeps what arrived, under the .incomplete name */
