@@ -197,6 +197,16 @@ static int write_error(struct kcf_pipeline *pl)
 	return pl->write_err ? kcf_sink_fail(pl->write_err_sink, pl->write_err, pl->write_err_off) : 0;
 }
 
+/* Under the lock: run one job (a write job only, with writes_only), or sleep until a batch changes. */
+static void help_or_wait(struct kcf_pipeline *pl, bool writes_only)
+{
+	struct batch *job = next_job(pl, writes_only);
+	if (job)
+		work_on(pl, pl->caller_state, job);
+	else
+		pthread_cond_wait(&pl->done_cv, &pl->lock);
+}
+
 /*
  * Hand back finished batches in order. With wait, first block until
  * the oldest submitted batch is done (there must be one).
@@ -206,13 +216,8 @@ static int emit_done(struct kcf_pipeline *pl, bool wait)
 	while (pl->emit_seq < pl->fill_seq) {
 		struct batch *b = batch_of(pl, pl->emit_seq);
 		pthread_mutex_lock(&pl->lock);
-		while (wait && b->state != B_DONE) {
-			struct batch *job = next_job(pl, false);
-			if (job)
-				work_on(pl, pl->caller_state, job);
-			else
-				pthread_cond_wait(&pl->done_cv, &pl->lock);
-		}
+		while (wait && b->state != B_DONE)
+			help_or_wait(pl, false);
 		bool done = b->state == B_DONE;
 		int r = write_error(pl);
 		pthread_mutex_unlock(&pl->lock);
@@ -236,21 +241,19 @@ static int emit_done(struct kcf_pipeline *pl, bool wait)
 	return 0;
 }
 
+static bool writes_pending(struct kcf_pipeline *pl)
+{
+	for (unsigned i = 0; i < pl->nbatches; i++)
+		if (pl->ring[i].state == B_WRITE || pl->ring[i].state == B_WRITING)
+			return true;
+	return false;
+}
+
 int kcf_pipeline_drain(struct kcf_pipeline *pl)
 {
 	pthread_mutex_lock(&pl->lock);
-	for (;;) {
-		bool pending = false;
-		for (unsigned i = 0; i < pl->nbatches; i++)
-			pending |= pl->ring[i].state == B_WRITE || pl->ring[i].state == B_WRITING;
-		if (!pending)
-			break;
-		struct batch *job = next_job(pl, true);
-		if (job)
-			work_on(pl, pl->caller_state, job);
-		else
-			pthread_cond_wait(&pl->done_cv, &pl->lock);
-	}
+	while (writes_pending(pl))
+		help_or_wait(pl, true);
 	int r = write_error(pl);
 	pthread_mutex_unlock(&pl->lock);
 	return r;
@@ -263,13 +266,8 @@ int kcf_pipeline_drain(struct kcf_pipeline *pl)
 static int wait_written(struct kcf_pipeline *pl, struct batch *b)
 {
 	pthread_mutex_lock(&pl->lock);
-	while (b->state != B_FREE) {
-		struct batch *job = next_job(pl, false);
-		if (job)
-			work_on(pl, pl->caller_state, job);
-		else
-			pthread_cond_wait(&pl->done_cv, &pl->lock);
-	}
+	while (b->state != B_FREE)
+		help_or_wait(pl, false);
 	int r = write_error(pl);
 	pthread_mutex_unlock(&pl->lock);
 	return r;
