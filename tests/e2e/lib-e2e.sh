@@ -121,21 +121,9 @@ e2e_agent_line() { e2e_console_clean "$1" | grep -a -m1 -E "^kcatch: \[ *[0-9.]+
 # e2e_agent_time LINE: the agent's seconds-since-start of a console line
 e2e_agent_time() { sed -n 's/^kcatch: \[ *\([0-9.]*\)\].*/\1/p' <<<"$1"; }
 
-# TAP
-E2E_PASSED=0 E2E_FAILED=0
-ok() { E2E_PASSED=$((E2E_PASSED + 1)); echo "ok - $*"; }
-not_ok() { E2E_FAILED=$((E2E_FAILED + 1)); echo "not ok - $*"; }
-# check DESCRIPTION COMMAND...: ok when the command succeeds; shows its output otherwise
-check() {
-	local d=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$out" | tail -20; fi
-}
-e2e_finish() {
-	echo "1..$((E2E_PASSED + E2E_FAILED))"
-	echo "# $E2E_PASSED passed, $E2E_FAILED failed"
-	((E2E_FAILED == 0))
-}
+# TAP: ok, not_ok, check, tap_finish
+. "${BASH_SOURCE[0]%/*}/lib-tap.sh"
+e2e_finish() { tap_finish; }
 
 # e2e_busybox_tree DIR: busybox and a link per applet in DIR/bin, the
 # usual empty top directories and DIR/dev/console

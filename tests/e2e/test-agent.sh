@@ -9,14 +9,7 @@ set -uo pipefail
 AGENT=$1 MKVMCORE=$2 KV=$3 SPEC=$4 EXAMPLE=$5
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-agent.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() {
-	local d=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$out" | tail -15; fi
-}
+. "$(dirname "$0")/lib-tap.sh"
 # run NAME CONFIG-LINES...: agent on a fresh root; sets RC, LOG, ROOT
 run() {
 	local name=$1
@@ -131,6 +124,4 @@ check "two bad lines: the first is named, the count of the others given" \
 	bash -c "grep -q 'badconf2.conf:2: path \"/x/../y\" must not contain' '$LOG' && grep -qF '(and 1 more error)' '$LOG'"
 check "the documented example configuration is valid" "$AGENT" --check-config "$EXAMPLE"
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[[ $failed == 0 ]]
+tap_finish

@@ -10,14 +10,7 @@ set -uo pipefail
 MK=$1 AGENT=$2
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-mkinitramfs.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() {
-	local d=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$out" | tail -15; fi
-}
+. "$(dirname "$0")/lib-tap.sh"
 is_static() { ! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'; }
 # The ASan build's agent is dynamic: stand in a static busybox then.
 STATIC=$AGENT
@@ -87,6 +80,4 @@ for alias in 6.1 6.12; do
 		bash -c "! ls '$root'/*lib/modules/'$kver'/modules.dep.bin 2>/dev/null"
 done
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[[ $failed == 0 ]]
+tap_finish

@@ -21,14 +21,7 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() {
-	local d=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$out" | tail -15; fi
-}
+. "$(dirname "$0")/lib-tap.sh"
 json() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 # log_time PATTERN: the [seconds] of the first log line matching PATTERN
 log_time() { grep -m1 -F "$1" "$LOG" | sed -n 's/^kcatch: \[ *\([0-9.]*\)\].*/\1/p'; }
@@ -184,6 +177,4 @@ check "--check-config: stall_timeout 3601 refused, the line named" \
 	bash -c "! '$AGENT' --check-config '$W/bad.conf' >/dev/null 2>&1 &&
 		'$AGENT' --check-config '$W/bad.conf' 2>&1 | grep -q 'bad.conf:3: stall_timeout \"3601\" is not a number from 0 to 3600'"
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[[ $failed == 0 ]]
+tap_finish
