@@ -6,8 +6,8 @@
  * go through a pipe or ssh and be rebuilt later with -R.
  */
 #include <endian.h>
-#include <limits.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>

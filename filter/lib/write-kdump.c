@@ -243,6 +243,14 @@ static void progress(struct kdump_writer *w)
 		w->opts->progress(w->opts->progress_arg, w->written, w->nr_dumpable);
 }
 
+/* The part pfn goes to; pages come in PFN order, so emit_part only moves on. */
+static struct kdump_part *part_of(struct kdump_writer *w, uint64_t pfn)
+{
+	while (pfn >= w->parts[w->emit_part].end_pfn && w->emit_part + 1 < w->nparts)
+		w->emit_part++;
+	return &w->parts[w->emit_part];
+}
+
 /*
  * Kept pages, in PFN order: from the pipeline (a batch, dw set) or one
  * at a time. A batch that lies in one regular output file leaves its
@@ -253,7 +261,7 @@ static void progress(struct kdump_writer *w)
 static int emit_pages(void *arg, const struct kcf_page_result *res, unsigned n, struct kcf_deferred_write *dw)
 {
 	struct kdump_writer *w = arg;
-	struct kdump_part *part = &w->parts[w->emit_part];
+	struct kdump_part *part = part_of(w, res[0].pfn);
 	bool defer = dw && !part->sink->flattened && res[n - 1].pfn < part->end_pfn;
 	int r;
 
@@ -266,9 +274,7 @@ static int emit_pages(void *arg, const struct kcf_page_result *res, unsigned n, 
 	}
 	for (unsigned i = 0; i < n; i++) {
 		const struct kcf_page_result *p = &res[i];
-		while (p->pfn >= w->parts[w->emit_part].end_pfn && w->emit_part + 1 < w->nparts)
-			w->emit_part++;
-		part = &w->parts[w->emit_part];
+		part = part_of(w, p->pfn);
 		if (p->zero) {
 			w->stats->pages[KCF_CLASS_ZERO]++;
 			w->stats->pages[KCF_CLASS_KEPT]--;
