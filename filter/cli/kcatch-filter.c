@@ -177,8 +177,10 @@ static void progress_cb(void *arg, uint64_t done, uint64_t total)
 		p->tty ? (done == total ? "\n" : "") : "\n");
 }
 
-static void print_stats(const struct kcf_stats *s, uint64_t page_size)
+static void print_stats(const struct kcf_vmcore *vm, const struct kcf_stats *s)
 {
+	uint64_t page_size = kcf_vmcore_page_size(vm);
+
 	fprintf(stderr, "\nPages by class\n");
 	fprintf(stderr, "  %-22s %12llu\n", "in memory (RAM)", (unsigned long long)s->pages_in_memory);
 	for (int c = KCF_CLASS_ZERO; c < KCF_CLASS_MAX; c++)
@@ -193,6 +195,10 @@ static void print_stats(const struct kcf_stats *s, uint64_t page_size)
 	fprintf(stderr, "  %-22s %12llu\n", "kept in the dump", (unsigned long long)s->pages[KCF_CLASS_KEPT]);
 	fprintf(stderr, "  %-22s %12llu\n", "  kept, corrupt-looking", (unsigned long long)s->pages_unsure);
 	fprintf(stderr, "  %-22s %12llu\n", "  kept, no struct page", (unsigned long long)s->pages_no_memmap);
+	for (int m = 0; m < KCF_MISSING_MAX; m++)
+		if (s->missing & (1u << m))
+			fprintf(stderr, "  %-22s %12llu  (no %s)\n", "  kept, field missing",
+				(unsigned long long)s->pages_missing[m], kcf_vmcore_missing(vm, (enum kcf_missing)m));
 	if (s->pages_lost)
 		fprintf(stderr, "  %-22s %12llu\n", "lost (write failed)", (unsigned long long)s->pages_lost);
 	fprintf(stderr, "Memory %.1f MiB, dump file %.1f MiB (%.2f%%)\n",
@@ -499,7 +505,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
 			goto out;
 		}
-		print_stats(&stats, kcf_vmcore_page_size(vm));
+		print_stats(vm, &stats);
 		status = EXIT_OK;
 		goto out;
 	}
@@ -541,7 +547,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.show_stats || (o.message_level & ML_REPORT))
-		print_stats(&stats, kcf_vmcore_page_size(vm));
+		print_stats(vm, &stats);
 	if (o.message_level & ML_COMMON)
 		fprintf(stderr, "kcatch-filter: %s written: %llu of %llu pages, %.1f MiB\n",
 			o.dump.flattened ? "stream" : o.dumpfile,

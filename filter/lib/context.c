@@ -101,3 +101,4 @@ KCF_EXPORT const char *kcf_class_name(enum kcf_page_class c)
 	};
 	return (unsigned)c < KCF_CLASS_MAX ? names[c] : "unknown";
 }
+

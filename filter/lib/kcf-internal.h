@@ -88,7 +88,8 @@ struct kcf_layout {
 	int64_t off_lru;
 	int64_t off_mapcount;
 	int64_t off_private;
-	int64_t off_compound_head;
+	int64_t off_compound_head;   /* page.compound_head, page.compound_info from 7.1 */
+	int64_t off_tail_word;       /* where bit 0 marks a tail: the above, else lru */
 	int64_t off_compound_dtor;   /* struct page, in the first tail (< 6.3) */
 	int64_t off_compound_order;
 	int64_t off_folio_dtor;      /* struct folio (6.3 .. 6.5) */
@@ -292,6 +293,8 @@ void kcf_classifier_free(struct kcf_classifier *cl);
 /* Classify [start, end): fills cl->cycle; adds per-class counts to stats. */
 int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 		       struct kcf_stats *stats, const struct kcf_cycle **ret);
+/* After pass 1: say once what a missing VMCOREINFO field made us keep. */
+void kcf_classify_report(struct kcf_vmcore *vm, const struct kcf_stats *st);
 
 /* ---- compression ---- */
 
