@@ -24,8 +24,10 @@ say() { if [[ -t 1 ]]; then printf '\n\033[1m==> %s\033[0m\n' "$*"; else printf 
 [[ $(id -u) == 0 ]] || { echo "demo.sh: run as root (apt-get, QEMU disks, debugfs)" >&2; exit 1; }
 
 say "1/5 packages"
+# The build's libraries are debian/control's lib*-dev Build-Depends
+# (tests/setup/test-deb.sh checks that this list holds them all).
 PKGS=(meson ninja-build pkg-config gcc libc6-dev libzstd-dev zlib1g-dev liblzo2-dev libsnappy-dev
-	libblkid-dev libkmod-dev liblzma-dev kmod qemu-system-x86 busybox-static kexec-tools
+	libblkid-dev libmount-dev libkmod-dev liblzma-dev kmod qemu-system-x86 busybox-static kexec-tools
 	e2fsprogs cpio gzip zstd xz-utils crash python3 python3-drgn binutils ca-certificates)
 missing=()
 for p in "${PKGS[@]}"; do
@@ -40,7 +42,15 @@ else
 fi
 
 say "2/5 build kcatch into build-demo/"
-[[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" "$REPO" -Dreal_tests=false >/dev/null
+if [[ ! -f $BUILD/build.ninja ]]; then
+	rm -rf "$BUILD"   # a set-up that failed half way: start again
+	if ! out=$(meson setup "$BUILD" "$REPO" -Dreal_tests=false 2>&1); then
+		echo "demo.sh: meson setup $BUILD failed; its last lines:" >&2
+		tail -n 20 <<<"$out" >&2
+		echo "demo.sh: a missing library is a package to add to PKGS in $0; full log: $BUILD/meson-logs/meson-log.txt" >&2
+		exit 1
+	fi
+fi
 ninja -C "$BUILD" capture/kcatch-agent initramfs/kcatch-mkinitramfs
 echo "kcatch-agent $(stat -c %s "$BUILD/capture/kcatch-agent") bytes, static"
 
