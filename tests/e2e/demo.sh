@@ -25,8 +25,9 @@ say() { if [[ -t 1 ]]; then printf '\n\033[1m==> %s\033[0m\n' "$*"; else printf 
 
 say "1/5 packages"
 # The build's libraries are debian/control's lib*-dev Build-Depends
-# (tests/setup/test-deb.sh checks that this list holds them all).
-PKGS=(meson ninja-build pkg-config gcc libc6-dev libzstd-dev zlib1g-dev liblzo2-dev libsnappy-dev
+# (tests/setup/test-deb.sh checks that this list holds them all); g++
+# brings libstdc++.a, which the static agent links after snappy (C++).
+PKGS=(meson ninja-build pkg-config gcc g++ libc6-dev libzstd-dev zlib1g-dev liblzo2-dev libsnappy-dev
 	libblkid-dev libmount-dev libkmod-dev liblzma-dev kmod qemu-system-x86 busybox-static kexec-tools
 	e2fsprogs cpio gzip zstd xz-utils crash python3 python3-drgn binutils ca-certificates)
 missing=()
