@@ -111,7 +111,7 @@ check "status: not armed without reserved memory, exit 3 (status $RC)" \
 k test
 check "test: not ready, exit 1 (status $RC)" eval '[[ $RC == 1 ]]'
 check "test: names the missing reservation, kernel image, capture image and dump directory" \
-	eval 'has "FAIL crashkernel" && has "FAIL kernel image: $R/boot/vmlinuz-$REL is missing" &&
+	eval 'has "FAIL crashkernel" && has "FAIL kernel image: no kernel image for Linux $REL: tried $R/boot/vmlinuz-$REL (missing), $R/usr/lib/modules/$REL/vmlinuz (missing), $R/lib/modules/$REL/vmlinuz (" &&
 		grep -q "FAIL capture image: rebuild needed: the capture image $R/var/lib/kcatch/initrd-$REL.img does not exist; .kcatch load. rebuilds it" <<<"$OUT" &&
 		has "FAIL dump directory: $R/var/crash does not exist"'
 k load --dry-run
