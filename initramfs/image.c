@@ -126,7 +126,7 @@ struct sizes {
 	uint64_t ssh;   /* ssh client, libraries, key */
 };
 
-static int add_modules(struct cpio *c, const struct modset *ms, const struct kconfig *kc,
+static int add_modules(struct cpio *c, const struct modset *ms, const struct kconfig *kc, bool unpack,
 		       const char *kver, struct sizes *sz)
 {
 	char *manifest = NULL, name[PATH_MAX];
@@ -140,19 +140,25 @@ static int add_modules(struct cpio *c, const struct modset *ms, const struct kco
 	for (size_t i = 0; ms && i < modset_count(ms) && r == 0; i++) {
 		const struct modent *e = modset_get(ms, i);
 		enum mod_compress mc = mod_compression(e->path);
-		bool keep = mc == MOD_NONE || kc->decompress[mc];
 		const char *base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
 		void *data;
 		size_t len;
 
-		snprintf(name, sizeof(name), "lib/modules/%s", base);
-		if (!keep)  /* drop .xz/.zst/.gz */
-			*strrchr(name, '.') = 0;
-		r = keep ? read_file(e->path, &data, &len) : decompress_module(e->path, &data, &len);
+		r = read_file(e->path, &data, &len);
+		bool keep = mc == MOD_NONE || (kc->decompress[mc] && !unpack);
+		if (r == 0 && keep && !kernel_can_decompress(mc, data, len)) {
+			note("%s: not a stream the kernel's decompressor takes (format or xz check): unpacked", e->path);
+			keep = false;
+		}
+		if (r == 0 && !keep)
+			r = decompress_data(mc, data, len, &data, &len);
 		if (r < 0) {
 			error_errno(r, "%s: %m", e->path);
 			break;
 		}
+		snprintf(name, sizeof(name), "lib/modules/%s", base);
+		if (!keep)  /* drop .xz/.zst/.gz */
+			*strrchr(name, '.') = 0;
 		r = cpio_file(c, name, 0644, data, len);
 		free(data);
 		sz->modules += len;
@@ -204,7 +210,7 @@ static int write_image(const struct build_opts *o, const struct modset *ms, cons
 	if (r == 0 && shell && (r = cpio_dir(c, "bin")) == 0)
 		r = cpio_file(c, "bin/sh", 0755, shell, shell_len);
 	if (r == 0)
-		r = add_modules(c, ms, kc, o->kver, sz);
+		r = add_modules(c, ms, kc, o->unpack_modules, o->kver, sz);
 	if (r == 0 && o->ssh)
 		r = ssh_add_to_image(c, o, &sz->ssh);
 	if (r == 0) {
