@@ -367,6 +367,16 @@ check "report: the call trace of the oops, not the earlier warning's; unreliable
 		! grep -q -e early_frame -e __die <<<"$SUMMARY" && has "(1 unreliable \"?\" entries left out)" &&
 		[[ $(grep -A1 "^  backtrace" <<<"$OUT" | tail -1) == "               vfs_write+0xc7/0x3f0" ]]'
 check "report: still ends with the last lines of the log" has "Kernel Offset: disabled"
+CALLER=2024-05-06-07:08:10-caller-host
+mkdir -p "$R/var/crash/$CALLER"
+sed 's/^\(\[[ 0-9.]*\]\) /\1 [  T4242] /; 1s/\[  T4242\]/[      C0]/' "$R/var/crash/$OOPS/vmcore-dmesg.txt" \
+	>"$R/var/crash/$CALLER/vmcore-dmesg.txt"
+SUMMARY_PLAIN=$SUMMARY
+k report "$CALLER"
+check "report: a log with caller ids ([  T4242], as --dump-dmesg writes) gives the same summary (status $RC)" \
+	eval '[[ $RC == 0 ]] && grep -q "^\[ *99.100019\] \[  T4242\] Kernel Offset" "$R/var/crash/$CALLER/vmcore-dmesg.txt" &&
+		[[ $(sed -n "/crash summary/,/last lines of/p" <<<"$OUT" | grep -v -e "^report" -e "$CALLER" -e "$OOPS") == \
+		   $(grep -v -e "^report" -e "$OOPS" <<<"$SUMMARY_PLAIN") ]]'
 
 # network targets: nothing to look up on this host; for ssh:// the image
 # gets the key and known_hosts of --root, not of the host running kcatch
