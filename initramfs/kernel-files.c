@@ -75,8 +75,8 @@ int kc_open_beneath(const char *root, const char *path, uint64_t max, struct sta
 			break;
 		dfd = fd;
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max) {
-		r = fstat(fd, &sb) < 0 ? -errno : !S_ISREG(sb.st_mode) ? -EINVAL : -EFBIG;
+	r = fstat(fd, &sb) < 0 ? -errno : !S_ISREG(sb.st_mode) ? -EINVAL : (uint64_t)sb.st_size > max ? -EFBIG : 0;
+	if (r < 0) {
 		close(fd);
 		return r;
 	}
@@ -100,7 +100,8 @@ static void os_ids(const char *root, char *ids, size_t len)
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 		buf[n > 0 ? n : 0] = 0;
-		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+		char *save = NULL;
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			if (!strncmp(l, "ID=", 3) || !strncmp(l, "ID_LIKE=", 8))
 				snprintf(ids + strlen(ids), len - strlen(ids), " %s ", strchr(l, '=') + 1);
 	}
