@@ -422,8 +422,10 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		    struct kcf_sink *sinks, unsigned nsinks, struct kcf_stats *stats);
 
-/* Format one record as makedumpfile prints it; -ENOSPC when dst is too small. */
-int kcf_format_record(const struct kcf_log_record *rec, char *dst, size_t cap, size_t *used);
+/* Format one record as makedumpfile prints it (flags: KCF_DMESG_CALLER_ID), in pieces passed to
+ * put; stops at put's first negative return, which it returns. */
+typedef int (*kcf_put_fn)(void *arg, const char *s, size_t n);
+int kcf_format_record(const struct kcf_log_record *rec, unsigned flags, kcf_put_fn put, void *arg);
 
 /*
  * Zero check at memory speed, 64 bytes per step. Pages may sit at any
