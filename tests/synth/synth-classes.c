@@ -40,14 +40,18 @@ static bool hugetlb_unknown(const struct synth *s)
  * future renamed it): every page the filter cannot classify without it is
  * kept, never dropped.
  *  - No compound offset (OFFSET(page.compound_head), 7.1+'s
- *    OFFSET(page.compound_info)): tails cannot be told from single pages
- *    nor checked against their head, so no page of a large folio, head or
- *    tail, may be dropped ("unsure"); single pages are judged as usual.
+ *    OFFSET(page.compound_info)): no page of a large folio, head or tail,
+ *    may be dropped, since the tails cannot be checked against their head;
+ *    and since a tail cannot be told from a single page either, and a
+ *    tail's words are the folio's (6.16+'s page[1] holds _entire_mapcount
+ *    -1 where page.mapping is: odd, "anonymous", even in a slab folio), no
+ *    cache or user page may be dropped at all ("unsure").
  *  - No slab marker (NUMBER(PG_slab), or 6.10+'s
  *    NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)): any page could be slab, whose
  *    words can look like a page cache or anonymous page's (6.2+'s
  *    slab.slabs overlays page.mapping), so no cache or user page may be
- *    dropped ("unsure"). Buddy, offline and hwpoison markers cannot be
+ *    dropped ("kernel": a slab page may look like either, so the reader of
+ *    check-synth cannot tell those kept for this reason apart). Buddy, offline and hwpoison markers cannot be
  *    mistaken for slab ones: those pages keep their class.
  *  - No buddy, offline, hwpoison or hugetlb marker: those pages look like
  *    kernel pages ("kernel"), as the first specs had it.
@@ -87,7 +91,9 @@ static int base_class(const struct synth *s, const struct pinfo *p)
 	case K_BAD_BUDDY: case K_BAD_TAIL: case K_BAD_ORDER: return SYNTH_UNSURE;
 	default: return SYNTH_KERNEL;
 	}
-	if (c != SYNTH_KERNEL && ((compound_unknown && p->order > 0) || slab_unknown))
+	if (c != SYNTH_KERNEL && slab_unknown)
+		return SYNTH_KERNEL;
+	if (c != SYNTH_KERNEL && compound_unknown)
 		return SYNTH_UNSURE;
 	return c;
 }
