@@ -19,7 +19,7 @@
 #  - unaccepted memory (6.16+) reads as zeros: with -d 1 makedumpfile drops
 #    it as zero pages, the expectation says free.
 # Each spec is judged only by a makedumpfile that knows its era (the
-# release that first handled it, from makedumpfile's history): 6.1 1.7.2,
+# release that first handled it, from makedumpfile's history): 5.10 and 6.1 1.7.2,
 # 6.3 1.7.3, 6.6 1.7.4, 6.9/6.10 1.7.6, 6.12/new 1.7.7 (trixie's 1.7.6
 # counts no free page there), 6.16 1.7.8, 7.1 only master (1.8.0). Other specs are skipped unless ALL=1, and so are
 # specs marked "# check-makedumpfile: skip" (a VMCOREINFO from the future:
@@ -49,7 +49,7 @@ for spec in "$@"; do
 	name=$(basename "$spec" .spec)
 	era=$(awk '$1 == "era" { e = $2 } END { print e ? e : "old" }' "$spec")
 	case $era in
-	old|6.1) need=1.7.2 ;;
+	old|5.10|6.1) need=1.7.2 ;;
 	6.3) need=1.7.3 ;;
 	6.6) need=1.7.4 ;;
 	6.9|6.10) need=1.7.6 ;;

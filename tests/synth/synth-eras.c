@@ -9,6 +9,10 @@
  *
  * Where each fact comes from (x86_64, Debian's configs: MEMORY_FAILURE,
  * HUGETLB_PAGE, HUGETLB_PAGE_OPTIMIZE_VMEMMAP, UNACCEPTED_MEMORY, X86_PAT on):
+ *  5.10  as 6.1 for a filter (same flags, types and VMCOREINFO keys, as
+ *        makedumpfile's history shows no change between them) but for
+ *        page[1]: compound_nr right after compound_mapcount, where 6.1 put
+ *        compound_pincount (5.10's include/linux/mm_types.h).
  *  6.1   Debian bookworm linux-headers-6.1.0-55-common: enum pageflags
  *        (PG_uncached present, PG_hwpoison 23), PG_buddy 0x80 / offline
  *        0x100 / table 0x200 cleared in _mapcount; kernel/crash_core.c
@@ -60,7 +64,7 @@
 
 #include "synth-internal.h"
 
-/* enum pageflags of 6.1 .. 6.5 (bookworm's 6.1 headers) */
+/* enum pageflags of 5.10 .. 6.5 (bookworm's 6.1 headers) */
 #define FLAGS_61 .pg_lru = 4, .pg_private = 13, .pg_swapcache = 10, .pg_swapbacked = 19, \
 	.pg_slab = 9, .pg_hwpoison = 23, .pg_head = 16, .pg_reserved = 12, .pg_uptodate = 2, \
 	.pg_referenced = 1, .pg_dirty = 3, .pg_active = 5, .pg_workingset = 6
@@ -89,6 +93,9 @@
 	.table = PGTY(0xf2), .hugetlb = PGTY(0xf4), .slab = PGTY(0xf5), .unaccepted = PGTY(0xf7)
 
 static const struct era eras[] = {
+	{ .name = "5.10", .osrelease = "5.10.0-synth", FLAGS_61, OLD_TYPES, .pg_hugetlb = -1,
+	  .order_in = ORD_PAGE, .tail1 = T1_510, .vi_vmap_area_list = true,
+	  .size_pglist_data = 174208, .off_zone_spanned = 144 },
 	{ .name = "6.1", .osrelease = "6.1.0-synth", FLAGS_61, OLD_TYPES, .pg_hugetlb = -1,
 	  .order_in = ORD_PAGE, .tail1 = T1_61, .vi_vmap_area_list = true,
 	  .size_pglist_data = 174208, .off_zone_spanned = 144 },
@@ -154,5 +161,5 @@ const struct era *synth_era(int row)
 
 const char *synth_era_names(void)
 {
-	return "old (= 6.1), 6.1, 6.3, 6.6, 6.9, 6.10, 6.12, new (= 6.12), 6.16, 7.1";
+	return "5.10, old (= 6.1), 6.1, 6.3, 6.6, 6.9, 6.10, 6.12, new (= 6.12), 6.16, 7.1";
 }

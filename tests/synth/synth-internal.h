@@ -116,11 +116,11 @@ enum era_order {
 	ORD_FLAGS,                /* low byte of page[1].flags (6.6+) */
 };
 /* What the first tail page holds besides flags, compound_head and the order. */
-enum era_tail1 { T1_61, T1_63, T1_66, T1_612, T1_615 };
+enum era_tail1 { T1_510, T1_61, T1_63, T1_66, T1_612, T1_615 };
 
 /* One kernel era (synth-eras.c says where each fact comes from). */
 struct era {
-	const char *name;         /* as a spec names it: 6.1, 6.3 .. 7.1 */
+	const char *name;         /* as a spec names it: 5.10, 6.1 .. 7.1 */
 	const char *osrelease;
 	int pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison;
 	int pg_head, pg_reserved, pg_uptodate, pg_referenced, pg_dirty, pg_active;

@@ -389,6 +389,11 @@ static void first_tail(const struct synth *s, const struct pinfo *p, uint64_t nr
 		sp->flags |= p->order | (rmap ? bit(e->pg_workingset) : 0) |
 			     (huge && e->pg_hugetlb >= 0 ? bit(e->pg_hugetlb) : 0);
 	switch (e->tail1) {
+	case T1_510:
+		/* compound_dtor, compound_order, compound_mapcount -1; compound_nr */
+		sp->w16 = (uint64_t)dtor | (uint64_t)p->order << 8 | (uint64_t)0xffffffffu << 32;
+		sp->mapping = nr;
+		break;
 	case T1_61:
 		/* compound_dtor, compound_order, compound_mapcount -1; pincount 0, compound_nr */
 		sp->w16 = (uint64_t)dtor | (uint64_t)p->order << 8 | (uint64_t)0xffffffffu << 32;

@@ -242,6 +242,9 @@ static int check_spec(struct synth *s)
 	if (!s->nram)
 		synth_spec_line(s, "ram 1M-64M");
 	s->e = synth_era(s->era);
+	if (s->compound_mask >= 0 && !s->e->compound_info)
+		return synth_fail(s, -EINVAL, "compound_info needs era 7.1 or later, not %s",
+				  s->era_name);
 	if (s->compound_mask < 0)
 		s->compound_mask = s->e->compound_info && s->vmemmap;
 	if (s->compound_mask && !s->vmemmap)
