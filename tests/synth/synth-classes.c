@@ -50,9 +50,10 @@ static bool hugetlb_unknown(const struct synth *s)
  *    NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)): any page could be slab, whose
  *    words can look like a page cache or anonymous page's (6.2+'s
  *    slab.slabs overlays page.mapping), so no cache or user page may be
- *    dropped ("kernel": a slab page may look like either, so the reader of
- *    check-synth cannot tell those kept for this reason apart). Buddy, offline and hwpoison markers cannot be
- *    mistaken for slab ones: those pages keep their class.
+ *    dropped ("kernel": a slab page may look like either, so check-synth's
+ *    reader could not tell those kept for this reason apart). Buddy,
+ *    offline and hwpoison markers cannot be mistaken for slab ones: those
+ *    pages keep their class.
  *  - No buddy, offline, hwpoison or hugetlb marker: those pages look like
  *    kernel pages ("kernel"), as the first specs had it.
  */

@@ -60,6 +60,7 @@
  *        a tail holds GENMASK(63, order + 6) | 1, the head is the tail's
  *        struct page address & that mask; otherwise head | 1.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "synth-internal.h"
@@ -159,7 +160,16 @@ const struct era *synth_era(int row)
 	return &eras[row];
 }
 
-const char *synth_era_names(void)
+/* "5.10, 6.1 (old), ...": the names a spec may use, for messages. */
+void synth_era_names(char *buf, size_t len)
 {
-	return "5.10, old (= 6.1), 6.1, 6.3, 6.6, 6.9, 6.10, 6.12, new (= 6.12), 6.16, 7.1";
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(eras) / sizeof(eras[0]) && n < len; i++) {
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", eras[i].name);
+		for (size_t j = 0; j < sizeof(aliases) / sizeof(aliases[0]) && n < len; j++)
+			if (!strcmp(aliases[j].row, eras[i].name))
+				n += (size_t)snprintf(buf + n, len - n, " (%s)", aliases[j].alias);
+	}
 }

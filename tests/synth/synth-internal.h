@@ -230,7 +230,7 @@ int synth_write_bytes(struct synth *s, uint64_t pa, const void *buf, size_t len)
 /* The row of an era name or alias, and whether it exports the unaccepted type. */
 int synth_era_find(const char *name, int *row, bool *unaccepted_key);
 const struct era *synth_era(int row);
-const char *synth_era_names(void);
+void synth_era_names(char *buf, size_t len);
 
 /* synth-layout.c */
 bool synth_run_free(const struct synth *s, uint64_t pfn, uint64_t n);

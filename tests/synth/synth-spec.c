@@ -330,9 +330,10 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 	if (ntok != 2 && strcmp(k, "kernel"))
 		return bad(s, "expected one value after", k);
 	if (!strcmp(k, "era")) {
-		char msg[160];
+		char names[120], msg[160];
 
-		snprintf(msg, sizeof(msg), "era is one of %s, not", synth_era_names());
+		synth_era_names(names, sizeof(names));
+		snprintf(msg, sizeof(msg), "era is one of %s, not", names);
 		if (strlen(a) >= sizeof(s->era_name) ||
 		    synth_era_find(a, &s->era, &s->vi_unaccepted) < 0)
 			return bad(s, msg, a);

@@ -48,8 +48,8 @@ static const char *const kind_names[K_MAX] = {
 	[K_CACHE] = "cache", [K_CACHE_PRIVATE] = "cache_private", [K_SHMEM] = "shmem",
 	[K_ANON] = "anon", [K_ANON_SWAPCACHE] = "anon_swapcache", [K_KSM] = "ksm",
 	[K_HUGETLB] = "hugetlb", [K_FREE] = "free", [K_OFFLINE] = "offline",
-	[K_HWPOISON] = "hwpoison", [K_UNACCEPTED] = "unaccepted", [K_BAD_BUDDY] = "bad_buddy", [K_BAD_TAIL] = "bad_tail",
-	[K_BAD_ORDER] = "bad_order",
+	[K_HWPOISON] = "hwpoison", [K_UNACCEPTED] = "unaccepted", [K_BAD_BUDDY] = "bad_buddy",
+	[K_BAD_TAIL] = "bad_tail", [K_BAD_ORDER] = "bad_order",
 };
 
 const char *synth_kind_name(int kind)
