@@ -68,7 +68,7 @@ for spec in "$@"; do
 		continue
 	fi
 	cat "$spec" >"$tmp/spec"
-	case $era in 6.1?|7.*|new) echo "type_junk no" >>"$tmp/spec" ;; esac
+	case $era in 6.12|6.16|7.*|new) echo "type_junk no" >>"$tmp/spec" ;; esac
 	[ -z "${EXTRA:-}" ] || printf '%s\n' "$EXTRA" >>"$tmp/spec"
 	"$mk" "$tmp/spec" "$tmp/$name.vmcore" "$tmp/$name.expect" "$tmp/$name.dmesg" >/dev/null
 	known_fail=no
