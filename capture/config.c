@@ -31,6 +31,7 @@ struct parser {
 	unsigned errors;         /* only the first one is kept in err */
 };
 
+static int perr(struct parser *p, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, int r, const char *fmt, ...)
 {
 	va_list ap;
