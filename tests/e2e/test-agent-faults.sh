@@ -86,22 +86,24 @@ check "kcatch.json ENOSPC: the console says kcatch.json could not be written, th
 		grep -q 'RESULT incomplete .*kcatch.json could not be written' '$LOG'"
 
 # 8-9. an nfs:// target (in test mode it stands for --root) that dies after the dump
-NFS=("target nfs://192.0.2.1/srv/crash" "net auto dhcp")
-frun nfs-close "die-after-close:vmcore.incomplete:EIO" "${NFS[@]}"
-D=$ROOT/$ID
-check "NFS server gone after the dump's close: exit 2, vmcore.incomplete identical to the clean run's (status $RC)" \
-	bash -c "[[ $RC == 2 ]] && cmp '$D/vmcore.incomplete' '$REF' && ! test -e '$D/vmcore' && ! test -e '$D/kcatch.json'"
-check "NFS server gone after the close: the console says the rename failed, kept, and no kcatch.json" \
-	bash -c "grep -q 'renaming it to vmcore failed: Input/output error; kept as .*vmcore.incomplete' '$LOG' &&
-		grep -q 'cannot write .*kcatch.json: Input/output error; every page of the dump is in it' '$LOG' &&
-		grep -q 'RESULT incomplete' '$LOG'"
-frun nfs-rename "die-after-rename:vmcore.incomplete:EIO" "${NFS[@]}"
-D=$ROOT/$ID
-check "NFS server gone after the rename: exit 2, vmcore identical to the clean run's (status $RC)" \
-	bash -c "[[ $RC == 2 ]] && cmp '$D/vmcore' '$REF' && ! test -e '$D/kcatch.json'"
-check "NFS server gone after the rename: the console says the directory sync and kcatch.json failed" \
-	bash -c "grep -q 'syncing its directory failed: Input/output error' '$LOG' &&
-		grep -q 'cannot write .*kcatch.json' '$LOG' && grep -q 'RESULT incomplete' '$LOG'"
+# nfs_case WHEN FAULT FILE SAYS...: FILE is left identical to the clean run's dump,
+# no kcatch.json, and the console has every SAYS pattern and RESULT incomplete
+nfs_case() {
+	local when=$1 fault=$2 file=$3 says
+	shift 3
+	frun "nfs-$when" "$fault" "target nfs://192.0.2.1/srv/crash" "net auto dhcp"
+	D=$ROOT/$ID
+	check "NFS server gone after the $when: exit 2, $file identical to the clean run's dump, no kcatch.json (status $RC)" \
+		bash -c "[[ $RC == 2 ]] && cmp '$D/$file' '$REF' && ! test -e '$D/kcatch.json' &&
+			{ [[ $file == vmcore ]] || ! test -e '$D/vmcore'; }"
+	says=$(printf "grep -q '%s' '$LOG' && " "$@" "RESULT incomplete")
+	check "NFS server gone after the $when: the console says what failed: $*" bash -c "${says% && }"
+}
+nfs_case close "die-after-close:vmcore.incomplete:EIO" vmcore.incomplete \
+	'renaming it to vmcore failed: Input/output error; kept as .*vmcore.incomplete' \
+	'cannot write .*kcatch.json: Input/output error; every page of the dump is in it'
+nfs_case rename "die-after-rename:vmcore.incomplete:EIO" vmcore \
+	'syncing its directory failed: Input/output error' 'cannot write .*kcatch.json'
 
 # 10. a failing capture deletes no old dump (keep runs only after a complete save)
 frun keepfail "" "target /" "keep 1"
