@@ -248,6 +248,7 @@ int main(int argc, char **argv)
 	r = kc_config_load(&a.cfg, a.config_path, err, sizeof(err));
 	if (r < 0)  /* the builder checked it; still, save what the valid lines allow */
 		kc_log("configuration error: %s; going on with the lines that parse", err);
+	kc_machine_id(&a);
 	kc_watchdog_start(&a, a.cfg.watchdog);
 	kc_watchdog_phase("loading modules");
 	if (a.hosted)

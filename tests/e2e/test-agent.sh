@@ -114,6 +114,24 @@ check "unknown key: error names file and line" \
 printf 'target UUID=1\ndump_level 40\n' >"$W/bad2.conf"
 check "bad value: error names file and line" \
 	bash -c "'$AGENT' --check-config '$W/bad2.conf' 2>&1 | grep -q 'bad2.conf:2: dump_level \"40\" is not a number from 0 to 31'"
+# numbers out of range: file, line and the allowed range (nothing the agent adds up can overflow)
+range_case() {  # KEY VALUE EXPECTED-MESSAGE
+	printf 'target UUID=1\n%s %s\n' "$1" "$2" >"$W/range.conf"
+	check "$1 $2 refused: $3" \
+		bash -c "! '$AGENT' --check-config '$W/range.conf' >/dev/null 2>&1 &&
+			'$AGENT' --check-config '$W/range.conf' 2>&1 | grep -qF 'range.conf:2: $1 \"$2\" $3'"
+}
+range_case min_free 1025T "is out of range: from 0 to 1024T (1 PiB)"
+range_case min_free 18446744073709551615 "is out of range: from 0 to 1024T (1 PiB)"
+range_case min_free 99999999999999999999 "is not a size from 0 to 1024T"
+range_case keep 100001 "is not a number from 0 to 100000"
+range_case keep -1 "is not a number from 0 to 100000"
+range_case watchdog 604801 "is not a number from 0 to 604800"
+range_case target_timeout 4294967297 "is not a number from 0 to 3600"
+range_case progress_interval 0 "is not a number from 1 to 3600"
+printf 'target UUID=1\nmin_free 1024T\n' >"$W/range.conf"
+check "min_free 1024T, the largest, is accepted" \
+	bash -c "'$AGENT' --check-config '$W/range.conf' | grep -qx 'min_free 1.0 PiB'"
 run badconf "target /" "keep many" "dump_level 1"
 check "a bad line in the capture environment is reported, the valid lines still save the dump" \
 	bash -c "[[ $RC == 0 ]] && grep -q 'badconf.conf:2: keep \"many\" is not a number' '$LOG' && test -f '$ROOT/$D/vmcore'"
