@@ -75,13 +75,24 @@ mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock -w 1800 9 || die "another capture of $NAME is running (lock $OUT/.lock)"
 
+# A cached vmcore is reused only if the guest ran the same workload: a
+# change to guest/ makes every vmcore stale.
+WORKLOAD=$(cat "$REAL_DIR"/guest/* | sha256sum | cut -c1-16)
 if ((FORCE == 0)) && [[ -f $OUT/.complete && -f $OUT/vmcore ]]; then
-	log "$NAME: cached vmcore $(du -h --apparent-size "$OUT/vmcore" | cut -f1) in $OUT (use --force to capture again)"
-	cat "$OUT/info.txt"
-	exit 0
+	if [[ $(cat "$OUT/.complete") == "workload=$WORKLOAD" ]]; then
+		log "$NAME: cached vmcore $(du -h --apparent-size "$OUT/vmcore" | cut -f1) in $OUT (use --force to capture again)"
+		cat "$OUT/info.txt"
+		exit 0
+	fi
+	log "$NAME: the cached vmcore ran another guest workload (tests/real/guest changed): capturing again"
+fi
+# experimental's kernel that failed twice is not booted again until --force
+# or a newer one: its tests skip with this reason
+if ((FORCE == 0)) && [[ $ALIAS == exp && -f $OUT/.boot-failed ]]; then
+	DIE_STATUS=3 die "$(cat "$OUT/.boot-failed") (use --force to try again)"
 fi
 rm -f "$OUT/.complete" "$OUT/vmcore" "$OUT/vmcoreinfo.txt" "$OUT/crash.txt" "$OUT/drgn.txt" "$OUT/info.txt" \
-	"$OUT/console.try1.log"
+	"$OUT/console.try1.log" "$OUT/.boot-failed"
 
 WORK="$KCATCH_CACHE/build/$NAME"
 rm -rf "$WORK"
@@ -260,7 +271,8 @@ if ! attempt; then
 	cp "$OUT/console.log" "$OUT/console.try1.log"
 	warn "$NAME: $first; QEMU TCG rarely faults in a guest: trying once more (console in $OUT/console.try1.log)"
 	if ! attempt; then
-		DIE_STATUS=3 die "$NAME: failed twice: first: $first; second: $FAIL_REASON"
+		echo "$NAME: failed twice on $(date -u +%F): first: $first; second: $FAIL_REASON" >"$OUT/.boot-failed"
+		DIE_STATUS=3 die "$(cat "$OUT/.boot-failed")"
 	fi
 	warn "$NAME: the second try worked; the first failed with: $first"
 fi
@@ -342,9 +354,10 @@ PANIC_LINE=$(grep -a -m1 'Kernel panic - not syncing' "$OUT/console.log" | tr -d
 	if [[ $READER == crash ]]; then echo "crash=${READER_ID#crash }"; fi
 	echo "reader=$READER_ID"
 	echo "anon_huge_kb=$anon_huge"
+	echo "workload=$WORKLOAD"
 	echo "captured_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "qemu_version=$(qemu-system-x86_64 --version | head -n1)"
 } >"$OUT/info.txt"
-touch "$OUT/.complete"
+echo "workload=$WORKLOAD" >"$OUT/.complete"
 log "$NAME: OK: $OUT/vmcore ($LEN bytes), QEMU ${QEMU_SECS}s, $READER check ${CRASH_SECS}s"
 cat "$OUT/info.txt"

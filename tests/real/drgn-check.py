@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # Print what a debugger needs from a crash dump, through drgn: kernel
 # release, the crashed thread's backtrace, the task list, the tail of the
-# kernel log and its panic line, and slab caches with their object counts. Run it on the
-# original vmcore and on a filtered dump: the outputs must be identical,
-# which shows no page the kernel was using was dropped.
+# kernel log and its panic line, and slab caches with their object counts.
+# Run it on the original vmcore and on a filtered dump: the outputs must be
+# identical, which shows no page the kernel was using was dropped.
 #
 #   drgn-check.py VMLINUX DUMPFILE
 import sys
