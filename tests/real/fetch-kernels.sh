@@ -282,7 +282,22 @@ install_kernel() {
 		printf 'package=%s\nversion=%s\ndbg=%s\n' "${pkgs[0]}" "$ver" "$dbgpkg" >"$kdir/.complete"
 	fi
 	rm -f "$KCATCH_CACHE/kernels/$alias.absent"
+	local old=''
+	[[ -s $KCATCH_CACHE/kernels/$alias.kver ]] && old=$(cat "$KCATCH_CACHE/kernels/$alias.kver")
 	printf '%s\n' "$kver" >"$KCATCH_CACHE/kernels/$alias.kver"
+	[[ -n $old && $old != "$kver" ]] && prune_kernel "$old"
+	return 0
+}
+
+# prune_kernel KVER: sid and exp move on; drop a release no alias names any
+# more (about 1 GB of kernel and debug info, 0.8 GB per vmcore)
+prune_kernel() {
+	local kver=$1
+	if grep -qxF -- "$kver" "$KCATCH_CACHE"/kernels/*.kver 2>/dev/null; then
+		return 0
+	fi
+	log "$kver: no alias names it any more; removing its kernel and vmcores from the cache"
+	rm -rf "$(kernel_dir "$kver")" "$KCATCH_CACHE/vmcores/$kver-"l[45]-*
 }
 
 # --- sid and experimental (7.x, split packages) -----------------------------------
