@@ -52,7 +52,7 @@ fi
 rc=0
 "$REAL_DIR/capture-vmcore.sh" --kernel "$KERNEL" --paging "$PAGING" >&2 || rc=$?
 if ((rc == 3)) && [[ $KERNEL == exp ]]; then
-	skip_all "experimental's $(kernel_kver exp) did not boot, crash and capture under QEMU (twice; see the capture-vmcore.sh lines above)"
+	skip_all "experimental's kernel did not boot, crash and capture under QEMU: $(cat "$KCATCH_CACHE/vmcores/$(kernel_kver exp)-l$PAGING-1G/.boot-failed" 2>/dev/null || echo 'see the capture-vmcore.sh lines above')"
 fi
 ((rc == 0)) || die "capture of $KERNEL l$PAGING failed (status $rc)"
 KVER=$(kernel_kver "$KERNEL")
