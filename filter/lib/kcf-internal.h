@@ -206,7 +206,6 @@ struct kcf_vmcore {
 };
 
 int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off);
-int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len);
 int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len);
 void kcf_window_drop(struct kcf_window *w);
@@ -408,6 +407,16 @@ int kcf_sink_fail(struct kcf_sink *s, int r, uint64_t off);
 /* Everything below this offset that was written got there: salvage keeps it. */
 uint64_t kcf_sink_good_end(const struct kcf_sink *s);
 int kcf_sink_finish(struct kcf_sink *s);   /* flush, end marker, fsync */
+/* fdatasync a regular file (not a stream); an error message when it fails. */
+int kcf_sink_sync(struct kcf_sink *s);
+/* The same, negative errno and no message (keeps the message of an earlier failure). */
+int kcf_sink_sync_quiet(struct kcf_sink *s);
+/* Allocate [off, off + len) of a regular file ahead: -ENOSPC when it cannot be, else 0. */
+int kcf_sink_reserve(struct kcf_sink *s, uint64_t off, uint64_t len);
+/* Read back what a regular file holds at off; negative errno (a stream: -ESPIPE). */
+int kcf_sink_read_back(struct kcf_sink *s, void *buf, size_t len, uint64_t off);
+/* Whole-buffer pwrite, through short writes and EINTR: every write of the output side. */
+int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 void kcf_sink_fini(struct kcf_sink *s);
 
 /* After pass 1: refuse to "filter" when no struct page was readable. */

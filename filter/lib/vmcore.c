@@ -42,25 +42,6 @@ int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* Walk the note list; remember VMCOREINFO and count CPUs. */
 int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len)
 {

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kcf-internal.h"
 
@@ -279,8 +278,8 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		r = flush_phdrs(&w);
 	if (r == 0)
 		r = kcf_sink_flush(sink);
-	if (r == 0 && !sink->flattened && fdatasync(sink->fd) < 0 && errno != EINVAL && errno != EROFS)
-		r = kcf_err(vm->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
+	if (r == 0)
+		r = kcf_sink_sync(sink);
 	if (r == 0)
 		r = write_ehdr(&w, true);
 	if (r == 0)

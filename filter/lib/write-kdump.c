@@ -16,10 +16,8 @@
  * cut short by ENOSPC, an I/O error or a kill never looks complete.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kcf-internal.h"
 
@@ -424,12 +422,9 @@ static int cycle_bitmap(struct kdump_writer *w, uint64_t start, uint64_t end)
 	int r;
 
 	memset(w->bm2, 0, (bytes + 7) & ~7ULL);
-	if (!sink->flattened) {
-		r = kcf_pread_all(sink->fd, w->bm2, bytes, w->off_bitmap2 + start / 8);
-		if (r == 0)
-			return 0;
-		/* an output opened write-only: fall back to classifying */
-	}
+	if (kcf_sink_read_back(sink, w->bm2, bytes, w->off_bitmap2 + start / 8) == 0)
+		return 0;
+	/* an output opened write-only: fall back to classifying */
 	r = kcf_classify_cycle(w->cl, start, end, NULL, &c);
 	if (r < 0)
 		return r;
@@ -514,10 +509,7 @@ static int reserve_descs(struct kdump_writer *w)
 {
 	for (unsigned i = 0; i < w->nparts; i++) {
 		struct kdump_part *p = &w->parts[i];
-		if (p->sink->flattened || !p->nr_dumpable)
-			continue;
-		int r = posix_fallocate(p->sink->fd, (off_t)w->off_desc, (off_t)(p->nr_dumpable * DESC_SIZE));
-		if (r == ENOSPC)
+		if (kcf_sink_reserve(p->sink, w->off_desc, p->nr_dumpable * DESC_SIZE) == -ENOSPC)
 			return kcf_err(w->vm->ctx, ENOSPC,
 				       "no room for the dump's %llu page descriptors (%.1f MiB): the target file system is full",
 				       (unsigned long long)p->nr_dumpable, (double)p->nr_dumpable * DESC_SIZE / 1048576.0);
@@ -547,7 +539,7 @@ static void salvage(struct kdump_writer *w)
 		}
 		kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
 				w->off_desc + p->desc_first * DESC_SIZE);
-		fdatasync(p->sink->fd);
+		kcf_sink_sync_quiet(p->sink);     /* the first error's message stays */
 	}
 }
 
@@ -619,8 +611,8 @@ static int run(struct kdump_writer *w)
 			return kcf_err(w->vm->ctx, EIO, "internal: part %u got %llu pages, planned %llu", i,
 				       (unsigned long long)w->parts[i].desc_first,
 				       (unsigned long long)w->parts[i].nr_dumpable);
-		if (!flattened && fdatasync(sink->fd) < 0 && errno != EINVAL && errno != EROFS)
-			return kcf_err(w->vm->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
+		if ((r = kcf_sink_sync(sink)) < 0)
+			return r;
 	}
 	progress(w);
 	r = write_headers(w, true);
