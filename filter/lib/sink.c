@@ -5,7 +5,6 @@
  * becomes a record {offset, size} + data, big-endian, so the stream can
  * go through a pipe or ssh and be rebuilt later with -R.
  */
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,9 +14,9 @@
 #include <unistd.h>
 
 #include "kcf-internal.h"
+#include "format-flat.h"
 
 #define SINK_BUF (1u << 20)
-#define FLAT_HEADER_SIZE 4096
 
 /* Write iov (consumed) at off, through short writes and EINTR. */
 static int pwritev_all(int fd, struct iovec *iov, int iovcnt, uint64_t off)
@@ -111,11 +110,8 @@ int kcf_sink_init(struct kcf_sink *s, struct kcf_ctx *ctx, int fd, bool flattene
 	if (!s->buf)
 		return -ENOMEM;
 	if (flattened) {
-		uint8_t hdr[FLAT_HEADER_SIZE] = { 0 };
-		uint64_t one = htobe64(1);
-		memcpy(hdr, "makedumpfile", 12);
-		memcpy(hdr + 16, &one, 8);   /* type: flat header */
-		memcpy(hdr + 24, &one, 8);   /* version */
+		uint8_t hdr[FLAT_HEADER_SIZE];
+		flat_header_make(hdr);
 		int r = write_all(s, hdr, sizeof(hdr));
 		if (r < 0)
 			return kcf_sink_fail(s, r, 0);
@@ -129,7 +125,8 @@ static int raw_pwrite(struct kcf_sink *s, const void *data, size_t len, uint64_t
 	if (!len)
 		return 0;
 	if (s->flattened) {
-		uint64_t rec[2] = { htobe64(off), htobe64(len) };
+		int64_t rec[2];
+		flat_record_make(rec, (int64_t)off, (int64_t)len);
 		r = write_all(s, rec, sizeof(rec));
 		if (r == 0)
 			r = write_all(s, data, len);
@@ -202,7 +199,8 @@ int kcf_sink_finish(struct kcf_sink *s)
 	if (r < 0)
 		return r;
 	if (s->flattened) {
-		int64_t end[2] = { (int64_t)htobe64((uint64_t)-1), (int64_t)htobe64((uint64_t)-1) };
+		int64_t end[2];
+		flat_record_make(end, FLAT_END_MARK, FLAT_END_MARK);
 		r = write_all(s, end, sizeof(end));
 		if (r < 0)
 			return kcf_sink_fail(s, r, s->size);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "kcf-internal.h"
+#include "format-flat.h"
+#include "format-kdump.h"
 
 #define WINDOW_SIZE (4u << 20)          /* as makedumpfile: big enough to amortise mmap */
 #define META_READ_SIZE (64u << 10)      /* read() refills of the metadata window */
@@ -291,9 +293,9 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		kcf_pread_all(vm->fd, magic, sizeof(magic), 0);
 	if (!memcmp(magic, ELFMAG, SELFMAG)) {
 		vm->in = &kcf_input_elf;
-	} else if (!memcmp(magic, "KDUMP   ", 8)) {
+	} else if (!memcmp(magic, KDUMP_SIGNATURE, KDUMP_SIGNATURE_LEN)) {
 		vm->in = &kcf_input_kdump;
-	} else if (!memcmp(magic, "makedumpfile", 13)) {
+	} else if (flat_is_signature(magic)) {
 		r = kcf_err(ctx, EINVAL, "%s is a flattened stream: rebuild it first with `kcatch-filter -R DUMPFILE < %s`",
 			    path, path);
 		goto fail;

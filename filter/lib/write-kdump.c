@@ -20,12 +20,8 @@
 #include <string.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
-#define KDUMP_SIGNATURE "KDUMP   "
-#define KDUMP_HEADER_VERSION 6
-#define DUMP_INCOMPLETE 0x8
-#define SUB_HEADER_SIZE 104
-#define DESC_SIZE 24
 #define DESC_BATCH 4096
 #define SPLIT_BLOCK 4096                     /* split boundaries fall on multiples of this */
 
@@ -87,18 +83,18 @@ static int write_header(struct kdump_writer *w, struct kcf_sink *sink, bool comp
 	if (!b)
 		return -ENOMEM;
 	if (!complete)
-		status |= DUMP_INCOMPLETE;
-	memcpy(b, KDUMP_SIGNATURE, 8);
-	kcf_put32(b + 8, KDUMP_HEADER_VERSION);
+		status |= KDUMP_INCOMPLETE;
+	memcpy(b, KDUMP_SIGNATURE, KDUMP_SIGNATURE_LEN);
+	kcf_put32(b + KDH_VERSION, KDUMP_HEADER_VERSION);
 	for (int i = 0; i < 6; i++)
-		memcpy(b + 12 + 65 * i, vm->utsname[i], 65);
-	kcf_put64(b + 408, vm->lay.crashtime == KCF_UNSET ? 0 : (uint64_t)vm->lay.crashtime);
-	kcf_put32(b + 424, status);
-	kcf_put32(b + 428, (uint32_t)w->page_size);
-	kcf_put32(b + 432, (uint32_t)w->sub_hdr_blocks);
-	kcf_put32(b + 436, (uint32_t)(2 * w->bitmap_len / w->page_size));
-	kcf_put32(b + 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
-	kcf_put32(b + 460, vm->nr_cpus);
+		memcpy(b + KDH_UTSNAME + KDH_UTS_LEN * i, vm->utsname[i], KDH_UTS_LEN);
+	kcf_put64(b + KDH_TIMESTAMP, vm->lay.crashtime == KCF_UNSET ? 0 : (uint64_t)vm->lay.crashtime);
+	kcf_put32(b + KDH_STATUS, status);
+	kcf_put32(b + KDH_BLOCK_SIZE, (uint32_t)w->page_size);
+	kcf_put32(b + KDH_SUB_HDR_SIZE, (uint32_t)w->sub_hdr_blocks);
+	kcf_put32(b + KDH_BITMAP_BLOCKS, (uint32_t)(2 * w->bitmap_len / w->page_size));
+	kcf_put32(b + KDH_MAX_MAPNR, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
+	kcf_put32(b + KDH_NR_CPUS, vm->nr_cpus);
 	r = kcf_sink_pwrite(sink, b, w->page_size, 0);
 	free(b);
 	return r;
@@ -119,26 +115,26 @@ static int write_sub_header(struct kdump_writer *w, struct kdump_part *p)
 	struct kcf_vmcore *vm = w->vm;
 	size_t len = w->sub_hdr_blocks * w->page_size;
 	uint8_t *b = calloc(1, len);
-	uint64_t off_note = w->page_size + SUB_HEADER_SIZE;
+	uint64_t off_note = w->page_size + KDSH_SIZE;
 	int r;
 
 	if (!b)
 		return -ENOMEM;
-	kcf_put64(b + 0, (uint64_t)vm->lay.phys_base);
-	kcf_put32(b + 8, w->opts->dump_level);
-	kcf_put64(b + 32, off_note + vm->vi_note_off);          /* offset_vmcoreinfo */
-	kcf_put64(b + 40, vm->vi.len);                          /* size_vmcoreinfo */
-	kcf_put64(b + 48, off_note);
-	kcf_put64(b + 56, vm->notes_len);
-	kcf_put64(b + 96, w->max_mapnr);                        /* max_mapnr_64 */
+	kcf_put64(b + KDSH_PHYS_BASE, (uint64_t)vm->lay.phys_base);
+	kcf_put32(b + KDSH_DUMP_LEVEL, w->opts->dump_level);
+	kcf_put64(b + KDSH_OFF_VMCOREINFO, off_note + vm->vi_note_off);
+	kcf_put64(b + KDSH_SIZE_VMCOREINFO, vm->vi.len);
+	kcf_put64(b + KDSH_OFF_NOTE, off_note);
+	kcf_put64(b + KDSH_SIZE_NOTE, vm->notes_len);
+	kcf_put64(b + KDSH_MAX_MAPNR_64, w->max_mapnr);
 	if (w->split) {
-		kcf_put32(b + 12, 1);
-		kcf_put64(b + 16, p->start_pfn);                /* 32-bit era fields, as makedumpfile */
-		kcf_put64(b + 24, p->end_pfn);
-		kcf_put64(b + 80, p->start_pfn);
-		kcf_put64(b + 88, p->end_pfn);
+		kcf_put32(b + KDSH_SPLIT, 1);
+		kcf_put64(b + KDSH_START_PFN, p->start_pfn);    /* 32-bit era fields, as makedumpfile */
+		kcf_put64(b + KDSH_END_PFN, p->end_pfn);
+		kcf_put64(b + KDSH_START_PFN_64, p->start_pfn);
+		kcf_put64(b + KDSH_END_PFN_64, p->end_pfn);
 	}
-	memcpy(b + SUB_HEADER_SIZE, vm->notes, vm->notes_len);
+	memcpy(b + KDSH_SIZE, vm->notes, vm->notes_len);
 	r = kcf_sink_pwrite(p->sink, b, len, w->page_size);
 	free(b);
 	return r;
@@ -207,8 +203,8 @@ static int flush_descs(struct kdump_writer *w, struct kdump_part *p)
 		r = kcf_sink_flush(p->sink);
 	if (r < 0)
 		return r;
-	r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
-			    w->off_desc + p->desc_first * DESC_SIZE);
+	r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * KDUMP_DESC_SIZE,
+			    w->off_desc + p->desc_first * KDUMP_DESC_SIZE);
 	if (r < 0)
 		return r;
 	p->desc_first += p->desc_n;
@@ -225,11 +221,7 @@ static int add_desc(struct kdump_writer *w, struct kdump_part *p, uint64_t off, 
 		if (r < 0)
 			return r;
 	}
-	uint8_t *d = p->descs + p->desc_n * DESC_SIZE;
-	kcf_put64(d + 0, off);
-	kcf_put32(d + 8, size);
-	kcf_put32(d + 12, flags);
-	kcf_put64(d + 16, 0);
+	kdump_desc_put(p->descs + p->desc_n * KDUMP_DESC_SIZE, off, size, flags);
 	p->desc_n++;
 	return 0;
 }
@@ -447,10 +439,11 @@ static int setup(struct kdump_writer *w)
 		w->cycle_pages = (w->max_mapnr + 7) & ~7ULL;
 	w->nr_cycles = (w->max_mapnr + w->cycle_pages - 1) / w->cycle_pages;
 	w->bitmap_len = ((w->max_mapnr + 7) / 8 + w->page_size - 1) / w->page_size * w->page_size;
-	w->sub_hdr_blocks = (SUB_HEADER_SIZE + vm->notes_len + w->page_size - 1) / w->page_size;
-	w->off_bitmap1 = w->page_size * (1 + w->sub_hdr_blocks);
-	w->off_bitmap2 = w->off_bitmap1 + w->bitmap_len;
-	w->off_desc = w->off_bitmap2 + w->bitmap_len;
+	w->sub_hdr_blocks = (KDSH_SIZE + vm->notes_len + w->page_size - 1) / w->page_size;
+	struct kdump_geometry g = kdump_geometry(w->page_size, w->sub_hdr_blocks, w->bitmap_len);
+	w->off_bitmap1 = g.off_bitmap1;
+	w->off_bitmap2 = g.off_bitmap2;
+	w->off_desc = g.off_desc;
 
 	if (o->compress != KCF_COMPRESS_NONE) {
 		w->comp = kcf_compressor_get(o->compress);
@@ -468,7 +461,7 @@ static int setup(struct kdump_writer *w)
 	if (!w->bm1 || !w->bm2 || !w->cbuf || !w->cycle_dumpable)
 		return -ENOMEM;
 	for (unsigned i = 0; i < w->nparts; i++)
-		if (!(w->parts[i].descs = malloc(DESC_BATCH * DESC_SIZE)))
+		if (!(w->parts[i].descs = malloc(DESC_BATCH * KDUMP_DESC_SIZE)))
 			return -ENOMEM;
 	if (o->num_threads > 1) {
 		r = kcf_pipeline_new(w->comp, w->comp_state, w->page_size, o->num_threads,
@@ -509,10 +502,10 @@ static int reserve_descs(struct kdump_writer *w)
 {
 	for (unsigned i = 0; i < w->nparts; i++) {
 		struct kdump_part *p = &w->parts[i];
-		if (kcf_sink_reserve(p->sink, w->off_desc, p->nr_dumpable * DESC_SIZE) == -ENOSPC)
+		if (kcf_sink_reserve(p->sink, w->off_desc, p->nr_dumpable * KDUMP_DESC_SIZE) == -ENOSPC)
 			return kcf_err(w->vm->ctx, ENOSPC,
 				       "no room for the dump's %llu page descriptors (%.1f MiB): the target file system is full",
-				       (unsigned long long)p->nr_dumpable, (double)p->nr_dumpable * DESC_SIZE / 1048576.0);
+				       (unsigned long long)p->nr_dumpable, (double)p->nr_dumpable * KDUMP_DESC_SIZE / 1048576.0);
 		/* other errors (a file system without fallocate): carry on unreserved */
 	}
 	return 0;
@@ -529,16 +522,12 @@ static void salvage(struct kdump_writer *w)
 			continue;
 		kcf_sink_flush(p->sink);          /* may fail again; good_end says how far it got */
 		for (uint64_t k = 0; k < p->desc_n; k++) {
-			uint8_t *d = p->descs + k * DESC_SIZE;
-			uint64_t off;
-			uint32_t size;
-			memcpy(&off, d, 8);
-			memcpy(&size, d + 8, 4);
-			if (off + size > kcf_sink_good_end(p->sink))
-				memset(d, 0, 8);          /* offset 0: lost */
+			uint8_t *d = p->descs + k * KDUMP_DESC_SIZE;
+			if (kdump_desc_offset(d) + kdump_desc_size(d) > kcf_sink_good_end(p->sink))
+				kdump_desc_put(d, 0, kdump_desc_size(d), kdump_desc_flags(d));  /* offset 0: lost */
 		}
-		kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
-				w->off_desc + p->desc_first * DESC_SIZE);
+		kcf_sink_pwrite(p->sink, p->descs, p->desc_n * KDUMP_DESC_SIZE,
+				w->off_desc + p->desc_first * KDUMP_DESC_SIZE);
 		kcf_sink_sync_quiet(p->sink);     /* the first error's message stays */
 	}
 }
@@ -577,7 +566,7 @@ static int run(struct kdump_writer *w)
 		struct kdump_part *p = &w->parts[i];
 		if ((r = write_sub_header(w, p)) < 0)
 			return r;
-		p->off_data = w->off_desc + p->nr_dumpable * DESC_SIZE;
+		p->off_data = w->off_desc + p->nr_dumpable * KDUMP_DESC_SIZE;
 		p->data_cursor = p->off_data;
 		if (w->opts->dump_level & KCF_DL_ZERO) {
 			/* One zero page that every zero page's descriptor points to. */
