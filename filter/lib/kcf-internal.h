@@ -292,6 +292,36 @@ void kcf_classifier_free(struct kcf_classifier *cl);
 int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 		       struct kcf_stats *stats, const struct kcf_cycle **ret);
 
+/* ---- the classify pass (pass.c): what every output does first ---- */
+
+/* Receives each classified cycle, valid until the next one. */
+typedef int (*kcf_cycle_fn)(void *arg, const struct kcf_cycle *c);
+
+struct kcf_pass {
+	struct kcf_vmcore *vm;
+	struct kcf_classifier *cl;
+	struct kcf_stats *stats;
+	unsigned dump_level;
+	uint64_t cycle_pages;
+};
+
+/* PFNs per cycle for these options: kcf_cycle_pages(), no longer than the dump needs. */
+uint64_t kcf_pass_cycle_pages(const struct kcf_vmcore *vm, const struct kcf_dump_options *o);
+/* Counts go to stats; kcf_pass_fini() is safe after a failure too. */
+int kcf_pass_init(struct kcf_pass *p, struct kcf_vmcore *vm, const struct kcf_dump_options *o,
+		  struct kcf_stats *stats);
+void kcf_pass_fini(struct kcf_pass *p);
+/*
+ * Classify PFNs [first, last) a cycle at a time, adding to the counts
+ * when count; fn (when not NULL) gets each cycle, in PFN order.
+ */
+int kcf_pass_range(struct kcf_pass *p, uint64_t first, uint64_t last, bool count,
+		   kcf_cycle_fn fn, void *arg);
+/* After the first pass: refuse to "filter" when no struct page was readable. */
+int kcf_pass_check(struct kcf_pass *p);
+/* The first pass over the whole dump: every PFN, counted, then kcf_pass_check(). */
+int kcf_pass_first(struct kcf_pass *p, kcf_cycle_fn fn, void *arg);
+
 /* ---- compression ---- */
 
 struct kcf_compressor_ops {
@@ -419,9 +449,6 @@ int kcf_sink_read_back(struct kcf_sink *s, void *buf, size_t len, uint64_t off);
 int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 void kcf_sink_fini(struct kcf_sink *s);
 
-/* After pass 1: refuse to "filter" when no struct page was readable. */
-int kcf_check_memmap_usable(struct kcf_vmcore *vm, const struct kcf_dump_options *o,
-			    const struct kcf_stats *st);
 int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		  struct kcf_sink *sink, struct kcf_stats *stats);
 /* One sink: a normal dump; several: a split dump, one part per sink. */

@@ -49,7 +49,7 @@ struct kdump_writer {
 	unsigned nparts;
 	bool split;
 	struct kcf_stats *stats;
-	struct kcf_classifier *cl;
+	struct kcf_pass pass;
 	const struct kcf_compressor_ops *comp;
 	void *comp_state;
 
@@ -140,8 +140,8 @@ static int write_sub_header(struct kdump_writer *w, struct kdump_part *p)
 	return r;
 }
 
-/* Pass 1 for one cycle: bitmaps and the count of dumped pages. */
-static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64_t *dumpable)
+/* Both bitmaps of one classified cycle; returns the number of pages kept. */
+static uint64_t fill_bitmaps(struct kdump_writer *w, const struct kcf_cycle *c)
 {
 	uint64_t n = c->end_pfn - c->start_pfn, bytes = (n + 7) / 8;
 	uint64_t kept = 0;
@@ -158,7 +158,18 @@ static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint6
 			kept++;
 		}
 	}
-	*dumpable = kept;
+	return kept;
+}
+
+/* Pass 1 for one cycle: bitmaps written, dumped pages counted. */
+static int bitmap_cycle(void *arg, const struct kcf_cycle *c)
+{
+	struct kdump_writer *w = arg;
+	uint64_t n = c->end_pfn - c->start_pfn, bytes = (n + 7) / 8;
+	uint64_t kept = fill_bitmaps(w, c);
+
+	w->cycle_dumpable[c->start_pfn / w->cycle_pages] = kept;
+	w->nr_dumpable += kept;
 	if (w->block_dumpable)
 		for (uint64_t i = 0; i < n; i++)
 			if (c->cls[i] == KCF_CLASS_KEPT)
@@ -401,6 +412,12 @@ static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uin
 	return 0;
 }
 
+static int refill_bitmaps(void *arg, const struct kcf_cycle *c)
+{
+	fill_bitmaps(arg, c);
+	return 0;
+}
+
 /*
  * Bitmap 2 of one cycle for pass 2. A regular output file already holds
  * it (pass 1 wrote it): reading it back is much cheaper than walking
@@ -409,21 +426,13 @@ static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uin
 static int cycle_bitmap(struct kdump_writer *w, uint64_t start, uint64_t end)
 {
 	struct kcf_sink *sink = w->parts[0].sink;
-	uint64_t n = end - start, bytes = (n + 7) / 8;
-	const struct kcf_cycle *c;
-	int r;
+	uint64_t bytes = (end - start + 7) / 8;
 
 	memset(w->bm2, 0, (bytes + 7) & ~7ULL);
 	if (kcf_sink_read_back(sink, w->bm2, bytes, w->off_bitmap2 + start / 8) == 0)
 		return 0;
 	/* an output opened write-only: fall back to classifying */
-	r = kcf_classify_cycle(w->cl, start, end, NULL, &c);
-	if (r < 0)
-		return r;
-	for (uint64_t i = 0; i < n; i++)
-		if (c->cls[i] == KCF_CLASS_KEPT)
-			w->bm2[i >> 3] |= (uint8_t)(1u << (i & 7));
-	return 0;
+	return kcf_pass_range(&w->pass, start, end, false, refill_bitmaps, w);
 }
 
 static int setup(struct kdump_writer *w)
@@ -434,9 +443,7 @@ static int setup(struct kdump_writer *w)
 
 	w->page_size = (uint64_t)vm->lay.page_size;
 	w->max_mapnr = vm->max_pfn;
-	w->cycle_pages = kcf_cycle_pages(o);
-	if (w->cycle_pages > w->max_mapnr)
-		w->cycle_pages = (w->max_mapnr + 7) & ~7ULL;
+	w->cycle_pages = kcf_pass_cycle_pages(vm, o);
 	w->nr_cycles = (w->max_mapnr + w->cycle_pages - 1) / w->cycle_pages;
 	w->bitmap_len = ((w->max_mapnr + 7) / 8 + w->page_size - 1) / w->page_size * w->page_size;
 	w->sub_hdr_blocks = (KDSH_SIZE + vm->notes_len + w->page_size - 1) / w->page_size;
@@ -475,7 +482,7 @@ static int setup(struct kdump_writer *w)
 		if (!w->block_dumpable)
 			return -ENOMEM;
 	}
-	return kcf_classifier_new(vm, o->dump_level, w->cycle_pages, &w->cl);
+	return kcf_pass_init(&w->pass, vm, o, w->stats);
 }
 
 static void teardown(struct kdump_writer *w)
@@ -483,7 +490,7 @@ static void teardown(struct kdump_writer *w)
 	kcf_pipeline_free(w->pl);
 	if (w->comp && w->comp_state)
 		w->comp->fini(w->comp_state);
-	kcf_classifier_free(w->cl);
+	kcf_pass_fini(&w->pass);
 	free(w->bm1);
 	free(w->bm2);
 	for (unsigned i = 0; i < w->nparts; i++)
@@ -535,23 +542,12 @@ static void salvage(struct kdump_writer *w)
 static int run(struct kdump_writer *w)
 {
 	bool flattened = w->parts[0].sink->flattened;
-	const struct kcf_cycle *c;
 	int r;
 
 	/* Flattened streams cannot rewrite the header: it goes last, once. */
 	if (!flattened && (r = write_headers(w, false)) < 0)
 		return r;
-	for (uint64_t i = 0; i < w->nr_cycles; i++) {
-		uint64_t start = i * w->cycle_pages, end = KCF_MIN(start + w->cycle_pages, w->max_mapnr);
-		r = kcf_classify_cycle(w->cl, start, end, w->stats, &c);
-		if (r < 0)
-			return r;
-		r = bitmap_cycle(w, c, &w->cycle_dumpable[i]);
-		if (r < 0)
-			return r;
-		w->nr_dumpable += w->cycle_dumpable[i];
-	}
-	if ((r = kcf_check_memmap_usable(w->vm, w->opts, w->stats)) < 0)
+	if ((r = kcf_pass_first(&w->pass, bitmap_cycle, w)) < 0)
 		return r;
 	if (w->split) {
 		place_parts(w);
