@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,13 +17,6 @@
 #include "kcf-internal.h"
 
 #define MAX_NOTES_SIZE (64u << 20)
-#define START_KERNEL_MAP 0xffffffff80000000ULL
-
-static int cmp_load(const void *a, const void *b)
-{
-	const struct kcf_load *x = a, *y = b;
-	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
-}
 
 static int elf_open(struct kcf_vmcore *vm)
 {
@@ -43,9 +35,7 @@ static int elf_open(struct kcf_vmcore *vm)
 		return kcf_err(vm->ctx, EINVAL, "%s: not a 64-bit little-endian ELF vmcore", vm->path);
 	if (eh.e_type != ET_CORE)
 		return kcf_err(vm->ctx, EINVAL, "%s: ELF type %u is not a core file", vm->path, eh.e_type);
-	if (eh.e_machine != EM_X86_64)
-		return kcf_err(vm->ctx, ENOTSUP, "%s: machine %u is not supported (x86_64 only for now)",
-			       vm->path, eh.e_machine);
+	vm->elf_machine = eh.e_machine;
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
 		return kcf_err(vm->ctx, EINVAL, "%s: bad program header table (entsize %u, count %u)",
 			       vm->path, eh.e_phentsize, eh.e_phnum);
@@ -97,21 +87,8 @@ static int elf_open(struct kcf_vmcore *vm)
 			r = kcf_err(vm->ctx, EINVAL, "%s: PT_LOAD %u has inconsistent sizes", vm->path, i);
 			break;
 		}
-		/*
-		 * The kernel text mapping repeats RAM that other PT_LOADs
-		 * cover; keep it aside for writers that copy segments.
-		 */
 		if (p->p_memsz == 0)
 			continue;
-		if (p->p_vaddr >= START_KERNEL_MAP) {
-			if (!vm->has_text_load)
-				vm->text_load = (struct kcf_load){
-					.paddr = p->p_paddr, .vaddr = p->p_vaddr, .offset = p->p_offset,
-					.filesz = p->p_filesz, .memsz = p->p_memsz,
-				};
-			vm->has_text_load = true;
-			continue;
-		}
 		vm->loads[vm->nr_loads++] = (struct kcf_load){
 			.paddr = p->p_paddr, .vaddr = p->p_vaddr, .offset = p->p_offset,
 			.filesz = p->p_filesz, .memsz = p->p_memsz,
@@ -122,14 +99,6 @@ static int elf_open(struct kcf_vmcore *vm)
 		return r;
 	if (!vm->notes_len)
 		return kcf_err(vm->ctx, ENODATA, "%s: no PT_NOTE segment: not a kernel crash dump", vm->path);
-	if (!vm->nr_loads)
-		return kcf_err(vm->ctx, ENODATA, "%s: no PT_LOAD segment describes RAM", vm->path);
-	qsort(vm->loads, vm->nr_loads, sizeof(*vm->loads), cmp_load);
-	for (size_t i = 1; i < vm->nr_loads; i++) {
-		if (vm->loads[i].paddr < vm->loads[i - 1].paddr + vm->loads[i - 1].memsz)
-			return kcf_err(vm->ctx, EINVAL, "%s: PT_LOAD segments overlap at physical address %#llx",
-				       vm->path, (unsigned long long)vm->loads[i].paddr);
-	}
 	return 0;
 }
 

@@ -309,23 +309,6 @@ static int kd_open(struct kcf_vmcore *vm)
 	return r;
 }
 
-/*
- * No program headers tell where the direct map starts: derive it from
- * a direct-map pointer VMCOREINFO gives (mem_section with EXTREME),
- * translated through the page tables, so ELF output gets its vaddrs.
- */
-static int kd_after_arch_init(struct kcf_vmcore *vm)
-{
-	uint64_t va = (uint64_t)vm->lay.sym_mem_section, pa, span;
-	if (va >= KCF_KERNEL_VA_MIN && va < 0xffffffff80000000ULL &&
-	    vm->arch->vtop(vm, va, &pa, &span) == 0 && ((va - pa) & ((1ULL << 30) - 1)) == 0) {
-		vm->page_offset = va - pa;
-		for (size_t i = 0; i < vm->nr_loads; i++)
-			vm->loads[i].vaddr = vm->page_offset + vm->loads[i].paddr;
-	}
-	return 0;
-}
-
 static void kd_close(struct kcf_vmcore *vm)
 {
 	struct kdump_in *k = vm->in_state;
@@ -342,7 +325,7 @@ static void kd_close(struct kcf_vmcore *vm)
 const struct kcf_input_ops kcf_input_kdump = {
 	.name = "kdump-compressed",
 	.open = kd_open,
-	.after_arch_init = kd_after_arch_init,
+	.no_vaddrs = true,
 	.close = kd_close,
 	.map = kd_map,
 	.page_present = kd_present,

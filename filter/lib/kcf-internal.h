@@ -3,7 +3,7 @@
  * Private to libkcatch-filter. Layers, bottom up:
  *   input (ELF vmcore: physical reads)      input-elf.c
  *   VMCOREINFO facts (struct kcf_layout)     vmcoreinfo.c
- *   address translation (arch ops)           arch-x86_64.c
+ *   address translation (arch ops)           arch.c, arch-x86_64.c
  *   mem_map access and page classification   memmap.c, classify.c
  *   compressors (ops per method)             compress*.c
  *   output sinks and writers                 sink.c, write-kdump.c
@@ -25,12 +25,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KCF_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define KCF_MAX(a, b) ((a) > (b) ? (a) : (b))
-/*
- * Lowest kernel virtual address with 5-level paging; with 4 levels the
- * kernel half starts higher and the gap is non-canonical, so this one
- * bound serves both for "looks like a kernel pointer".
- */
-#define KCF_KERNEL_VA_MIN 0xff00000000000000ULL
 #define KCF_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 struct kcf_ctx {
@@ -153,10 +147,13 @@ struct kcf_vmcore;
 /* A dump format we can read. */
 struct kcf_input_ops {
 	const char *name;
-	/* Fill loads, notes, utsname (optional) from the file. */
+	/*
+	 * Fill loads (any order), notes, and the machine: elf_machine or
+	 * utsname; the arch is chosen from it.
+	 */
 	int (*open)(struct kcf_vmcore *vm);
-	/* Once addresses translate (optional). */
-	int (*after_arch_init)(struct kcf_vmcore *vm);
+	/* Its loads carry no vaddrs: the arch tells where the direct map is. */
+	bool no_vaddrs;
 	void (*close)(struct kcf_vmcore *vm);
 	/* Bytes at paddr, valid until the next call on the same window. */
 	const void *(*map)(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len);
@@ -179,12 +176,13 @@ struct kcf_vmcore {
 	void *in_state;
 	bool utsname_from_input;     /* the input format carries utsname */
 	bool utsname_from_memory;    /* utsname is the kernel's own, not a stand-in */
+	unsigned elf_machine;        /* the input's e_machine; 0: utsname[4] names the machine */
 	char *path;
 	int fd;
 	uint64_t file_size;
 	bool can_mmap;
 
-	struct kcf_load *loads;      /* RAM PT_LOADs sorted by paddr (text mapping dropped) */
+	struct kcf_load *loads;      /* RAM PT_LOADs sorted by paddr (text mapping set aside) */
 	size_t nr_loads;
 	struct kcf_load text_load;   /* the kernel image mapping, if the dump has one */
 	bool has_text_load;
@@ -233,8 +231,15 @@ int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val);
 
 /* ---- architecture ---- */
 
+/*
+ * One per architecture (arch-*.c), found in arch.c's table by the
+ * machine the input names. Every fact about the architecture's address
+ * space is behind these; nothing else knows where the kernel lives.
+ */
 struct kcf_arch_ops {
-	const char *name;
+	const char *name;            /* utsname machine, e.g. "x86_64" */
+	uint16_t elf_machine;        /* e_machine of its vmcores, e.g. EM_X86_64 */
+	/* Once VMCOREINFO is parsed. fini also runs when init did not, or failed. */
 	int (*init)(struct kcf_vmcore *vm);
 	void (*fini)(struct kcf_vmcore *vm);
 	/*
@@ -242,9 +247,28 @@ struct kcf_arch_ops {
 	 * to be physically contiguous (to the end of the mapping page).
 	 */
 	int (*vtop)(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *paddr, uint64_t *span);
+	/*
+	 * Could va point at a kernel object? The sanity check of pointers
+	 * read from the dump (page->mapping, mem_section). After init.
+	 */
+	bool (*is_kernel_va)(const struct kcf_vmcore *vm, uint64_t va);
+	/*
+	 * Is this PT_LOAD the kernel image mapping (it repeats RAM that
+	 * others cover)? After VMCOREINFO is parsed, before init.
+	 */
+	bool (*is_kernel_text)(const struct kcf_vmcore *vm, const struct kcf_load *ld);
+	/* Start of the direct map when the input has no vaddrs (kdump files); 0: unknown. After init. */
+	uint64_t (*direct_map_base)(struct kcf_vmcore *vm);
 };
 
-extern const struct kcf_arch_ops kcf_arch_x86_64;
+/* The architecture of a vmcore's e_machine / utsname machine; NULL: not supported. */
+const struct kcf_arch_ops *kcf_arch_by_elf_machine(unsigned machine);
+const struct kcf_arch_ops *kcf_arch_by_name(const char *uts_machine);
+
+static inline bool kcf_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)
+{
+	return vm->arch->is_kernel_va(vm, va);
+}
 
 /* ---- mem_map ---- */
 

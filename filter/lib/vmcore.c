@@ -23,7 +23,6 @@
 
 #define WINDOW_SIZE (4u << 20)          /* as makedumpfile: big enough to amortise mmap */
 #define META_READ_SIZE (64u << 10)      /* read() refills of the metadata window */
-#define START_KERNEL_MAP 0xffffffff80000000ULL
 
 int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -229,6 +228,57 @@ int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val)
 	return kcf_virt_read(vm, vaddr, val, sizeof(*val));
 }
 
+static int cmp_load(const void *a, const void *b)
+{
+	const struct kcf_load *x = a, *y = b;
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/*
+ * The kernel image mapping repeats RAM that other PT_LOADs cover: set
+ * it aside for writers that copy segments, and sort the rest.
+ */
+static int sort_loads(struct kcf_vmcore *vm)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < vm->nr_loads; i++) {
+		const struct kcf_load *l = &vm->loads[i];
+		if (vm->arch->is_kernel_text(vm, l)) {
+			if (!vm->has_text_load)
+				vm->text_load = *l;
+			vm->has_text_load = true;
+			continue;
+		}
+		vm->loads[n++] = *l;
+	}
+	vm->nr_loads = n;
+	if (!vm->nr_loads)
+		return kcf_err(vm->ctx, ENODATA, "%s: no PT_LOAD segment describes RAM", vm->path);
+	qsort(vm->loads, vm->nr_loads, sizeof(*vm->loads), cmp_load);
+	for (size_t i = 1; i < vm->nr_loads; i++) {
+		if (vm->loads[i].paddr < vm->loads[i - 1].paddr + vm->loads[i - 1].memsz)
+			return kcf_err(vm->ctx, EINVAL, "%s: PT_LOAD segments overlap at physical address %#llx",
+				       vm->path, (unsigned long long)vm->loads[i].paddr);
+	}
+	return 0;
+}
+
+static int find_arch(struct kcf_vmcore *vm)
+{
+	if (vm->elf_machine) {
+		vm->arch = kcf_arch_by_elf_machine(vm->elf_machine);
+		if (!vm->arch)
+			return kcf_err(vm->ctx, ENOTSUP, "%s: machine %u is not supported (x86_64 only for now)",
+				       vm->path, vm->elf_machine);
+	} else {
+		vm->arch = kcf_arch_by_name(vm->utsname[4]);
+		if (!vm->arch)
+			return kcf_err(vm->ctx, ENOTSUP, "%s: machine \"%s\" is not supported (x86_64 only for now)",
+				       vm->path, vm->utsname[4]);
+	}
+	return 0;
+}
+
 static void read_utsname(struct kcf_vmcore *vm)
 {
 	const struct kcf_layout *l = &vm->lay;
@@ -251,7 +301,7 @@ static void read_utsname(struct kcf_vmcore *vm)
 	memset(vm->utsname, 0, sizeof(vm->utsname));
 	snprintf(vm->utsname[0], 65, "Linux");
 	snprintf(vm->utsname[2], 65, "%s", l->osrelease);
-	snprintf(vm->utsname[4], 65, "x86_64");
+	snprintf(vm->utsname[4], 65, "%s", vm->arch->name);
 }
 
 KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf_vmcore **ret)
@@ -305,9 +355,10 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		goto fail;
 	}
 	r = vm->in->open(vm);
-	if (r < 0)
-		goto fail;
-	r = kcf_parse_notes(vm, &vi_text, &vi_len);
+	if (r == 0)
+		r = find_arch(vm);
+	if (r == 0)
+		r = kcf_parse_notes(vm, &vi_text, &vi_len);
 	if (r < 0)
 		goto fail;
 	r = kcf_vmcoreinfo_parse(ctx, vi_text, vi_len, &vm->vi, &vm->lay);
@@ -315,6 +366,8 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		kcf_err_prefix(ctx, r, path);
 		goto fail;
 	}
+	if ((r = sort_loads(vm)) < 0)
+		goto fail;
 	uint64_t page = (uint64_t)vm->lay.page_size;
 	for (size_t i = 0; i < vm->nr_loads; i++) {
 		const struct kcf_load *l = &vm->loads[i];
@@ -324,12 +377,14 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		if (!vm->page_offset && l->vaddr)
 			vm->page_offset = l->vaddr - l->paddr;
 	}
-	vm->arch = &kcf_arch_x86_64;
 	r = vm->arch->init(vm);
 	if (r < 0)
 		goto fail;
-	if (vm->in->after_arch_init && (r = vm->in->after_arch_init(vm)) < 0)
-		goto fail;
+	if (vm->in->no_vaddrs && vm->arch->direct_map_base &&
+	    (vm->page_offset = vm->arch->direct_map_base(vm)) != 0) {
+		for (size_t i = 0; i < vm->nr_loads; i++)
+			vm->loads[i].vaddr = vm->page_offset + vm->loads[i].paddr;
+	}
 	read_utsname(vm);
 	*ret = vm;
 	return 0;

@@ -225,7 +225,7 @@ static int write_ehdr(struct elf_writer *w, bool complete)
 {
 	Elf64_Ehdr eh = {
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
-		.e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+		.e_type = ET_CORE, .e_machine = w->vm->arch->elf_machine, .e_version = EV_CURRENT,
 		.e_phoff = sizeof(Elf64_Ehdr), .e_flags = complete ? 0 : ELF_INCOMPLETE,
 		.e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
 		.e_phnum = (Elf64_Half)(1 + w->nsegs),
