@@ -158,11 +158,8 @@ static uint64_t x86_direct_map_base(struct kcf_vmcore *vm)
 }
 
 const struct kcf_arch_ops kcf_arch_x86_64 = {
-	.name = "x86_64",
-	.elf_machine = EM_X86_64,
-	.init = x86_init,
-	.fini = x86_fini,
-	.vtop = x86_vtop,
+	.name = "x86_64", .elf_machine = EM_X86_64,
+	.init = x86_init, .fini = x86_fini, .vtop = x86_vtop,
 	.is_kernel_va = x86_is_kernel_va,
 	.is_kernel_text = x86_is_kernel_text,
 	.direct_map_base = x86_direct_map_base,

@@ -304,7 +304,7 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 			pfn++;
 			continue;
 		}
-		if (vm->in->page_present && !vm->in->page_present(vm, pfn)) {
+		if (!kcf_phys_present(vm, pfn)) {
 			*slot = KCF_CLASS_ABSENT;
 			count(stats, KCF_CLASS_ABSENT, 1);
 			pfn++;

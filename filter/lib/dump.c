@@ -74,6 +74,7 @@ KCF_EXPORT int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_opt
 				struct kcf_stats *stats)
 {
 	struct kcf_pass pass;
+	const struct kcf_cycle *c;
 	int r;
 
 	memset(stats, 0, sizeof(*stats));
@@ -86,7 +87,11 @@ KCF_EXPORT int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_opt
 		return r;
 	}
 	stats->max_mapnr = vm->max_pfn;
-	r = kcf_pass_first(&pass, NULL, NULL);
+	kcf_pass_begin(&pass, 0, vm->max_pfn, true);
+	while ((r = kcf_pass_next(&pass, &c)) == 0)
+		;
+	if (r > 0)
+		r = kcf_pass_check(&pass);
 	kcf_pass_fini(&pass);
 	for (int k = 0; k < KCF_CLASS_MAX; k++)
 		stats->pages_in_memory += stats->pages[k];

@@ -17,6 +17,79 @@
 #include "kcf-internal.h"
 
 #define MAX_NOTES_SIZE (64u << 20)
+#define WINDOW_SIZE (4u << 20)          /* as makedumpfile: big enough to amortise mmap */
+#define META_READ_SIZE (64u << 10)      /* read() refills of the metadata window */
+
+static void window_drop(struct kcf_window *w)
+{
+	if (w->mapped && w->map)
+		munmap(w->map, w->cap);
+	else
+		free(w->map);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Make the window cover [off, off + len) of the file. */
+static int window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len)
+{
+	if (w->map && off >= w->file_off && off + len <= w->file_off + w->len)
+		return 0;
+
+	/*
+	 * Read buffers of the metadata window stay small: its reads (page
+	 * tables, mem_section, symbols) are scattered, and a 4 MiB refill
+	 * for each of them was most of what -d 31 read.
+	 */
+	uint64_t wsize = !vm->can_mmap && w == &vm->win[KCF_WIN_META] ? META_READ_SIZE : WINDOW_SIZE;
+	uint64_t start = off & ~(wsize - 1);
+	uint64_t want = wsize;
+	if (!vm->can_mmap && w->hint) {
+		/* Read just the run the caller will use: excluded pages are never copied. */
+		start = off & ~(uint64_t)4095;
+		want = w->hint > len ? w->hint : len;
+		want = (want + 4095) & ~(uint64_t)4095;
+		w->hint = 0;
+	} else if (off + len > start + want) {
+		start = off & ~(uint64_t)4095;
+		want = ((off + len - start) + wsize - 1) & ~(wsize - 1);
+	}
+	if (start + want > vm->file_size)
+		want = vm->file_size - start;
+
+	if (vm->can_mmap) {
+		size_t cap = (want + 4095) & ~(size_t)4095;
+		if (w->map)
+			munmap(w->map, w->cap);
+		w->map = mmap(NULL, cap, PROT_READ, MAP_SHARED, vm->fd, (off_t)start);
+		if (w->map != MAP_FAILED) {
+			w->mapped = true;
+			w->cap = cap;
+			w->file_off = start;
+			w->len = want;
+			return 0;
+		}
+		/* /proc/vmcore of old kernels, or a pipe-like file: read() it is. */
+		memset(w, 0, sizeof(*w));
+		vm->can_mmap = false;
+	}
+	if (w->cap < want) {
+		void *b = realloc(w->mapped ? NULL : w->map, want);
+		if (!b)
+			return -ENOMEM;
+		w->map = b;
+		w->cap = want;
+	}
+	w->mapped = false;
+	int r = kcf_pread_all(vm->fd, w->map, want, start);
+	if (r < 0) {
+		w->len = 0;
+		return kcf_err(vm->ctx, r, "%s: read error at offset %#llx: %s", vm->path,
+			       (unsigned long long)start, strerror(-r));
+	}
+	w->file_off = start;
+	w->len = want;
+	return 0;
+}
 
 static int elf_open(struct kcf_vmcore *vm)
 {
@@ -114,7 +187,7 @@ static const void *elf_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_
 	}
 	uint64_t rel = paddr - l->paddr;
 	if (rel + len <= l->filesz) {
-		if (kcf_window_cover(vm, w, l->offset + rel, len) < 0)
+		if (window_cover(vm, w, l->offset + rel, len) < 0)
 			return NULL;
 		return w->map + (l->offset + rel - w->file_off);
 	}
@@ -142,12 +215,22 @@ static int elf_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len
 	 * Mapped input, a range that crosses segments or the unsaved zeros
 	 * past filesz, or an error to report: page by page through map.
 	 */
-	return kcf_phys_read(vm, paddr, buf, len);
+	return 1;
+}
+
+static void elf_hint(struct kcf_vmcore *vm, int win, uint64_t bytes)
+{
+	vm->win[win].hint = bytes < WINDOW_SIZE ? bytes : WINDOW_SIZE;
+}
+
+static void elf_close(struct kcf_vmcore *vm)
+{
+	for (int i = 0; i < KCF_WIN_COUNT; i++)
+		window_drop(&vm->win[i]);
 }
 
 const struct kcf_input_ops kcf_input_elf = {
 	.name = "ELF",
-	.open = elf_open,
-	.map = elf_map,
-	.copy = elf_copy,
+	.open = elf_open, .close = elf_close,
+	.map = elf_map, .copy = elf_copy, .hint = elf_hint,
 };

@@ -324,9 +324,8 @@ static void kd_close(struct kcf_vmcore *vm)
 
 const struct kcf_input_ops kcf_input_kdump = {
 	.name = "kdump-compressed",
-	.open = kd_open,
+	.open = kd_open, .close = kd_close,
 	.no_vaddrs = true,
-	.close = kd_close,
 	.map = kd_map,
 	.page_present = kd_present,
 };

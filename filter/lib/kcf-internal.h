@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Private to libkcatch-filter. Layers, bottom up:
- *   input (ELF vmcore: physical reads)      input-elf.c
+ *   opening a dump                           vmcore.c
+ *   input (physical reads, per format)       phys.c, input-elf.c, input-kdump.c
  *   VMCOREINFO facts (struct kcf_layout)     vmcoreinfo.c
  *   address translation (arch ops)           arch.c, arch-x86_64.c
  *   mem_map access and page classification   memmap.c, classify.c
@@ -160,9 +161,12 @@ struct kcf_input_ops {
 	/*
 	 * Copy len bytes at paddr (inside one PT_LOAD) straight into buf
 	 * (optional: else map + memcpy): one copy instead of two for big
-	 * sequential reads such as mem_map.
+	 * sequential reads such as mem_map. 1: not this range, read it
+	 * page by page through map.
 	 */
 	int (*copy)(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
+	/* The next map calls on win read about bytes in a row (optional). */
+	void (*hint)(struct kcf_vmcore *vm, int win, uint64_t bytes);
 	/* Whether pfn's data is in the input at all (NULL: always). */
 	bool (*page_present)(struct kcf_vmcore *vm, uint64_t pfn);
 };
@@ -203,13 +207,29 @@ struct kcf_vmcore {
 	char utsname[6][65];
 };
 
+/* Whole-buffer pread, through short reads and EINTR (context.c); -ENODATA at EOF. */
 int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off);
 int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len);
-int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len);
-void kcf_window_drop(struct kcf_window *w);
 
 /* Find the PT_LOAD holding paddr; NULL when paddr is not in the dump. */
-const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr);
+static inline const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr)
+{
+	size_t lo = 0, hi = vm->nr_loads;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct kcf_load *l = &vm->loads[mid];
+		if (paddr < l->paddr)
+			hi = mid;
+		else if (paddr - l->paddr >= l->memsz)
+			lo = mid + 1;
+		else
+			return l;
+	}
+	return NULL;
+}
+
+/* ---- physical memory (phys.c), virtual memory (arch.c) ---- */
+
 /*
  * Pointer to len bytes of physical memory at paddr, valid until the next
  * call with the same window. len must not cross a page boundary of
@@ -225,6 +245,10 @@ const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t 
 void kcf_phys_hint(struct kcf_vmcore *vm, int win, uint64_t bytes);
 /* len bytes at paddr, all in one PT_LOAD, into buf; negative errno. */
 int kcf_phys_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
+/* Whether kcf_phys_copy() reads long ranges straight into buf (else a page at a time through map). */
+bool kcf_phys_copy_is_direct(const struct kcf_vmcore *vm);
+/* Whether pfn's data is in the input at all (a kdump file holds only the pages it kept). */
+bool kcf_phys_present(struct kcf_vmcore *vm, uint64_t pfn);
 int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
 int kcf_virt_read(struct kcf_vmcore *vm, uint64_t vaddr, void *buf, size_t len);
 int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val);
@@ -318,15 +342,14 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 
 /* ---- the classify pass (pass.c): what every output does first ---- */
 
-/* Receives each classified cycle, valid until the next one. */
-typedef int (*kcf_cycle_fn)(void *arg, const struct kcf_cycle *c);
-
 struct kcf_pass {
 	struct kcf_vmcore *vm;
 	struct kcf_classifier *cl;
 	struct kcf_stats *stats;
 	unsigned dump_level;
 	uint64_t cycle_pages;
+	uint64_t next, last;         /* the walk kcf_pass_begin() started */
+	bool count;
 };
 
 /* PFNs per cycle for these options: kcf_cycle_pages(), no longer than the dump needs. */
@@ -336,15 +359,18 @@ int kcf_pass_init(struct kcf_pass *p, struct kcf_vmcore *vm, const struct kcf_du
 		  struct kcf_stats *stats);
 void kcf_pass_fini(struct kcf_pass *p);
 /*
- * Classify PFNs [first, last) a cycle at a time, adding to the counts
- * when count; fn (when not NULL) gets each cycle, in PFN order.
+ * Walk PFNs [first, last) a cycle at a time, adding to the counts when
+ * count (the first pass does, over [0, max_pfn)):
+ *
+ *	kcf_pass_begin(p, first, last, count);
+ *	while ((r = kcf_pass_next(p, &c)) == 0)
+ *		use c, valid until the next call;
+ *	r: 1 at the end, or -errno
  */
-int kcf_pass_range(struct kcf_pass *p, uint64_t first, uint64_t last, bool count,
-		   kcf_cycle_fn fn, void *arg);
+void kcf_pass_begin(struct kcf_pass *p, uint64_t first, uint64_t last, bool count);
+int kcf_pass_next(struct kcf_pass *p, const struct kcf_cycle **c);
 /* After the first pass: refuse to "filter" when no struct page was readable. */
 int kcf_pass_check(struct kcf_pass *p);
-/* The first pass over the whole dump: every PFN, counted, then kcf_pass_check(). */
-int kcf_pass_first(struct kcf_pass *p, kcf_cycle_fn fn, void *arg);
 
 /* ---- compression ---- */
 

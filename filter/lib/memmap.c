@@ -119,7 +119,7 @@ long kcf_memmap_read(struct kcf_memmap *mm, uint64_t pfn, uint64_t n, void *buf,
 		uint64_t page = (uint64_t)vm->lay.page_size;
 		uint64_t chunk = KCF_MIN(want - got, span);
 		/* Inputs without a copy op (kdump files) map one page at a time. */
-		if (!vm->in->copy)
+		if (!kcf_phys_copy_is_direct(vm))
 			chunk = KCF_MIN(chunk, page - (pa & (page - 1)));
 		/* Stay inside one PT_LOAD per map call. */
 		const struct kcf_load *ld = kcf_load_find(vm, pa);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The classify pass every output makes: PFNs classified a cycle at a
- * time (classify.c), each cycle handed to the caller while it is
- * valid, and, after the first pass, the check that mem_map was usable
- * at all. The dry run only counts; the kdump writer builds its bitmaps
- * from the cycles; the ELF writer counts its segments, then walks
- * again to write. Memory is one cycle whatever the RAM size.
+ * time (classify.c), each cycle returned to the caller, who pulls the
+ * next one when done with it (an iterator: control only goes down),
+ * and after the first pass the check that mem_map was usable at all.
+ * The dry run only counts; the kdump writer builds its bitmaps from
+ * the cycles; the ELF writer counts its segments, then walks again to
+ * write. Memory is one cycle whatever the RAM size.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,19 +37,23 @@ void kcf_pass_fini(struct kcf_pass *p)
 	p->cl = NULL;
 }
 
-int kcf_pass_range(struct kcf_pass *p, uint64_t first, uint64_t last, bool count,
-		   kcf_cycle_fn fn, void *arg)
+void kcf_pass_begin(struct kcf_pass *p, uint64_t first, uint64_t last, bool count)
 {
-	for (uint64_t start = first; start < last; start += p->cycle_pages) {
-		const struct kcf_cycle *c;
-		int r = kcf_classify_cycle(p->cl, start, KCF_MIN(start + p->cycle_pages, last),
-					   count ? p->stats : NULL, &c);
-		if (r == 0 && fn)
-			r = fn(arg, c);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	p->next = first;
+	p->last = last;
+	p->count = count;
+}
+
+int kcf_pass_next(struct kcf_pass *p, const struct kcf_cycle **c)
+{
+	if (p->next >= p->last)
+		return 1;
+	uint64_t start = p->next;
+	p->next = KCF_MIN(start + p->cycle_pages, p->last);
+	int r = kcf_classify_cycle(p->cl, start, p->next, p->count ? p->stats : NULL, c);
+	if (r < 0)
+		p->next = p->last;
+	return r;
 }
 
 int kcf_pass_check(struct kcf_pass *p)
@@ -67,10 +72,4 @@ int kcf_pass_check(struct kcf_pass *p)
 		kcf_log(vm->ctx, 4, "%s: %llu pages have no readable struct page; they are kept", vm->path,
 			(unsigned long long)st->pages_no_memmap);
 	return 0;
-}
-
-int kcf_pass_first(struct kcf_pass *p, kcf_cycle_fn fn, void *arg)
-{
-	int r = kcf_pass_range(p, 0, p->vm->max_pfn, true, fn, arg);
-	return r < 0 ? r : kcf_pass_check(p);
 }

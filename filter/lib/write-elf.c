@@ -154,9 +154,8 @@ static bool page_is_zero(struct elf_writer *w, uint64_t a, uint64_t b)
 }
 
 /* One classified cycle of the current region, page by page. */
-static int walk_cycle(void *arg, const struct kcf_cycle *c)
+static int walk_cycle(struct elf_writer *w, const struct kcf_cycle *c)
 {
-	struct elf_writer *w = arg;
 	const struct kcf_load *ld = w->region;
 	uint64_t ps = w->page_size, start = ld->paddr, end = ld->paddr + ld->memsz;
 	bool zero = w->opts->dump_level & KCF_DL_ZERO;
@@ -184,6 +183,7 @@ static int walk_cycle(void *arg, const struct kcf_cycle *c)
 static int walk_region(struct elf_writer *w, const struct kcf_load *ld, bool count)
 {
 	uint64_t ps = w->page_size, start = ld->paddr, end = ld->paddr + ld->memsz;
+	const struct kcf_cycle *c;
 	int r;
 
 	w->region = ld;
@@ -192,7 +192,10 @@ static int walk_region(struct elf_writer *w, const struct kcf_load *ld, bool cou
 	w->seg_file_off = w->cursor;
 	w->in_run = false;
 	w->run_pages = 0;
-	r = kcf_pass_range(&w->pass, start / ps, (end + ps - 1) / ps, count, walk_cycle, w);
+	kcf_pass_begin(&w->pass, start / ps, (end + ps - 1) / ps, count);
+	while ((r = kcf_pass_next(&w->pass, &c)) == 0)
+		if ((r = walk_cycle(w, c)) < 0)
+			return r;
 	if (r < 0)
 		return r;
 	/* A trailing excluded run, however short, is left to p_memsz. */

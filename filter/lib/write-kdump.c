@@ -162,9 +162,8 @@ static uint64_t fill_bitmaps(struct kdump_writer *w, const struct kcf_cycle *c)
 }
 
 /* Pass 1 for one cycle: bitmaps written, dumped pages counted. */
-static int bitmap_cycle(void *arg, const struct kcf_cycle *c)
+static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c)
 {
-	struct kdump_writer *w = arg;
 	uint64_t n = c->end_pfn - c->start_pfn, bytes = (n + 7) / 8;
 	uint64_t kept = fill_bitmaps(w, c);
 
@@ -374,7 +373,7 @@ static uint64_t run_of_ones(const uint8_t *bm, uint64_t i, uint64_t n, uint64_t 
 static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uint64_t expect)
 {
 	uint64_t n = end - start, seen = 0, words = (n + 63) / 64, run_end = 0;
-	bool direct = w->pl && w->vm->in->copy;
+	bool direct = w->pl && kcf_phys_copy_is_direct(w->vm);
 	for (uint64_t wi = 0; wi < words; wi++) {
 		uint64_t bits;
 		memcpy(&bits, w->bm2 + wi * 8, 8);
@@ -412,12 +411,6 @@ static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uin
 	return 0;
 }
 
-static int refill_bitmaps(void *arg, const struct kcf_cycle *c)
-{
-	fill_bitmaps(arg, c);
-	return 0;
-}
-
 /*
  * Bitmap 2 of one cycle for pass 2. A regular output file already holds
  * it (pass 1 wrote it): reading it back is much cheaper than walking
@@ -427,12 +420,18 @@ static int cycle_bitmap(struct kdump_writer *w, uint64_t start, uint64_t end)
 {
 	struct kcf_sink *sink = w->parts[0].sink;
 	uint64_t bytes = (end - start + 7) / 8;
+	const struct kcf_cycle *c;
+	int r;
 
 	memset(w->bm2, 0, (bytes + 7) & ~7ULL);
 	if (kcf_sink_read_back(sink, w->bm2, bytes, w->off_bitmap2 + start / 8) == 0)
 		return 0;
-	/* an output opened write-only: fall back to classifying */
-	return kcf_pass_range(&w->pass, start, end, false, refill_bitmaps, w);
+	/* an output opened write-only: fall back to classifying (one cycle) */
+	kcf_pass_begin(&w->pass, start, end, false);
+	if ((r = kcf_pass_next(&w->pass, &c)) < 0)
+		return r;
+	fill_bitmaps(w, c);
+	return 0;
 }
 
 static int setup(struct kdump_writer *w)
@@ -542,12 +541,17 @@ static void salvage(struct kdump_writer *w)
 static int run(struct kdump_writer *w)
 {
 	bool flattened = w->parts[0].sink->flattened;
+	const struct kcf_cycle *c;
 	int r;
 
 	/* Flattened streams cannot rewrite the header: it goes last, once. */
 	if (!flattened && (r = write_headers(w, false)) < 0)
 		return r;
-	if ((r = kcf_pass_first(&w->pass, bitmap_cycle, w)) < 0)
+	kcf_pass_begin(&w->pass, 0, w->max_mapnr, true);
+	while ((r = kcf_pass_next(&w->pass, &c)) == 0)
+		if ((r = bitmap_cycle(w, c)) < 0)
+			return r;
+	if (r < 0 || (r = kcf_pass_check(&w->pass)) < 0)
 		return r;
 	if (w->split) {
 		place_parts(w);
