@@ -114,7 +114,7 @@ static void iso_time(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
-static void pages(struct jw *w, const struct kcf_stats *s)
+static void pages(struct jw *w, const struct kcf_vmcore *vm, const struct kcf_stats *s)
 {
 	open_obj(w, "pages");
 	u64(w, "in_memory", s->pages_in_memory);
@@ -122,6 +122,14 @@ static void pages(struct jw *w, const struct kcf_stats *s)
 		u64(w, kcf_class_name((enum kcf_page_class)c), s->pages[c]);
 	u64(w, "kept_unsure", s->pages_unsure);
 	u64(w, "kept_no_memmap", s->pages_no_memmap);
+	/* a kernel newer than kcatch: what its VMCOREINFO lacked, and what that kept */
+	if (s->missing) {
+		open_obj(w, "kept_missing_vmcoreinfo");
+		for (int m = 0; m < KCF_MISSING_MAX; m++)
+			if (s->missing & (1u << m))
+				u64(w, kcf_vmcore_missing(vm, (enum kcf_missing)m), s->pages_missing[m]);
+		close_obj(w);
+	}
 	u64(w, "lost", s->pages_lost);
 	close_obj(w);
 }
@@ -169,7 +177,7 @@ int kc_json_write(const struct agent *a, const struct save_result *res, int fd)
 	u64(&w, "bytes", res->dmesg_bytes);
 	close_obj(&w);
 
-	pages(&w, &res->stats);
+	pages(&w, a->vm, &res->stats);
 
 	open_obj(&w, "bytes");
 	u64(&w, "memory", ci->mem_bytes);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "kcatch.h"
@@ -48,19 +49,13 @@ static uint64_t le64(const unsigned char *p)
 }
 
 /* Bytes the kernel occupies once running; 0 if the file is neither a bzImage nor an ELF. */
-static uint64_t kernel_memory(const char *path, char *how, size_t len)
+static uint64_t kernel_memory(int fd, const char *path, char *how, size_t len)
 {
 	unsigned char h[4096];
-	FILE *f = fopen(path, "re");
-	size_t n;
-	if (!f) {
-		fmt(how, len, "%s: %s", path, strerror(errno));
-		return 0;
-	}
-	n = fread(h, 1, sizeof(h), f);
+	ssize_t got = pread(fd, h, sizeof(h), 0);
+	size_t n = got > 0 ? (size_t)got : 0;
 	if (n >= 0x264 && memcmp(h + 0x202, "HdrS", 4) == 0) {
 		unsigned version = h[0x206] | h[0x207] << 8;
-		fclose(f);
 		if (version < 0x20a) {
 			fmt(how, len, "boot protocol %u.%02u of %s has no init_size", version >> 8, version & 0xff, path);
 			return 0;
@@ -74,7 +69,7 @@ static uint64_t kernel_memory(const char *path, char *how, size_t len)
 		unsigned phnum = h[56] | h[57] << 8, phentsize = h[54] | h[55] << 8;
 		unsigned char ph[56];
 		for (unsigned i = 0; i < phnum && phentsize >= 56 && i < 256; i++) {
-			if (fseeko(f, (off_t)(phoff + (uint64_t)i * phentsize), SEEK_SET) < 0 || fread(ph, 1, 56, f) != 56)
+			if (pread(fd, ph, 56, (off_t)(phoff + (uint64_t)i * phentsize)) != 56)
 				break;
 			if (le32(ph) != 1)  /* PT_LOAD */
 				continue;
@@ -84,11 +79,9 @@ static uint64_t kernel_memory(const char *path, char *how, size_t len)
 			if (pa + msz > hi)
 				hi = pa + msz;
 		}
-		fclose(f);
 		fmt(how, len, "loaded segments of the ELF %s", path);
 		return hi > lo ? hi - lo : 0;
 	}
-	fclose(f);
 	fmt(how, len, "%s is neither a bzImage (boot protocol 2.10 or later) nor an ELF vmlinux", path);
 	return 0;
 }
@@ -167,7 +160,16 @@ int cmd_estimate(const struct opts *o)
 	}
 	if (reserved > 0)  /* MemTotal does not count the reservation */
 		ram += (double)reserved;
-	kernel = (double)kernel_memory(f.kernel_abs, how, sizeof(how));
+	if (!f.kernel_found) {
+		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s\n", f.kernel_error);
+		return 1;
+	}
+	int kfd = open_kernel(o, &f);
+	if (kfd < 0)
+		fmt(how, sizeof(how), "%s: %s", f.kernel_abs, strerror(-kfd));
+	kernel = kfd < 0 ? 0 : (double)kernel_memory(kfd, f.kernel_abs, how, sizeof(how));
+	if (kfd >= 0)
+		close(kfd);
 	if (kernel <= 0) {
 		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s; install the kernel package "
 			"of the running kernel\n", how);

@@ -57,11 +57,19 @@ const char *dump_dir(const struct opts *o, const struct kc_config *c, char *buf,
 /* The files of the running (or --root's) kernel and its capture image. */
 struct files {
 	char release[256];
+	/* found in /boot or in the module directory (kernel-files.h); when not
+	 * found, kernel is the first place looked and kernel_error says where
+	 * else and which package provides it */
 	char kernel[512], kernel_abs[4096];   /* as on the host, and with root */
+	bool kernel_found;
+	char kernel_error[1024];
+	char kconfig[512], sysmap[512];       /* as on the host; "" when not found */
 	char image[512], image_abs[4096];
 	char stamp_abs[4200];                 /* image_abs + ".stamp" */
 };
 void find_files(const struct opts *o, struct files *f);
+/* Open the kernel image found (no symbolic links, a regular file); -errno. */
+int open_kernel(const struct opts *o, const struct files *f);
 
 /* ---- target.c: where the dump goes, as kdumpctl finds it ---- */
 
@@ -102,7 +110,7 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
  * (load rebuilds it first). */
 int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_check);
 /* Signed kernel image (a PE Authenticode certificate table)? -1 unknown. */
-int kernel_is_signed(const char *path);
+int kernel_is_signed(int fd);
 /* 1 Secure Boot on, 0 off, -1 unknown (no efivars). */
 int secure_boot_state(const struct opts *o);
 /* The active lockdown mode ("none", "integrity", ...) into buf; NULL unknown. */

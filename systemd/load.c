@@ -89,13 +89,14 @@ static int set_sysctls(const struct opts *o, const struct kc_config *c)
 	return 0;
 }
 
-static int kexec_load(const struct files *f, const char *cmd)
+static int kexec_load(const struct opts *o, const struct files *f, const char *cmd)
 {
-	int kfd = open(f->kernel_abs, O_RDONLY | O_CLOEXEC);
+	int kfd = open_kernel(o, f), kerr = kfd < 0 ? -kfd : 0;
 	int ifd = open(f->image_abs, O_RDONLY | O_CLOEXEC);
 	int r = 0;
 	if (kfd < 0 || ifd < 0) {
-		fprintf(stderr, "kcatch: cannot open %s: %s\n", kfd < 0 ? f->kernel_abs : f->image_abs, strerror(errno));
+		fprintf(stderr, "kcatch: cannot open %s: %s\n", kfd < 0 ? f->kernel_abs : f->image_abs,
+			strerror(kfd < 0 ? kerr : errno));
 		r = 1;
 	} else if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmd) + 1, cmd, KEXEC_FILE_ON_CRASH) < 0) {
 		/* EBUSY: kexec_file_load takes the kexec lock with a trylock
@@ -158,7 +159,7 @@ int cmd_load(const struct opts *o)
 		printf("flags    KEXEC_FILE_ON_CRASH\n");
 		r = 0;
 	} else {
-		r = kexec_load(&f, cmd);
+		r = kexec_load(o, &f, cmd);
 	}
 out:
 	free(cmd);

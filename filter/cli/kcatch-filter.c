@@ -48,7 +48,8 @@ static void usage(FILE *f)
 "       kcatch-filter -R DUMPFILE < STREAM\n"
 "       kcatch-filter --split [-c|-l|-p|-z] [-d LEVEL] VMCORE DUMPFILE1 DUMPFILE2 [...]\n"
 "       kcatch-filter --reassemble DUMPFILE1 DUMPFILE2 [...] DUMPFILE\n"
-"       kcatch-filter --dump-dmesg [--partial-dmesg] VMCORE LOGFILE\n"
+"       kcatch-filter --dump-dmesg [--partial-dmesg] [--classic-dmesg]\n"
+"                     VMCORE LOGFILE\n"
 "\n"
 "Read a kernel crash dump (an ELF vmcore such as /proc/vmcore, or a\n"
 "kdump-compressed dump to re-filter or recompress), leave out the pages\n"
@@ -77,10 +78,15 @@ static void usage(FILE *f)
 "\n"
 "Kernel log:\n"
 "  --dump-dmesg       write the crashed kernel's log to LOGFILE as text, one\n"
-"                     \"[seconds.micros] message\" line per record, as\n"
-"                     makedumpfile does, escapes included: \\xNN, and\n"
-"                     \\xffffffNN for bytes of 0x80 and up)\n"
+"                     \"[seconds.micros] [  CALLER] message\" line per record,\n"
+"                     as makedumpfile 1.7.5 and later do: CALLER is T<pid>\n"
+"                     or C<cpu> (who printed it), when the kernel records\n"
+"                     it (5.10 and later; 5.1-5.9 with CONFIG_PRINTK_CALLER);\n"
+"                     escapes as makedumpfile's: \\xNN, and \\xffffffNN for\n"
+"                     bytes of 0x80 and up\n"
 "  --partial-dmesg    with --dump-dmesg: only what came after `dmesg -c`\n"
+"  --classic-dmesg    with --dump-dmesg: no caller id field, as makedumpfile\n"
+"                     1.7.4 and earlier (and kcatch-agent's vmcore-dmesg.txt)\n"
 "\n"
 "Output:\n"
 "  -E                 write an ELF core (like /proc/vmcore) instead of the\n"
@@ -177,8 +183,10 @@ static void progress_cb(void *arg, uint64_t done, uint64_t total)
 		p->tty ? (done == total ? "\n" : "") : "\n");
 }
 
-static void print_stats(const struct kcf_stats *s, uint64_t page_size)
+static void print_stats(const struct kcf_vmcore *vm, const struct kcf_stats *s)
 {
+	uint64_t page_size = kcf_vmcore_page_size(vm);
+
 	fprintf(stderr, "\nPages by class\n");
 	fprintf(stderr, "  %-22s %12llu\n", "in memory (RAM)", (unsigned long long)s->pages_in_memory);
 	for (int c = KCF_CLASS_ZERO; c < KCF_CLASS_MAX; c++)
@@ -193,6 +201,10 @@ static void print_stats(const struct kcf_stats *s, uint64_t page_size)
 	fprintf(stderr, "  %-22s %12llu\n", "kept in the dump", (unsigned long long)s->pages[KCF_CLASS_KEPT]);
 	fprintf(stderr, "  %-22s %12llu\n", "  kept, corrupt-looking", (unsigned long long)s->pages_unsure);
 	fprintf(stderr, "  %-22s %12llu\n", "  kept, no struct page", (unsigned long long)s->pages_no_memmap);
+	for (int m = 0; m < KCF_MISSING_MAX; m++)
+		if (s->missing & (1u << m))
+			fprintf(stderr, "  %-22s %12llu  (no %s)\n", "  kept, field missing",
+				(unsigned long long)s->pages_missing[m], kcf_vmcore_missing(vm, (enum kcf_missing)m));
 	if (s->pages_lost)
 		fprintf(stderr, "  %-22s %12llu\n", "lost (write failed)", (unsigned long long)s->pages_lost);
 	fprintf(stderr, "Memory %.1f MiB, dump file %.1f MiB (%.2f%%)\n",
@@ -235,7 +247,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	bool threads_given = false;
 	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE, OPT_DMESG, OPT_PARTIAL,
-	       OPT_SPLIT, OPT_REASSEMBLE };
+	       OPT_CLASSIC, OPT_SPLIT, OPT_REASSEMBLE };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -247,6 +259,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "cycle-pages", required_argument, NULL, OPT_CYCLE },
 		{ "dump-dmesg", no_argument, NULL, OPT_DMESG },
 		{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL },
+		{ "classic-dmesg", no_argument, NULL, OPT_CLASSIC },
 		{ "split", no_argument, NULL, OPT_SPLIT },
 		{ "reassemble", no_argument, NULL, OPT_REASSEMBLE },
 		{ 0 }
@@ -255,6 +268,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->message_level = ML_PROGRESS | ML_COMMON | ML_ERROR;
+	/* what the makedumpfile of current distributions prints (1.7.5+) */
+	o->dmesg_flags = KCF_DMESG_CALLER_ID;
 	while ((c = getopt_long(argc, argv, "clpzd:FERfhv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->dump.compress = KCF_COMPRESS_ZLIB; break;
@@ -278,6 +293,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_DRY: o->dry_run = true; break;
 		case OPT_DMESG: o->dump_dmesg = true; break;
 		case OPT_PARTIAL: o->dmesg_flags |= KCF_DMESG_PARTIAL; break;
+		case OPT_CLASSIC: o->dmesg_flags &= ~(unsigned)KCF_DMESG_CALLER_ID; break;
 		case OPT_SPLIT: o->split = true; break;
 		case OPT_REASSEMBLE: o->reassemble = true; break;
 		case OPT_STATS: o->show_stats = true; break;
@@ -499,7 +515,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kcatch-filter: %s\n", kcf_ctx_error(ctx));
 			goto out;
 		}
-		print_stats(&stats, kcf_vmcore_page_size(vm));
+		print_stats(vm, &stats);
 		status = EXIT_OK;
 		goto out;
 	}
@@ -541,7 +557,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.show_stats || (o.message_level & ML_REPORT))
-		print_stats(&stats, kcf_vmcore_page_size(vm));
+		print_stats(vm, &stats);
 	if (o.message_level & ML_COMMON)
 		fprintf(stderr, "kcatch-filter: %s written: %llu of %llu pages, %.1f MiB\n",
 			o.dump.flattened ? "stream" : o.dumpfile,

@@ -59,12 +59,27 @@ enum kcf_page_class {
 	KCF_CLASS_MAX,
 };
 
+/*
+ * What a kernel newer than this library can leave undecodable: each entry
+ * stands for the VMCOREINFO lines one decision needs. When the dump lacks
+ * them (a field renamed or gone) and the dump level needs the decision,
+ * the pages it would have dropped are kept, never dropped, and counted.
+ */
+enum kcf_missing {
+	KCF_MISSING_BUDDY = 0,     /* free pages: NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE) */
+	KCF_MISSING_SLAB,          /* slab pages: NUMBER(PG_slab) or NUMBER(PAGE_SLAB_MAPCOUNT_VALUE) */
+	KCF_MISSING_COMPOUND,      /* folios: OFFSET(page.compound_info) (or .compound_head), NUMBER(PG_head_mask) */
+	KCF_MISSING_MAX,
+};
+
 struct kcf_stats {
 	uint64_t max_mapnr;               /* highest PFN + 1 */
 	uint64_t pages_in_memory;         /* PFNs inside PT_LOAD segments */
 	uint64_t pages[KCF_CLASS_MAX];    /* per class; KEPT = pages in the dump */
 	uint64_t pages_unsure;            /* kept because their struct page looked corrupt */
 	uint64_t pages_no_memmap;         /* kept because no struct page describes them */
+	unsigned missing;                 /* 1 << KCF_MISSING_*: lacking, and needed at this dump level */
+	uint64_t pages_missing[KCF_MISSING_MAX];  /* kept because of that */
 	uint64_t pages_lost;              /* not written because the output failed */
 	uint64_t bytes_written;           /* size of the dump file */
 	bool incomplete;                  /* the output was left with the incomplete flag */
@@ -118,6 +133,8 @@ int kcf_vmcore_utsname(const struct kcf_vmcore *vm, struct kcf_utsname *uts);
 uint64_t kcf_vmcore_max_pfn(const struct kcf_vmcore *vm);
 /* The VMCOREINFO text as found in the dump, and its length. */
 const char *kcf_vmcore_info_text(const struct kcf_vmcore *vm, size_t *len);
+/* The VMCOREINFO line(s) this dump lacks for decision m, e.g. "NUMBER(PG_head_mask)". */
+const char *kcf_vmcore_missing(const struct kcf_vmcore *vm, enum kcf_missing m);
 
 /*
  * Classify every page and write the dump to fd (a regular file, or any
@@ -159,17 +176,27 @@ struct kcf_log_record {
 	uint64_t ts_nsec;
 	const char *text;       /* not NUL-terminated; may hold any byte */
 	size_t len;
+	/* Who printed it, when the kernel records that (printk_info.caller_id,
+	 * 5.10+; printk_log.caller_id, 5.1-5.9 with CONFIG_PRINTK_CALLER):
+	 * bit 31 set, a CPU number (in NMI/IRQ context); clear, a task id. */
+	bool has_caller_id;
+	uint32_t caller_id;
 };
 /* Return a negative errno to stop the walk. */
 typedef int (*kcf_log_record_fn)(void *arg, const struct kcf_log_record *rec);
 
 enum {
 	KCF_DMESG_PARTIAL = 1,  /* only what came after the last `dmesg -c` */
+	/* kcf_dmesg_write: "[seconds.micros] [    T123] message", the caller id
+	 * field makedumpfile 1.7.5 and later print when the kernel records it;
+	 * without the flag, the form of makedumpfile 1.7.4 and earlier */
+	KCF_DMESG_CALLER_ID = 2,
 };
 
 /* Call fn for every record of the kernel log, oldest first. */
 int kcf_dmesg_foreach(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn fn, void *arg);
-/* Write the log as text, one "[seconds.micros] message" line per record, as makedumpfile does. */
+/* Write the log as text, one "[seconds.micros] message" line per record, as makedumpfile does
+ * (with KCF_DMESG_CALLER_ID, as makedumpfile 1.7.5+ does). */
 int kcf_dmesg_write(struct kcf_vmcore *vm, unsigned flags, int fd);
 
 const char *kcf_compress_name(enum kcf_compress c);

@@ -15,7 +15,16 @@
  *   hugetlb: compound dtor (< 6.6), PG_hugetlb of the first tail
  *   (6.6 .. 6.8), a page type (6.9+);
  *   compound order: page[1].compound_order (< 6.3), folio._folio_order
- *   (6.3 .. 6.5), the low byte of page[1].flags (6.6+).
+ *   (6.3 .. 6.5), the low byte of page[1].flags (6.6+);
+ *   unaccepted memory (6.16+, confidential guests): a page type on the
+ *   first page of a free MAX_ORDER block, dropped with the free pages;
+ *   a tail's link to its head (page.compound_head, page.compound_info
+ *   from 7.1): head | 1, or from 7.1, where struct page has a power-of-2
+ *   size and the kernel optimises vmemmap, a mask | 1 that turns the
+ *   tail's struct page address into the head's.
+ * A field the classifier needs and VMCOREINFO lacks (a kernel newer than
+ * this code) never makes it drop a page: what it would have dropped is
+ * kept and counted in stats->pages_missing (enum kcf_missing).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,6 +46,8 @@ struct kcf_classifier {
 	uint8_t *next_page;       /* one struct page, for page[1] lookups */
 	uint64_t chunk_pfn;       /* first PFN in pages[] */
 	uint64_t chunk_n;         /* struct pages valid in pages[] */
+	unsigned missing;         /* 1 << KCF_MISSING_*: needed at this dump level, not exported */
+	struct kcf_stats *stats;  /* of the cycle being classified, or NULL */
 };
 
 struct page_view {
@@ -46,6 +57,22 @@ struct page_view {
 	uint64_t private;
 	uint32_t mapcount;
 };
+
+#define DL_FOLIOS (KCF_DL_CACHE | KCF_DL_CACHE_PRIVATE | KCF_DL_USER)
+
+/* Which decisions this dump level needs that the exported layout cannot make. */
+static unsigned missing_fields(const struct kcf_layout *l, unsigned dl)
+{
+	unsigned m = 0;
+
+	if ((dl & KCF_DL_FREE) && l->buddy_value == KCF_UNSET)
+		m |= 1u << KCF_MISSING_BUDDY;
+	if ((dl & DL_FOLIOS) && l->pg_slab == KCF_UNSET && l->slab_value == KCF_UNSET)
+		m |= 1u << KCF_MISSING_SLAB;
+	if ((dl & DL_FOLIOS) && (l->off_compound_head == KCF_UNSET || l->pg_head_mask == KCF_UNSET))
+		m |= 1u << KCF_MISSING_COMPOUND;
+	return m;
+}
 
 int kcf_classifier_new(struct kcf_vmcore *vm, unsigned dump_level, uint64_t cycle_pages,
 		       struct kcf_classifier **ret)
@@ -70,6 +97,7 @@ int kcf_classifier_new(struct kcf_vmcore *vm, unsigned dump_level, uint64_t cycl
 		kcf_classifier_free(cl);
 		return r;
 	}
+	cl->missing = missing_fields(&vm->lay, dump_level);
 	*ret = cl;
 	return 0;
 }
@@ -102,7 +130,7 @@ static uint32_t rd32(const uint8_t *p, int64_t off)
 static void view(const struct kcf_layout *l, const uint8_t *p, struct page_view *v)
 {
 	v->flags = rd64(p, l->off_flags);
-	v->head = l->off_compound_head != KCF_UNSET ? rd64(p, l->off_compound_head) : 0;
+	v->head = l->off_tail_word != KCF_UNSET ? rd64(p, l->off_tail_word) : 0;
 	v->mapping = rd64(p, l->off_mapping);
 	v->private = rd64(p, l->off_private);
 	v->mapcount = rd32(p, l->off_mapcount);
@@ -111,6 +139,17 @@ static void view(const struct kcf_layout *l, const uint8_t *p, struct page_view 
 static bool flag(uint64_t flags, int64_t bit)
 {
 	return bit != KCF_UNSET && (flags >> bit) & 1;
+}
+
+/*
+ * Does _mapcount hold a page type at all (any of them, exported or not)?
+ * Types live in the top nibble's range in both encodings: before 6.12 as
+ * 0xf0000000-based values with a type bit cleared, from 6.12 as a value in
+ * the top byte. A mapcount of pages in use is never that negative.
+ */
+static bool page_has_type(uint32_t mapcount)
+{
+	return (mapcount >> 28) == 0xf && mapcount != UINT32_MAX;
 }
 
 /* Is this page of the type the kernel exported as value? */
@@ -136,20 +175,11 @@ static const uint8_t *first_tail(struct kcf_classifier *cl, uint64_t pfn)
 	return NULL;
 }
 
-/*
- * Order of the compound page headed at pfn, or -1 when the first tail
- * does not point back at the head (then we do not trust the head).
- */
-static int compound_order(struct kcf_classifier *cl, uint64_t pfn, uint64_t head_va,
-			  const uint8_t **tail)
+/* The order the first tail t records for its folio, or -1 when implausible. */
+static int recorded_order(const struct kcf_layout *l, const uint8_t *t)
 {
-	const struct kcf_layout *l = &cl->vm->lay;
-	const uint8_t *t = first_tail(cl, pfn);
 	int order;
 
-	*tail = t;
-	if (!t || l->off_compound_head == KCF_UNSET || rd64(t, l->off_compound_head) != (head_va | 1))
-		return -1;
 	if (l->off_compound_order != KCF_UNSET)
 		order = t[l->off_compound_order];
 	else if (l->off_folio_order != KCF_UNSET && l->off_folio_order >= l->size_page &&
@@ -158,6 +188,49 @@ static int compound_order(struct kcf_classifier *cl, uint64_t pfn, uint64_t head
 	else
 		order = (int)(rd64(t, l->off_flags) & 0xff);
 	return order >= 1 && order <= MAX_COMPOUND_ORDER ? order : -1;
+}
+
+/*
+ * Does the first tail's link lead back to the head at head_va? Either
+ * head | 1, or (7.1+) the mask | 1 that clears the low order + log2(SIZE(page))
+ * bits of the tail's own address: then it also confirms the order.
+ */
+static bool tail_links_head(const struct kcf_layout *l, uint64_t info, uint64_t head_va, int order)
+{
+	uint64_t size = (uint64_t)l->size_page, mask;
+	int shift;
+
+	if (info == (head_va | 1))
+		return true;
+	if (!(info & 1) || (size & (size - 1)))
+		return false;
+	shift = order + __builtin_ctzll(size);
+	mask = ~((1ULL << shift) - 1);
+	return (info & ~1ULL) == mask && ((head_va + size) & mask) == head_va;
+}
+
+/*
+ * Order of the compound page headed at pfn, or -1 when the first tail
+ * does not link back to the head (then we do not trust the head).
+ * *guess is the order the tail records, checked or not (-1: none), for
+ * counting what a missing field made us keep.
+ */
+static int compound_order(struct kcf_classifier *cl, uint64_t pfn, uint64_t head_va,
+			  const uint8_t **tail, int *guess)
+{
+	const struct kcf_layout *l = &cl->vm->lay;
+	const uint8_t *t = first_tail(cl, pfn);
+	int order;
+
+	*tail = t;
+	*guess = -1;
+	if (!t)
+		return -1;
+	order = *guess = recorded_order(l, t);
+	if (order < 0 || l->off_compound_head == KCF_UNSET ||
+	    !tail_links_head(l, rd64(t, l->off_compound_head), head_va, order))
+		return -1;
+	return order;
 }
 
 static bool is_hugetlb(const struct kcf_layout *l, const struct page_view *v, const uint8_t *tail)
@@ -176,6 +249,25 @@ static bool is_hugetlb(const struct kcf_layout *l, const struct page_view *v, co
 			return tail[l->off_folio_dtor - l->size_page] == l->hugetlb_dtor;
 	}
 	return false;
+}
+
+/*
+ * Keep n pages from here on that a missing VMCOREINFO field stopped us
+ * from classifying, and count them against that field.
+ */
+static int keep_missing(struct kcf_classifier *cl, enum kcf_missing m, uint64_t n,
+			uint64_t *npages)
+{
+	if (cl->stats)
+		cl->stats->pages_missing[m] += n;
+	*npages = n;
+	return KCF_CLASS_KEPT;
+}
+
+/* A free buddy block (or what looks like one) of 2^order pages at pfn. */
+static bool buddy_order_ok(const struct kcf_layout *l, uint64_t pfn, uint64_t order)
+{
+	return order < (uint64_t)l->len_free_area && !(pfn & ((1ULL << order) - 1));
 }
 
 /*
@@ -198,7 +290,7 @@ static int classify_page(struct kcf_classifier *cl, uint64_t pfn, const uint8_t 
 
 	bool slab = flag(v.flags, l->pg_slab) || page_type_is(v.mapcount, l->slab_value);
 	if (!slab && page_type_is(v.mapcount, l->buddy_value)) {
-		if (v.private >= (uint64_t)l->len_free_area || (pfn & ((1ULL << v.private) - 1))) {
+		if (!buddy_order_ok(l, pfn, v.private)) {
 			*unsure = true;
 			return KCF_CLASS_KEPT;
 		}
@@ -207,20 +299,46 @@ static int classify_page(struct kcf_classifier *cl, uint64_t pfn, const uint8_t 
 		*npages = 1ULL << v.private;
 		return KCF_CLASS_FREE;
 	}
+	/* Never accepted, so never used: a free block of the largest order. */
+	if (!slab && page_type_is(v.mapcount, l->unaccepted_value)) {
+		if (!buddy_order_ok(l, pfn, (uint64_t)l->len_free_area - 1)) {
+			*unsure = true;
+			return KCF_CLASS_KEPT;
+		}
+		if (!(dl & KCF_DL_FREE))
+			return KCF_CLASS_KEPT;
+		*npages = 1ULL << (l->len_free_area - 1);
+		return KCF_CLASS_FREE;
+	}
 	if (!slab && page_type_is(v.mapcount, l->offline_value))
 		return KCF_CLASS_OFFLINE;
 	if (flag(v.flags, l->pg_hwpoison))
 		return KCF_CLASS_HWPOISON;
-	if (slab || !(dl & (KCF_DL_CACHE | KCF_DL_CACHE_PRIVATE | KCF_DL_USER)))
+	/*
+	 * Any other page type (page tables, guard pages, zsmalloc...) marks
+	 * kernel memory; hugetlb folios are the one typed kind of user memory.
+	 * Without the buddy value, free blocks are among these.
+	 */
+	if (!slab && page_has_type(v.mapcount) && !page_type_is(v.mapcount, l->hugetlb_value)) {
+		if (!(cl->missing & (1u << KCF_MISSING_BUDDY)))
+			return KCF_CLASS_KEPT;
+		return keep_missing(cl, KCF_MISSING_BUDDY,
+				    buddy_order_ok(l, pfn, v.private) ? 1ULL << v.private : 1, npages);
+	}
+	if (slab || !(dl & DL_FOLIOS))
 		return KCF_CLASS_KEPT;
 
 	const uint8_t *tail = NULL;
 	int order = 0;
 	if (l->pg_head_mask != KCF_UNSET && (v.flags & (uint64_t)l->pg_head_mask)) {
-		uint64_t head_va = 0;   /* for the tail's back pointer */
+		uint64_t head_va = 0;   /* for the tail's link */
+		int guess = -1;
 		order = -1;
 		if (kcf_memmap_page_va(cl->mm, pfn, &head_va) == 0)
-			order = compound_order(cl, pfn, head_va, &tail);
+			order = compound_order(cl, pfn, head_va, &tail, &guess);
+		/* unlinked for want of the field: the order still says what is kept */
+		if (order < 0 && (cl->missing & (1u << KCF_MISSING_COMPOUND)) && guess > 0)
+			order = guess;
 		if (order < 0 || (pfn & ((1ULL << order) - 1))) {
 			*unsure = true;
 			return KCF_CLASS_KEPT;
@@ -249,6 +367,11 @@ static int classify_page(struct kcf_classifier *cl, uint64_t pfn, const uint8_t 
 		*unsure = true;
 		return KCF_CLASS_KEPT;
 	}
+	/* Could be slab, or a folio whose extent we cannot check: keep it whole. */
+	if (cl->missing & (1u << KCF_MISSING_SLAB))
+		return keep_missing(cl, KCF_MISSING_SLAB, 1ULL << order, npages);
+	if (cl->missing & (1u << KCF_MISSING_COMPOUND))
+		return keep_missing(cl, KCF_MISSING_COMPOUND, 1ULL << order, npages);
 	*npages = 1ULL << order;
 	return cls;
 }
@@ -269,6 +392,9 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 
 	if (end - start > cl->cycle_pages)
 		return kcf_err(vm->ctx, EINVAL, "internal: cycle larger than its buffer");
+	cl->stats = stats;
+	if (stats)
+		stats->missing |= cl->missing;
 	/* A carried free block or folio only continues into the next PFNs. */
 	if (start != c->end_pfn || start == 0)
 		c->carry_end = 0;
@@ -349,4 +475,40 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 	}
 	*ret = c;
 	return 0;
+}
+
+KCF_EXPORT const char *kcf_vmcore_missing(const struct kcf_vmcore *vm, enum kcf_missing m)
+{
+	const struct kcf_layout *l = &vm->lay;
+	bool link = l->off_compound_head == KCF_UNSET, head = l->pg_head_mask == KCF_UNSET;
+
+	switch (m) {
+	case KCF_MISSING_BUDDY:
+		return "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)";
+	case KCF_MISSING_SLAB:
+		return "NUMBER(PG_slab) and NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)";
+	case KCF_MISSING_COMPOUND:
+		return link && head ? "OFFSET(page.compound_info) and NUMBER(PG_head_mask)" :
+		       head ? "NUMBER(PG_head_mask)" : "OFFSET(page.compound_info)";
+	default:
+		return "unknown";
+	}
+}
+
+void kcf_classify_report(struct kcf_vmcore *vm, const struct kcf_stats *st)
+{
+	static const char *const what[KCF_MISSING_MAX] = {
+		[KCF_MISSING_BUDDY] = "free pages cannot be told from other typed pages",
+		[KCF_MISSING_SLAB] = "slab pages cannot be told from page cache and user pages",
+		[KCF_MISSING_COMPOUND] = "large folios cannot be checked head to tail",
+	};
+
+	for (int m = 0; m < KCF_MISSING_MAX; m++) {
+		if (!(st->missing & (1u << m)))
+			continue;
+		kcf_log(vm->ctx, 4,
+			"%s: VMCOREINFO lacks %s, so %s (a kernel newer than kcatch?); %llu pages kept that would have been dropped",
+			vm->path, kcf_vmcore_missing(vm, (enum kcf_missing)m), what[m],
+			(unsigned long long)st->pages_missing[m]);
+	}
 }

@@ -83,7 +83,8 @@ struct kcf_layout {
 	int64_t off_lru;
 	int64_t off_mapcount;
 	int64_t off_private;
-	int64_t off_compound_head;
+	int64_t off_compound_head;   /* page.compound_head, page.compound_info from 7.1 */
+	int64_t off_tail_word;       /* where bit 0 marks a tail: the above, else lru */
 	int64_t off_compound_dtor;   /* struct page, in the first tail (< 6.3) */
 	int64_t off_compound_order;
 	int64_t off_folio_dtor;      /* struct folio (6.3 .. 6.5) */
@@ -339,6 +340,8 @@ void kcf_classifier_free(struct kcf_classifier *cl);
 /* Classify [start, end): fills cl->cycle; adds per-class counts to stats. */
 int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 		       struct kcf_stats *stats, const struct kcf_cycle **ret);
+/* After pass 1: say once what a missing VMCOREINFO field made us keep. */
+void kcf_classify_report(struct kcf_vmcore *vm, const struct kcf_stats *st);
 
 /* ---- the classify pass (pass.c): what every output does first ---- */
 
@@ -505,8 +508,10 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		    struct kcf_sink *sinks, unsigned nsinks, struct kcf_stats *stats);
 
-/* Format one record as makedumpfile prints it; -ENOSPC when dst is too small. */
-int kcf_format_record(const struct kcf_log_record *rec, char *dst, size_t cap, size_t *used);
+/* Format one record as makedumpfile prints it (flags: KCF_DMESG_CALLER_ID), in pieces passed to
+ * put; stops at put's first negative return, which it returns. */
+typedef int (*kcf_put_fn)(void *arg, const char *s, size_t n);
+int kcf_format_record(const struct kcf_log_record *rec, unsigned flags, kcf_put_fn put, void *arg);
 
 /*
  * Zero check at memory speed, 64 bytes per step. Pages may sit at any

@@ -68,6 +68,7 @@ int kcf_pass_check(struct kcf_pass *p)
 		return kcf_err(vm->ctx, ENODATA,
 			       "%s: no struct page could be read (SYMBOL(mem_section)=%#llx leads nowhere): cannot filter by page class; dump with -d 0 or -d 1 instead",
 			       vm->path, (unsigned long long)vm->lay.sym_mem_section);
+	kcf_classify_report(vm, st);
 	if (st->pages_no_memmap)
 		kcf_log(vm->ctx, 4, "%s: %llu pages have no readable struct page; they are kept", vm->path,
 			(unsigned long long)st->pages_no_memmap);

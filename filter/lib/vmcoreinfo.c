@@ -47,6 +47,8 @@ static const struct field fields[] = {
 	F("OFFSET(page._mapcount)", off_mapcount, DEC),
 	F("OFFSET(page.private)", off_private, DEC),
 	F("OFFSET(page.compound_head)", off_compound_head, DEC),
+	/* 7.1 renamed the field (and its VMCOREINFO line): the same word */
+	F("OFFSET(page.compound_info)", off_compound_head, DEC),
 	F("OFFSET(page.compound_dtor)", off_compound_dtor, DEC),
 	F("OFFSET(page.compound_order)", off_compound_order, DEC),
 	F("OFFSET(folio._folio_dtor)", off_folio_dtor, DEC),
@@ -153,8 +155,13 @@ static int validate(struct kcf_ctx *ctx, struct kcf_layout *l)
 			return kcf_err(ctx, EINVAL, "VMCOREINFO: a struct page offset (%lld) lies outside SIZE(page)=%lld",
 				       (long long)*offs[i], (long long)l->size_page);
 	}
-	if (l->off_compound_head == KCF_UNSET && l->off_lru != KCF_UNSET)
-		l->off_compound_head = l->off_lru;   /* same word since 4.x */
+	/*
+	 * Bit 0 of the union's first word marks a tail page; the kernel
+	 * keeps that word where lru is (it asserts so). Without the compound
+	 * offset, lru's still finds tails so they are kept; nothing is
+	 * dropped on that guess (see KCF_MISSING_COMPOUND in classify.c).
+	 */
+	l->off_tail_word = l->off_compound_head != KCF_UNSET ? l->off_compound_head : l->off_lru;
 	if (l->max_physmem_bits < 32 || l->max_physmem_bits > 57 ||
 	    l->section_size_bits <= l->page_shift || l->section_size_bits >= l->max_physmem_bits)
 		return kcf_err(ctx, EINVAL, "VMCOREINFO: MAX_PHYSMEM_BITS=%lld / SECTION_SIZE_BITS=%lld are inconsistent",

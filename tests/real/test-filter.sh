@@ -63,12 +63,16 @@ mdf_exact=0
 dmesg_checks() {
 	local ring=lockless
 	grep -q '^SYMBOL(prb)=' "$V/vmcoreinfo.txt" || ring=log_buf
-	"$KF" --dump-dmesg --message-level 4 "$VMCORE" "$W/k.dmesg"
+	# caller ids ([T123]) are kcatch-filter's default, as makedumpfile 1.7.5+; older: --classic-dmesg
+	local v classic=()
+	v=$(makedumpfile -v 2>&1 | sed -n 's/^makedumpfile: version \([0-9.]*\).*/\1/p')
+	[[ $(printf '%s\n' "$v" 1.7.5 | sort -V | head -1) == 1.7.5 ]] || classic=(--classic-dmesg)
+	"$KF" --dump-dmesg "${classic[@]}" --message-level 4 "$VMCORE" "$W/k.dmesg"
 	makedumpfile --dump-dmesg "$VMCORE" "$W/m.dmesg" >/dev/null 2>&1
 	check "--dump-dmesg is identical to makedumpfile's ($ring ring, $(grep -c '' "$W/k.dmesg") lines)" \
 		cmp "$W/k.dmesg" "$W/m.dmesg"
 	check "the log holds the panic" grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$W/k.dmesg"
-	"$KF" --dump-dmesg --partial-dmesg --message-level 4 "$VMCORE" "$W/k.pdmesg"
+	"$KF" --dump-dmesg --partial-dmesg "${classic[@]}" --message-level 4 "$VMCORE" "$W/k.pdmesg"
 	makedumpfile --dump-dmesg --partial-dmesg "$VMCORE" "$W/m.pdmesg" >/dev/null 2>&1
 	check "--partial-dmesg is identical to makedumpfile's ($(grep -c '' "$W/k.pdmesg") lines)" \
 		cmp "$W/k.pdmesg" "$W/m.pdmesg"

@@ -6,7 +6,8 @@
 # Independent check of the generator with makedumpfile (ground truth for
 # 6.1-like, "era old", vmcores; 1.7.2 predates the 6.12 page_type layout):
 # for every spec, build the vmcore, compare makedumpfile --dump-dmesg with
-# the expected log, run makedumpfile at several dump levels
+# the expected log (the classic form from 1.7.4 and older, the caller id
+# form from 1.7.5 and later), run makedumpfile at several dump levels
 # and compare, page by page, which PFNs it kept (bitmap 2 of its kdump
 # output) with the expectation file, and its report's per-class counts
 # with the expectation's counts at -d 31.
@@ -41,7 +42,7 @@ for spec in "$@"; do
 	fi
 	cat "$spec" >"$tmp/spec"
 	[ -z "${EXTRA:-}" ] || printf '%s\n' "$EXTRA" >>"$tmp/spec"
-	"$mk" "$tmp/spec" "$tmp/$name.vmcore" "$tmp/$name.expect" "$tmp/$name.dmesg" >/dev/null
+	"$mk" "$tmp/spec" "$tmp/$name.vmcore" "$tmp/$name.expect" "$tmp/$name.dmesg" "$tmp/$name.cdmesg" >/dev/null
 	known_fail=no
 	if grep -qE '^section +[0-9]+ +(nomemmap|unmapped|outside)' "$spec"; then
 		known_fail=yes
@@ -52,14 +53,9 @@ for spec in "$@"; do
 	if [ $rc != 0 ] && [ $known_fail = yes ]; then
 		echo "ok - $name --dump-dmesg: makedumpfile gives up (known: it reads the mem_map first): $(grep -m1 -iE "can't|error" "$tmp/log")"
 	elif [ $rc = 0 ] && cmp -s "$tmp/dmesg" "$tmp/$name.dmesg"; then
-		echo "ok - $name --dump-dmesg: $(wc -l <"$tmp/dmesg") lines, identical"
-	elif [ -s "$tmp/dmesg" ] && awk '
-		# drop "[    T123] " caller ids and the matching part of continuation indents
-		match($0, /^\[ *[0-9]+\.[0-9]+\] \[ *[TC][0-9]+\] /) {
-			p = index($0, "] "); cut = RLENGTH - p - 1
-			print substr($0, 1, p + 1) substr($0, RLENGTH + 1); next }
-		{ print substr($0, cut + 1) }' "$tmp/dmesg" | cmp -s - "$tmp/$name.dmesg"; then
-		echo "ok - $name --dump-dmesg: identical but for caller ids (newer makedumpfile)"
+		echo "ok - $name --dump-dmesg: $(wc -l <"$tmp/dmesg") lines, identical (classic form)"
+	elif [ $rc = 0 ] && cmp -s "$tmp/dmesg" "$tmp/$name.cdmesg"; then
+		echo "ok - $name --dump-dmesg: $(wc -l <"$tmp/dmesg") lines, identical (caller id form, 1.7.5+)"
 	else
 		echo "not ok - $name --dump-dmesg differs: $(diff "$tmp/dmesg" "$tmp/$name.dmesg" 2>&1 | head -3 | tr '\n' ' ')"
 		fail=1

@@ -292,16 +292,22 @@ static void render_rec(char **o, size_t *olen, uint64_t ts, const uint8_t *text,
 
 		if (c == '\n')
 			snprintf(t, sizeof(t), "\n%-*s", plen, "");
-		else if (isprint(c) || isspace(c))
+		else if (c < 0x80 && (isprint(c) || isspace(c)))
 			snprintf(t, sizeof(t), "%c", c);
-		else
+		else if (c < 0x80)
 			snprintf(t, sizeof(t), "\\x%02x", c);
+		else    /* makedumpfile's char is signed: 0xc3 prints as \xffffffc3 */
+			snprintf(t, sizeof(t), "\\xffffff%02x", c);
 		out_add(o, olen, t, strlen(t));
 	}
 	out_add(o, olen, "\n", 1);
 }
 
-/* The log from log_buf (3.5 .. 5.9), walked as makedumpfile does. NULL on failure. */
+/*
+ * The log from log_buf (3.5 .. 5.9), walked as makedumpfile does, in the
+ * classic form (no caller ids: the 20-byte header of CONFIG_PRINTK_CALLER
+ * is only skipped). NULL on failure.
+ */
 static char *read_logbuf(const struct dump *d)
 {
 	uint64_t buf_va;
@@ -311,7 +317,8 @@ static char *read_logbuf(const struct dump *d)
 	size_t olen = 0;
 	long long hs = vmci_num(d, "SIZE(printk_log)");
 
-	if (!o || hs != 16 || vmci_num(d, "OFFSET(printk_log.len)") != 8 ||
+	if (!o || (hs != 16 && !(hs == 20 && vmci_num(d, "OFFSET(printk_log.caller_id)") == 16)) ||
+	    vmci_num(d, "OFFSET(printk_log.len)") != 8 ||
 	    vmci_num(d, "OFFSET(printk_log.text_len)") != 10 ||
 	    vmci_num(d, "OFFSET(printk_log.ts_nsec)") != 0 ||
 	    !dump_read_va(d, vmci_hex(d, "SYMBOL(log_buf)"), &buf_va, 8) ||
@@ -329,15 +336,15 @@ static char *read_logbuf(const struct dump *d)
 		uint32_t at = idx;
 		unsigned rl, tl;
 
-		if (n > len / 16 || idx > len - 16)
+		if (n > len / 16 || idx > len - hs)
 			goto fail;
 		if (!(buf[idx + 8] | buf[idx + 9] << 8))
 			at = 0;
 		rl = buf[at + 8] | buf[at + 9] << 8;
 		tl = buf[at + 10] | buf[at + 11] << 8;
-		if (rl < 16 || at + rl > len || tl > rl - 16)
+		if (rl < hs || at + rl > len || tl > rl - hs)
 			goto fail;
-		render_rec(&o, &olen, kv_le64(buf + at), buf + at + 16, tl);
+		render_rec(&o, &olen, kv_le64(buf + at), buf + at + hs, tl);
 		if (!o)
 			goto fail;
 		first = at + rl;

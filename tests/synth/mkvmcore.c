@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG]
+ * mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG [DMESG_CALLER]]
  *
  * Build a synthetic x86_64 ELF vmcore (like /proc/vmcore) from a text spec
  * and write the per-page expectation file next to it (format and the
  * exclusion rule: see synth-vmcore.h), and, given DMESG, the kernel log as
- * makedumpfile --dump-dmesg prints it. -v describes the layout built.
+ * makedumpfile 1.7.2 --dump-dmesg prints it; given DMESG_CALLER too, as
+ * makedumpfile 1.7.5+ prints it (with caller ids). -v describes the layout
+ * built.
  *
  * SPEC GRAMMAR. One statement per line; '#' starts a comment; blank lines
  * are ignored; any other line that is not a statement below is an error
@@ -74,6 +76,10 @@
  *                               16-byte header, records 4-byte aligned, a len 0
  *                               header marks the wrap; every 4th record has a
  *                               dict) [lockless]
+ *   dmesg_caller yes|no         logbuf: CONFIG_PRINTK_CALLER (5.1..5.9), a
+ *                               20-byte header ending in caller_id, and
+ *                               OFFSET(printk_log.caller_id) [no]; the lockless
+ *                               ring always records caller ids
  *   vmcoreinfo KEY=VALUE        add or replace a VMCOREINFO line
  *   vmcoreinfo_omit KEY         drop a VMCOREINFO line
  *
@@ -111,8 +117,8 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG]\n");
+	if (argc < 4 || argc > 6) {
+		fprintf(stderr, "usage: mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG [DMESG_CALLER]]\n");
 		return 2;
 	}
 	if (synth_new(&s) < 0) {
@@ -133,7 +139,8 @@ int main(int argc, char **argv)
 	}
 	t1 = now();
 	if ((r = synth_write_vmcore(s, argv[2])) < 0 || (r = synth_write_expect(s, argv[3])) < 0 ||
-	    (argc == 5 && (r = synth_write_dmesg(s, argv[4])) < 0)) {
+	    (argc >= 5 && (r = synth_write_dmesg(s, argv[4])) < 0) ||
+	    (argc == 6 && (r = synth_write_dmesg_caller(s, argv[5])) < 0)) {
 		fprintf(stderr, "mkvmcore: %s\n", synth_error(s));
 		goto out;
 	}

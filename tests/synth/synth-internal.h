@@ -155,6 +155,7 @@ struct synth {
 	unsigned dmesg_fill;      /* generated records so far */
 	int dmesg_count_bits, dmesg_size_bits;
 	int dmesg_format;         /* 0 lockless ring (5.10+), 1 log_buf of printk_log (3.5-5.9) */
+	bool dmesg_caller;        /* logbuf: CONFIG_PRINTK_CALLER (5.1-5.9), records carry caller_id */
 
 	/* ---- built ---- */
 	const struct era *e;
@@ -181,6 +182,8 @@ struct synth {
 	bool logbuf_first_marker; /* log_first_idx rests on a wrap marker */
 	char *dmesg_text;         /* what a dmesg extractor prints */
 	size_t dmesg_len, dmesg_records;
+	char *dmesg_caller_text;  /* the same with caller ids, as makedumpfile 1.7.5+ */
+	size_t dmesg_caller_len;
 	uint64_t counts[SYNTH_CLASS_MAX];
 	char *vi;                 /* VMCOREINFO text */
 	size_t vi_len;

@@ -265,6 +265,12 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		s->dmesg_format = !strcmp(a, "logbuf");
 		return 0;
 	}
+	if (!strcmp(k, "dmesg_caller")) {
+		if (ntok != 2 || (strcmp(a, "yes") && strcmp(a, "no")))
+			return bad(s, "usage: dmesg_caller yes|no", NULL);
+		s->dmesg_caller = !strcmp(a, "yes");
+		return 0;
+	}
 	if (!strcmp(k, "dmesg_fill")) {
 		if (ntok != 2 || parse_num(a, &v) < 0 || v > 100000)
 			return bad(s, "usage: dmesg_fill N (up to 100000)", NULL);

@@ -175,6 +175,7 @@ void synth_free(struct synth *s)
 		free(s->msg[i].text);
 	free(s->msg);
 	free(s->dmesg_text);
+	free(s->dmesg_caller_text);
 	free(s);
 }
 

@@ -94,6 +94,14 @@ int synth_write_expect(struct synth *s, const char *path);
  * ring in the dump (makedumpfile 1.7.2 --dump-dmesg format, no caller ids).
  */
 int synth_write_dmesg(struct synth *s, const char *path);
+/*
+ * The same in the form of makedumpfile 1.7.5 and later: "[%5llu.%06lu] "
+ * then "[%8s] " of T<pid> or C<cpu>, for records that carry a caller id
+ * (the lockless ring always; logbuf with dmesg_caller yes); a line break
+ * repeats the whole prefix's width in spaces.
+ */
+int synth_write_dmesg_caller(struct synth *s, const char *path);
+const char *synth_dmesg_caller(const struct synth *s, size_t *len);
 
 /* ---- queries, valid after synth_build() ---- */
 

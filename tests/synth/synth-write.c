@@ -140,17 +140,19 @@ static void printk_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	};
 
 	if (s->dmesg_format == 1) {
-		/* 5.4's log_buf_vmcoreinfo_setup(), without CONFIG_PRINTK_CALLER */
+		/* 5.4's log_buf_vmcoreinfo_setup(), with or without CONFIG_PRINTK_CALLER */
 		sym(l, "log_buf", s->sym_log_buf);
 		sym(l, "log_buf_len", s->sym_log_buf_len);
 		sym(l, "log_first_idx", s->sym_log_first_idx);
 		sym(l, "clear_idx", s->sym_clear_idx);
 		sym(l, "log_next_idx", s->sym_log_next_idx);
-		num(l, "SIZE(printk_log)", 16);
+		num(l, "SIZE(printk_log)", s->dmesg_caller ? 20 : 16);
 		num(l, "OFFSET(printk_log.ts_nsec)", 0);
 		num(l, "OFFSET(printk_log.len)", 8);
 		num(l, "OFFSET(printk_log.text_len)", 10);
 		num(l, "OFFSET(printk_log.dict_len)", 12);
+		if (s->dmesg_caller)
+			num(l, "OFFSET(printk_log.caller_id)", 16);
 		return;
 	}
 	sym(l, "prb", s->sym_prb);
@@ -532,7 +534,7 @@ int synth_write_expect(struct synth *s, const char *path)
 	return r;
 }
 
-int synth_write_dmesg(struct synth *s, const char *path)
+static int write_text(struct synth *s, const char *path, const char *text, size_t len)
 {
 	FILE *f;
 	int r = 0;
@@ -542,11 +544,28 @@ int synth_write_dmesg(struct synth *s, const char *path)
 	f = fopen(path, "we");
 	if (!f)
 		return synth_fail(s, -errno, "%s: %s", path, strerror(errno));
-	if (fwrite(s->dmesg_text, 1, s->dmesg_len, f) != s->dmesg_len)
+	if (fwrite(text, 1, len, f) != len)
 		r = synth_fail(s, -EIO, "%s: write error", path);
 	if (fclose(f) != 0 && !r)
 		r = synth_fail(s, -errno, "%s: %s", path, strerror(errno));
 	return r;
+}
+
+int synth_write_dmesg(struct synth *s, const char *path)
+{
+	return write_text(s, path, s->dmesg_text, s->dmesg_len);
+}
+
+int synth_write_dmesg_caller(struct synth *s, const char *path)
+{
+	return write_text(s, path, s->dmesg_caller_text, s->dmesg_caller_len);
+}
+
+const char *synth_dmesg_caller(const struct synth *s, size_t *len)
+{
+	if (len)
+		*len = s->dmesg_caller_len;
+	return s->dmesg_caller_text;
 }
 
 const char *synth_dmesg(const struct synth *s, size_t *len, size_t *records)

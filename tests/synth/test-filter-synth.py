@@ -62,8 +62,9 @@ def dumped_set(dump):
 with tempfile.TemporaryDirectory(prefix="kcatch-synth-") as tmp:
     for spec in specs:
         name = os.path.basename(spec).removesuffix(".spec")
-        vmcore, expect, dmesg = (os.path.join(tmp, name + s) for s in (".vmcore", ".expect", ".dmesg"))
-        r = run(mk, spec, vmcore, expect, dmesg)
+        vmcore, expect, dmesg, cdmesg = (os.path.join(tmp, name + s)
+                                         for s in (".vmcore", ".expect", ".dmesg", ".cdmesg"))
+        r = run(mk, spec, vmcore, expect, dmesg, cdmesg)
         if r.returncode != 0:
             ok(False, "%s: mkvmcore" % name, r.stderr)
             continue
@@ -132,11 +133,14 @@ with tempfile.TemporaryDirectory(prefix="kcatch-synth-") as tmp:
             r2 = subprocess.run([kf, "-R", rf, "--message-level", "4"], stdin=f, capture_output=True, text=True)
         same = r.returncode == 0 and r2.returncode == 0 and open(rf, "rb").read() == open(d31, "rb").read()
         ok(same, "%s: -F then -R gives the same file" % name, (r.stderr or "") + r2.stderr)
-        kd = os.path.join(tmp, name + ".kdmesg")
-        r = run(kf, "--dump-dmesg", "--message-level", "4", vmcore, kd)
-        if os.path.exists(dmesg) and os.path.getsize(dmesg) > 0:
-            same = r.returncode == 0 and open(kd, "rb").read() == open(dmesg, "rb").read()
-            ok(same, "%s: --dump-dmesg equals the generator's log" % name, r.stderr)
+        # the default form, with caller ids (makedumpfile 1.7.5+), and --classic-dmesg (1.7.2)
+        for form, want, args in (("caller ids", cdmesg, []), ("classic", dmesg, ["--classic-dmesg"])):
+            kd = os.path.join(tmp, name + (".kdmesg" if not args else ".kcdmesg"))
+            r = run(kf, "--dump-dmesg", *args, "--message-level", "4", vmcore, kd)
+            if os.path.exists(want) and os.path.getsize(want) > 0:
+                same = r.returncode == 0 and open(kd, "rb").read() == open(want, "rb").read()
+                ok(same, "%s: --dump-dmesg %s equals the generator's log (%s)" % (name, " ".join(args), form),
+                   r.stderr)
         for f in os.listdir(tmp):
             if f.startswith(name + "."):
                 os.unlink(os.path.join(tmp, f))

@@ -61,14 +61,19 @@ int main(void)
 	struct kcf_layout lay;
 	char err[1024], text[4096];
 
-	plan(14);
+	plan(15);
 	ok(parse(base, &lay, err, sizeof(err)) == 0, "a 6.1-like VMCOREINFO parses (%s)", err);
 	ok(lay.page_shift == 12 && lay.size_page == 64, "page size and struct page size");
 	ok((uint64_t)lay.sym_init_top_pgt == 0xffffffff9a80a000ULL, "SYMBOL() values are hex");
 	ok(lay.phys_base == -2147483648LL, "negative NUMBER() values");
 	ok(lay.kerneloffset == 0x19000000, "KERNELOFFSET is hex");
 	ok(lay.buddy_value == -129 && lay.slab_value == KCF_UNSET, "old-era buddy marker, no slab type");
-	ok(lay.off_compound_head == 8, "compound_head defaults to the lru word");
+	ok(lay.off_compound_head == KCF_UNSET && lay.off_tail_word == 8,
+	   "no OFFSET(page.compound_head): not guessed; tails still found in the lru word");
+
+	with_line(text, sizeof(text), NULL, "OFFSET(page.compound_info)=8");
+	ok(parse(text, &lay, err, sizeof(err)) == 0 && lay.off_compound_head == 8 &&
+	   lay.off_tail_word == 8, "7.1's OFFSET(page.compound_info) is the compound link");
 
 	with_line(text, sizeof(text), NULL, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=4026531840");
 	ok(parse(text, &lay, err, sizeof(err)) == 0 && (uint32_t)lay.buddy_value == 0xf0000000u,
