@@ -142,4 +142,20 @@ check "two bad lines: the first is named, the count of the others given" \
 	bash -c "grep -q 'badconf2.conf:2: path \"/x/../y\" must not contain' '$LOG' && grep -qF '(and 1 more error)' '$LOG'"
 check "the documented example configuration is valid" "$AGENT" --check-config "$EXAMPLE"
 
+# a kernel newer than kcatch: its VMCOREINFO lacks the buddy value, so free
+# pages are kept; the dump is complete, kcatch.json and the console say what
+# was missing and how many pages it kept
+FUTURE=$(dirname "$SPEC")/future-6.12-buddy-renamed.spec
+if "$MKVMCORE" "$FUTURE" "$W/vmcore" "$W/expect" >/dev/null; then
+	run future "target /" "path /var/crash"
+	check "future VMCOREINFO: exit 0, kcatch.json complete" \
+		test "$RC/$(json "$ROOT/$D/kcatch.json" 'j["status"]')" = 0/complete
+	check "kcatch.json names the missing line and the pages kept because of it ($(json "$ROOT/$D/kcatch.json" 'j["pages"].get("kept_missing_vmcoreinfo")'))" \
+		test "$(json "$ROOT/$D/kcatch.json" 'j["pages"]["kept_missing_vmcoreinfo"]["NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)"] > 0 and j["pages"]["free"] == 0')" = True
+	check "the console names it once" \
+		test "$(grep -c 'VMCOREINFO lacks NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)' "$LOG")" = 1
+else
+	not_ok "mkvmcore $FUTURE"
+fi
+
 tap_finish
