@@ -118,8 +118,17 @@ const char *lockdown_mode(const struct opts *o, char *buf, size_t len);
 /* Dump size estimate from RAM and dump_level (bytes), with how it was made. */
 uint64_t dump_size_estimate(const struct opts *o, const struct kc_config *c, char *how, size_t len);
 
-/* ---- load.c ---- */
+/* ---- cmdline.c ---- */
 
+/* The next option of a kernel command line at *s (double quotes keep
+ * spaces), its length in *len; *s moves past it. NULL at the end. */
+const char *cmdline_next(const char **s, size_t *len);
+/* Whether option w (len bytes) is named key ('-' and '_' alike); a key
+ * ending in '.' matches every name it starts. */
+bool cmdline_key_is(const char *w, size_t len, const char *key);
+/* The options of line named key (keep) or all the others (!keep), joined
+ * by single spaces; caller frees. */
+char *cmdline_filter(const char *line, const char *key, bool keep);
 /* The capture kernel's command line; caller frees. */
 char *capture_cmdline(const struct opts *o, const struct kc_config *c);
 
