@@ -116,7 +116,8 @@ int cmd_status(const struct opts *o)
 		printf("%s/sys/kernel/kexec_crash_loaded is missing: this kernel has no kexec crash support (CONFIG_CRASH_DUMP)\n",
 		       strcmp(o->root, "/") ? o->root : "");
 	else if (size <= 0)
-		printf("no memory is reserved for a capture kernel; add crashkernel= (see 'kcatch estimate') to the kernel command line and reboot\n");
+		printf("no memory is reserved for a capture kernel; 'kcatch crashkernel' sets crashkernel= (the size "
+		       "'kcatch estimate' recommends) for the next boot; then reboot\n");
 	else
 		printf("no capture kernel is loaded (%s reserved); run 'kcatch load' or 'systemctl start kcatch'\n",
 		       kc_format_bytes((uint64_t)size, b, sizeof(b)));
@@ -211,8 +212,8 @@ int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_c
 	if (size > 0)
 		check(&bad, verbose, "ok", "crashkernel: %s reserved", kc_format_bytes((uint64_t)size, b, sizeof(b)));
 	else
-		check(&bad, verbose, "FAIL", "crashkernel: no memory reserved (%s); add crashkernel= to the kernel "
-		      "command line ('kcatch estimate' says how much) and reboot",
+		check(&bad, verbose, "FAIL", "crashkernel: no memory reserved (%s); 'kcatch crashkernel' sets "
+		      "crashkernel= for the next boot ('kcatch estimate' says how much); then reboot",
 		      size < 0 ? "sys/kernel/kexec_crash_size missing" : "kexec_crash_size is 0");
 	check(&bad, verbose, f->kernel_found ? "ok" : "FAIL", "kernel image: %s",
 	      f->kernel_found ? f->kernel_abs : f->kernel_error);

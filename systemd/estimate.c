@@ -139,30 +139,35 @@ static uint64_t image_unpacked(const char *path, uint64_t size, char *how, size_
 	return r;
 }
 
+static bool verbose_rows;
+
 static void row(const char *what, double bytes, const char *how)
 {
-	printf("  %-26s %8.1f MiB%s%s\n", what, bytes / MiB, *how ? "  " : "", how);
+	if (verbose_rows)
+		printf("  %-26s %8.1f MiB%s%s\n", what, bytes / MiB, *how ? "  " : "", how);
 }
 
-int cmd_estimate(const struct opts *o)
+int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommended, uint64_t *total_out)
 {
 	struct files f;
 	struct stat st;
-	char how[600], b[32], ramb[32];
+	char how[600], ramb[32];
 	double ram, kernel, image, unpacked, agent, runtime, total, rec;
 	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
+
+	verbose_rows = verbose;
 
 	find_files(o, &f);
 	ram = (double)meminfo_bytes(o, "MemTotal");
 	if (ram <= 0) {
 		fprintf(stderr, "kcatch: cannot read MemTotal from %s/proc/meminfo\n", strcmp(o->root, "/") ? o->root : "");
-		return 1;
+		return -1;
 	}
 	if (reserved > 0)  /* MemTotal does not count the reservation */
 		ram += (double)reserved;
 	if (!f.kernel_found) {
 		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s\n", f.kernel_error);
-		return 1;
+		return -1;
 	}
 	int kfd = open_kernel(o, &f);
 	if (kfd < 0)
@@ -173,10 +178,11 @@ int cmd_estimate(const struct opts *o)
 	if (kernel <= 0) {
 		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s; install the kernel package "
 			"of the running kernel\n", how);
-		return 1;
+		return -1;
 	}
-	printf("crashkernel= estimate for Linux %s on a host with %s of RAM\n", f.release,
-	       kc_format_bytes((uint64_t)ram, ramb, sizeof(ramb)));
+	if (verbose)
+		printf("crashkernel= estimate for Linux %s on a host with %s of RAM\n", f.release,
+		       kc_format_bytes((uint64_t)ram, ramb, sizeof(ramb)));
 	row("capture kernel", kernel, how);
 	if (stat(f.image_abs, &st) == 0) {
 		image = (double)st.st_size;
@@ -206,11 +212,24 @@ int cmd_estimate(const struct opts *o)
 	total = kernel + image + unpacked + agent + runtime;
 	row("total", total, "");
 	rec = (double)(uint64_t)((total * MARGIN + ROUND - 1) / ROUND) * ROUND;
+	*recommended = (uint64_t)rec;
+	*total_out = (uint64_t)total;
+	return 0;
+}
+
+int cmd_estimate(const struct opts *o)
+{
+	char b[32];
+	uint64_t recb, totalb;
+	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
+	if (crashkernel_estimate(o, true, &recb, &totalb) < 0)
+		return 1;
+	double rec = (double)recb, total = (double)totalb;
 	printf("recommended: crashkernel=%.0fM (the total + 10 %%, rounded up to 16 MiB)\n", rec / MiB);
 	printf("This is an estimate, calibrated on QEMU guests with 4 GiB: Debian 6.1 captured with\n"
 	       "crashkernel=80M (not 72M), 6.12 with 72M (not 64M), an 854 KiB image. Check with a test crash.\n");
 	if (reserved <= 0) {
-		printf("reserved now: nothing: add crashkernel=%.0fM to the kernel command line and reboot\n", rec / MiB);
+		printf("reserved now: nothing: run 'kcatch crashkernel' (crashkernel=%.0fM) and reboot\n", rec / MiB);
 		return 1;
 	}
 	kc_format_bytes((uint64_t)reserved, b, sizeof(b));
@@ -218,7 +237,7 @@ int cmd_estimate(const struct opts *o)
 		printf("reserved now: %s: enough\n", b);
 		return 0;
 	}
-	printf("reserved now: %s: %s; set crashkernel=%.0fM and reboot\n", b, (double)reserved >= total ?
+	printf("reserved now: %s: %s; run 'kcatch crashkernel' (crashkernel=%.0fM) and reboot\n", b, (double)reserved >= total ?
 	       "enough by the estimate but without margin" : "NOT enough: the capture kernel may run out of memory",
 	       rec / MiB);
 	return 1;

@@ -34,6 +34,8 @@ struct opts {
 	int nargs;
 	const char *mkinitramfs;  /* NULL: $KCATCH_MKINITRAMFS, next to kcatch, PATH */
 	const char *agent;        /* NULL: $KCATCH_AGENT, <root>KC_AGENT_PATH */
+	const char *size;         /* crashkernel --size: a crashkernel= value or "auto" */
+	bool remove;              /* crashkernel --remove */
 };
 
 /* ---- util.c ---- */
@@ -118,10 +120,25 @@ const char *lockdown_mode(const struct opts *o, char *buf, size_t len);
 /* Dump size estimate from RAM and dump_level (bytes), with how it was made. */
 uint64_t dump_size_estimate(const struct opts *o, const struct kc_config *c, char *how, size_t len);
 
-/* ---- load.c ---- */
+/* ---- cmdline.c ---- */
 
+/* The next option of a kernel command line at *s (double quotes keep
+ * spaces), its length in *len; *s moves past it. NULL at the end. */
+const char *cmdline_next(const char **s, size_t *len);
+/* Whether option w (len bytes) is named key ('-' and '_' alike); a key
+ * ending in '.' matches every name it starts. */
+bool cmdline_key_is(const char *w, size_t len, const char *key);
+/* The options of line named key (keep) or all the others (!keep), joined
+ * by single spaces; caller frees. */
+char *cmdline_filter(const char *line, const char *key, bool keep);
 /* The capture kernel's command line; caller frees. */
 char *capture_cmdline(const struct opts *o, const struct kc_config *c);
+
+/* ---- estimate.c ---- */
+
+/* The crashkernel= size kcatch estimate recommends, and the total before
+ * margin, in bytes; the table is printed when verbose. 0, or -1 (printed). */
+int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommended, uint64_t *total);
 
 /* ---- commands ---- */
 
@@ -135,6 +152,9 @@ int cmd_estimate(const struct opts *o);
 int cmd_list(const struct opts *o);
 int cmd_report(const struct opts *o);
 int cmd_propagate(const struct opts *o);   /* propagate.c */
+int cmd_crashkernel(const struct opts *o); /* crashkernel.c */
+/* 0 when v is a valid crashkernel= value, else -1 and why (the rule broken). */
+int crashkernel_syntax(const char *v, char *why, size_t len);
 
 /* ---- crashlog.c ---- */
 

@@ -260,7 +260,7 @@ check "estimate: the unpacked size is the image's real one ($unpacked bytes)" \
 echo 83886080 >"$R/sys/kernel/kexec_crash_size"
 k estimate
 check "estimate: 80M is enough without margin, exit 1 (status $RC)" \
-	eval '[[ $RC == 1 ]] && has "reserved now: 80.0 MiB: enough by the estimate but without margin; set crashkernel=96M"'
+	eval '[[ $RC == 1 ]] && has "reserved now: 80.0 MiB: enough by the estimate but without margin; run '"'"'kcatch crashkernel'"'"' (crashkernel=96M)"'
 echo 67108864 >"$R/sys/kernel/kexec_crash_size"
 k estimate
 check "estimate: 64M is not enough, exit 1 (status $RC)" eval '[[ $RC == 1 ]] && has "64.0 MiB: NOT enough"'
@@ -269,7 +269,7 @@ sed -i 's/^MemTotal: .*/MemTotal:       67108864 kB/' "$R/proc/meminfo"
 k estimate
 check "estimate: a 64 GiB host needs more: runtime grows with RAM; nothing reserved, exit 1 (status $RC)" \
 	eval '[[ $RC == 1 ]] && grep -qE "^  capture kernel runtime +35.0 MiB .*\(64 GiB\)" <<<"$OUT" &&
-		has "recommended: crashkernel=112M" && has "reserved now: nothing: add crashkernel=112M"'
+		has "recommended: crashkernel=112M" && has "reserved now: nothing: run '"'"'kcatch crashkernel'"'"' (crashkernel=112M)"'
 sed -i 's/^MemTotal: .*/MemTotal:        3939104 kB/' "$R/proc/meminfo"
 echo 268435456 >"$R/sys/kernel/kexec_crash_size"
 
