@@ -39,6 +39,9 @@ struct save_result {
 	char dir[PATH_MAX];          /* <mount>/<path>/<id>, "" before it exists */
 	char id[128];
 	char error[512];             /* why it failed, "" when complete */
+	char failed_step[32];        /* the first step of the save path that failed, "" none (SAVE-FAILURES.md) */
+	char dump_file[32];          /* what holds the dump on the target now, "" nothing */
+	bool filter_finished;        /* kcf_dump returned 0: every page is in dump_file */
 	bool dmesg_ok;
 	uint64_t dmesg_bytes;
 	bool dump_started;
@@ -60,6 +63,7 @@ struct agent {
 	struct crash_info info;
 	double modules_secs;
 	uint64_t mem_available_kib;  /* MemAvailable when the agent started (capture kernel) */
+	char machine_id[33];         /* the image's /etc/machine-id (the host's), "" when absent */
 	char mounted[PATH_MAX];      /* mount point to detach before the final action */
 	int net_state;               /* 0 not tried, 1 up, else the negative errno of the failure */
 	char net_iface[16];
@@ -70,6 +74,8 @@ struct agent {
 void kc_log_init(void);
 double kc_now(void);                 /* seconds since the agent started */
 void kc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* s with bytes outside printable ASCII (and backslash) as \xNN, for names read from a target */
+const char *kc_escape(const char *s, char *buf, size_t len);
 /* log, then return r (a negative errno, also available as %m) */
 int kc_log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -92,6 +98,12 @@ void kc_target_release(struct agent *a);
 void kc_crash_info(struct agent *a);
 /* "YYYY-MM-DD-HH:MM:SS[-host]" of the crash, UTC */
 void kc_dump_id(const struct agent *a, char *out, size_t len);
+/* a->machine_id from <root>/etc/machine-id, when the image has a valid one */
+void kc_machine_id(struct agent *a);
+
+/* retention.c: keep, after a complete save; base_fd is the dump path, res the new dump */
+void kc_retention(struct agent *a, const struct kc_target_spec *t, int base_fd, const struct save_result *res,
+		  unsigned owner);
 
 /* save.c */
 int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);

@@ -6,8 +6,12 @@
  * is an error "FILE:LINE: ..." (the first one; the parse goes on, so the
  * capture agent can still use the valid lines): the builder refuses such
  * a file long before a crash would find the mistake.
+ *
+ * Every number has a range small enough that the agent's sums cannot
+ * overflow (min_free plus the reserve and a few pages, timeouts in
+ * milliseconds in an int, keep counts in a long), and an error says it.
+ * The ssh://, nfs:// and net parsers are in config-net.c.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -27,6 +31,7 @@ struct parser {
 	unsigned errors;         /* only the first one is kept in err */
 };
 
+static int perr(struct parser *p, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -51,20 +56,25 @@ static int set_string(char **dst, const char *v)
 	return 0;
 }
 
-static int parse_unsigned(struct parser *p, const char *key, const char *v, unsigned max, unsigned *out)
+static int parse_unsigned(struct parser *p, const char *key, const char *v, unsigned min, unsigned max,
+			  unsigned *out)
 {
 	char *end;
 	unsigned long n;
 
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || *end || errno || n > max)
-		return perr(p, -EINVAL, "%s \"%s\" is not a number from 0 to %u", key, v, max);
+	if (!isdigit((unsigned char)*v) || *end || errno || n < min || n > max)
+		return perr(p, -EINVAL, "%s \"%s\" is not a number from %u to %u", key, v, min, max);
 	*out = (unsigned)n;
 	return 0;
 }
 
-/* 0, 4096, 512K, 64M, 2G, 1T (powers of 1024; an optional trailing B or iB) */
+/* The largest size: far from 2^64 whatever the agent adds to it. */
+#define SIZE_MAX_SHIFT 50
+#define SIZE_MAX_TEXT "1024T (1 PiB)"
+
+/* 0, 4096, 512K, 64M, 2G, 1T (powers of 1024; an optional trailing B or iB), at most 1024T */
 static int parse_size(struct parser *p, const char *key, const char *v, uint64_t *out)
 {
 	char *end;
@@ -85,12 +95,15 @@ static int parse_size(struct parser *p, const char *key, const char *v, uint64_t
 	}
 	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
 		end += strlen(end);
-	if (*end || (shift && n > (~0ULL >> shift)))
+	if (*end)
 		goto bad;
+	if (n > (1ULL << (SIZE_MAX_SHIFT - shift)))
+		return perr(p, -ERANGE, "%s \"%s\" is out of range: from 0 to " SIZE_MAX_TEXT, key, v);
 	*out = (uint64_t)n << shift;
 	return 0;
 bad:
-	return perr(p, -EINVAL, "%s \"%s\" is not a size (a number of bytes, or with K, M, G or T)", key, v);
+	return perr(p, -EINVAL, "%s \"%s\" is not a size from 0 to " SIZE_MAX_TEXT
+		    " (a number of bytes, or with K, M, G or T)", key, v);
 }
 
 static int parse_action(struct parser *p, const char *key, const char *v, bool final, enum kc_action *out)
@@ -204,7 +217,7 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 	case K_FALLBACK_PATH:
 		r = check_path(p, key, v);
 		return r < 0 ? r : set_string(&c->fallback_path, v);
-	case K_DUMP_LEVEL: return parse_unsigned(p, key, v, 31, &c->dump_level);
+	case K_DUMP_LEVEL: return parse_unsigned(p, key, v, 0, 31, &c->dump_level);
 	case K_COMPRESS:
 		for (int i = KC_COMPRESS_NONE; i <= KC_COMPRESS_ZSTD; i++)
 			if (!strcmp(v, kc_compress_name((enum kc_compress)i))) {
@@ -212,21 +225,19 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 				return 0;
 			}
 		return perr(p, -EINVAL, "compress \"%s\" must be one of zstd, lzo, zlib, snappy, none", v);
-	case K_KEEP: return parse_unsigned(p, key, v, 100000, &c->keep);
+	case K_KEEP: return parse_unsigned(p, key, v, 0, 100000, &c->keep);
 	case K_MIN_FREE: return parse_size(p, key, v, &c->min_free);
 	case K_FAILURE_ACTION: return parse_action(p, key, v, false, &c->failure_action);
 	case K_FINAL_ACTION: return parse_action(p, key, v, true, &c->final_action);
 	case K_EXTRA_MODULES: return add_modules(p, v);
 	case K_TARGET_TIMEOUT:
-		r = parse_unsigned(p, key, v, 3600, &u);
+		r = parse_unsigned(p, key, v, 0, 3600, &u);
 		if (r == 0)
 			c->target_timeout = u;
 		return r;
-	case K_WATCHDOG: return parse_unsigned(p, key, v, 7 * 86400, &c->watchdog);
+	case K_WATCHDOG: return parse_unsigned(p, key, v, 0, 7 * 86400, &c->watchdog);
 	case K_PROGRESS_INTERVAL:
-		r = parse_unsigned(p, key, v, 3600, &u);
-		if (r == 0 && u == 0)
-			return perr(p, -EINVAL, "progress_interval must be at least 1 second");
+		r = parse_unsigned(p, key, v, 1, 3600, &u);
 		if (r == 0)
 			c->progress_interval = u;
 		return r;
@@ -237,13 +248,11 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 				    "\"IFACE|MAC|auto ADDRESS/PREFIX [gw GATEWAY]\" (IPv4)", v);
 		return r;
 	case K_NET_TIMEOUT:
-		r = parse_unsigned(p, key, v, 3600, &u);
-		if (r == 0 && u == 0)
-			return perr(p, -EINVAL, "net_timeout must be at least 1 second");
+		r = parse_unsigned(p, key, v, 1, 3600, &u);
 		if (r == 0)
 			c->net_timeout = u;
 		return r;
-	case K_STALL_TIMEOUT: return parse_unsigned(p, key, v, 3600, &c->stall_timeout);
+	case K_STALL_TIMEOUT: return parse_unsigned(p, key, v, 0, 3600, &c->stall_timeout);
 	case K_NFS_OPTIONS:
 		if (strpbrk(v, " \t\"'"))
 			return perr(p, -EINVAL, "nfs_options \"%s\": comma separated, no spaces or quotes "
@@ -558,198 +567,4 @@ void kc_config_dump(const struct kc_config *c, FILE *f)
 		fprintf(f, "kernel_cmdline_remove %s\n", c->kernel_cmdline_remove);
 	if (c->panic_on_oops >= 0)
 		fprintf(f, "panic_on_oops %s\n", c->panic_on_oops ? "yes" : "no");
-}
-
-/* ---- ssh:// targets and the net line ---- */
-
-static bool all_of(const char *s, size_t n, const char *extra)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i]))
-			return false;
-	return true;
-}
-
-int kc_ssh_url_parse(const char *v, struct kc_ssh_url *u)
-{
-	const char *at = strchr(v, '@'), *h, *hend, *rest, *slash;
-	size_t hl;
-
-	memset(u, 0, sizeof(*u));
-	u->port = 22;
-	if (!at || at == v || (size_t)(at - v) >= sizeof(u->user) || !all_of(v, (size_t)(at - v), "._-"))
-		return -EINVAL;
-	memcpy(u->user, v, (size_t)(at - v));
-	h = at + 1;
-	if (*h == '[') {  /* [IPv6] */
-		hend = strchr(h, ']');
-		if (!hend)
-			return -EINVAL;
-		h++;
-		rest = hend + 1;
-		if (!all_of(h, (size_t)(hend - h), ":."))
-			return -EINVAL;
-	} else {
-		hend = h + strcspn(h, ":/");
-		rest = hend;
-		if (!all_of(h, (size_t)(hend - h), ".-"))
-			return -EINVAL;
-	}
-	hl = (size_t)(hend - h);
-	if (!hl || hl >= sizeof(u->host) || *h == '-')
-		return -EINVAL;
-	memcpy(u->host, h, hl);
-	if (*rest == ':') {
-		char *end;
-		unsigned long port;
-		errno = 0;
-		port = strtoul(rest + 1, &end, 10);
-		if (!isdigit((unsigned char)rest[1]) || errno || port == 0 || port > 65535 || (*end && *end != '/'))
-			return -EINVAL;
-		u->port = (unsigned)port;
-		rest = end;
-	}
-	if (!*rest)
-		return 0;
-	if (*rest != '/')
-		return -EINVAL;
-	slash = rest;
-	/* Only characters a shell takes literally inside single quotes, and no "..". */
-	if (strlen(slash) >= sizeof(u->path) || !all_of(slash, strlen(slash), "/._-+,:@%~") ||
-	    strstr(slash, "/../") || (strlen(slash) >= 3 && !strcmp(slash + strlen(slash) - 3, "/..")))
-		return -EINVAL;
-	snprintf(u->path, sizeof(u->path), "%s", slash);
-	if (!strcmp(u->path, "/"))
-		u->path[0] = 0;
-	return 0;
-}
-
-static int parse_ipv4(const char *s, size_t n, uint32_t *out)
-{
-	unsigned b[4];
-	char buf[16], tail;
-
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (!all_of(buf, n, ".") || sscanf(buf, "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &tail) != 4 ||
-	    b[0] > 255 || b[1] > 255 || b[2] > 255 || b[3] > 255)
-		return -EINVAL;
-	uint8_t bytes[4] = { (uint8_t)b[0], (uint8_t)b[1], (uint8_t)b[2], (uint8_t)b[3] };
-	memcpy(out, bytes, 4);
-	return 0;
-}
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned m[6];
-	char tail;
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)m[i];
-	return 0;
-}
-
-int kc_net_spec_parse(struct kc_net_spec *n, const char *text)
-{
-	struct kc_net_spec t = { .set = true };
-	char *copy = strdup(text), *save = NULL, *words[5];
-	int nw = 0, r = -EINVAL;
-
-	if (!copy)
-		return -ENOMEM;
-	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (nw == 5)
-			goto out;
-		words[nw++] = w;
-	}
-	if (nw != 2 && nw != 4)
-		goto out;
-	if (parse_mac(words[0], t.mac) == 0)
-		t.by_mac = true;
-	else if (!strcmp(words[0], "auto"))
-		;
-	else if (strlen(words[0]) < sizeof(t.iface) && all_of(words[0], strlen(words[0]), "._-@"))
-		snprintf(t.iface, sizeof(t.iface), "%s", words[0]);
-	else
-		goto out;
-	if (!strcmp(words[1], "dhcp")) {
-		if (nw != 2)
-			goto out;
-		t.dhcp = true;
-	} else {
-		char *slash = strchr(words[1], '/'), *end;
-		unsigned long pl;
-		if (!slash || parse_ipv4(words[1], (size_t)(slash - words[1]), &t.addr) < 0)
-			goto out;
-		errno = 0;
-		pl = strtoul(slash + 1, &end, 10);
-		if (!isdigit((unsigned char)slash[1]) || *end || errno || pl < 1 || pl > 32)
-			goto out;
-		t.prefix = (unsigned)pl;
-		if (nw == 4 && (strcmp(words[2], "gw") || parse_ipv4(words[3], strlen(words[3]), &t.gw) < 0))
-			goto out;
-	}
-	t.text = strdup(text);
-	if (!t.text) {
-		r = -ENOMEM;
-		goto out;
-	}
-	kc_net_spec_free(n);
-	*n = t;
-	r = 0;
-out:
-	free(copy);
-	return r;
-}
-
-void kc_net_spec_free(struct kc_net_spec *n)
-{
-	free(n->text);
-	memset(n, 0, sizeof(*n));
-}
-
-int kc_nfs_url_parse(const char *v, struct kc_nfs_url *u)
-{
-	const char *h = v, *hend, *rest;
-	struct in6_addr a6;
-	uint32_t a4;
-	size_t hl;
-
-	memset(u, 0, sizeof(*u));
-	u->port = 2049;
-	if (*h == '[') {  /* [IPv6] */
-		hend = strchr(++h, ']');
-		if (!hend)
-			return -EINVAL;
-		rest = hend + 1;
-		u->ipv6 = true;
-	} else {
-		hend = h + strcspn(h, ":/");
-		rest = hend;
-	}
-	hl = (size_t)(hend - h);
-	if (!hl || hl >= sizeof(u->host))
-		return -EINVAL;
-	memcpy(u->host, h, hl);
-	if (u->ipv6 ? inet_pton(AF_INET6, u->host, &a6) != 1 : parse_ipv4(h, hl, &a4) < 0)
-		return -EINVAL;
-	if (*rest == ':') {
-		char *end;
-		unsigned long port;
-		errno = 0;
-		port = strtoul(rest + 1, &end, 10);
-		if (!isdigit((unsigned char)rest[1]) || errno || port == 0 || port > 65535 || *end != '/')
-			return -EINVAL;
-		u->port = (unsigned)port;
-		rest = end;
-	}
-	/* An export path is needed; nothing a mount option string would split on, no "..". */
-	if (*rest != '/' || strlen(rest) >= sizeof(u->path) || !all_of(rest, strlen(rest), "/._-+:@%~") ||
-	    strstr(rest, "/../") || (strlen(rest) >= 3 && !strcmp(rest + strlen(rest) - 3, "/..")))
-		return -EINVAL;
-	snprintf(u->path, sizeof(u->path), "%s", rest);
-	return 0;
 }

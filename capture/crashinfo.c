@@ -114,3 +114,28 @@ void kc_dump_id(const struct agent *a, char *out, size_t len)
 	else
 		snprintf(out, len, "%s", stamp);
 }
+
+/*
+ * The image's /etc/machine-id: the host's, which retention compares with
+ * the one in each kcatch.json. 32 lower-case hex digits, else ignored.
+ */
+void kc_machine_id(struct agent *a)
+{
+	char p[PATH_MAX], buf[34];
+	ssize_t n;
+	int fd;
+
+	kc_join(p, sizeof(p), a->root, "/etc/machine-id");
+	fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 32 || (n > 32 && buf[32] != '\n'))
+		return;
+	for (int i = 0; i < 32; i++)
+		if (!((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f')))
+			return;
+	memcpy(a->machine_id, buf, 32);
+	a->machine_id[32] = 0;
+}

@@ -2,8 +2,13 @@
 /*
  * DHCPv4 messages (RFC 2131/2132): the DISCOVER and REQUEST a client
  * without an address sends, and the parser for OFFER/ACK/NAK. Answers
- * come from the network: every option length is checked against the
- * datagram, and an answer for another transaction or MAC is ignored.
+ * come from the network (anyone on the segment may send one): every
+ * option length is checked against its field, the message type must be
+ * given once, a server identifier is required (RFC 2131 4.3.1), and an
+ * answer for another transaction or MAC is ignored. kc_dhcp_accept()
+ * then takes only the answer the client waits for: an OFFER while it
+ * discovers, and after its REQUEST only the ACK of the offered address
+ * from the server it chose, or that server's NAK.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,9 +84,24 @@ size_t kc_dhcp_build(uint8_t *buf, size_t len, uint8_t type, uint32_t xid, const
 	return o < 300 ? 300 : o;
 }
 
-static int options(const uint8_t *p, size_t len, struct kc_dhcp_lease *l, unsigned *overload)
+/* What a message must say once: a second, different value makes it malformed. */
+static int set_once(uint32_t *field, bool *seen, uint32_t v)
+{
+	if (*seen && *field != v)
+		return -EBADMSG;
+	*field = v;
+	*seen = true;
+	return 0;
+}
+
+struct seen {
+	bool type, server;
+};
+
+static int options(const uint8_t *p, size_t len, struct kc_dhcp_lease *l, unsigned *overload, struct seen *seen)
 {
 	size_t o = 0;
+	uint32_t v;
 
 	while (o < len) {
 		uint8_t code = p[o++], n;
@@ -97,8 +117,12 @@ static int options(const uint8_t *p, size_t len, struct kc_dhcp_lease *l, unsign
 		const uint8_t *d = p + o;
 		switch (code) {
 		case OPT_TYPE:
-			if (n == 1)
-				l->type = d[0];
+			if (n != 1)
+				return -EBADMSG;
+			v = l->type;
+			if (set_once(&v, &seen->type, d[0]) < 0)
+				return -EBADMSG;
+			l->type = (uint8_t)v;
 			break;
 		case OPT_MASK:
 			if (n == 4)
@@ -113,8 +137,11 @@ static int options(const uint8_t *p, size_t len, struct kc_dhcp_lease *l, unsign
 				memcpy(&l->dns[l->n_dns++], d + i, 4);
 			break;
 		case OPT_SERVER:
-			if (n == 4)
-				memcpy(&l->server_id, d, 4);
+			if (n != 4)
+				return -EBADMSG;
+			memcpy(&v, d, 4);
+			if (set_once(&l->server_id, &seen->server, v) < 0)
+				return -EBADMSG;
 			break;
 		case OPT_LEASE:
 			if (n == 4)
@@ -134,6 +161,7 @@ int kc_dhcp_parse(const uint8_t *buf, size_t len, uint32_t xid, const uint8_t ma
 		  struct kc_dhcp_lease *lease)
 {
 	struct kc_dhcp_lease l = { 0 };
+	struct seen seen = { 0 };
 	unsigned overload = 0;
 	int r;
 
@@ -144,26 +172,38 @@ int kc_dhcp_parse(const uint8_t *buf, size_t len, uint32_t xid, const uint8_t ma
 	if (get32(buf + 4) != xid || memcmp(buf + 28, mac, 6))
 		return -ENOMSG;
 	memcpy(&l.addr, buf + 16, 4);
-	r = options(buf + FIXED_LEN + 4, len - FIXED_LEN - 4, &l, &overload);
+	/* the datagram is at most what recv() gave; options never go past it */
+	r = options(buf + FIXED_LEN + 4, len - FIXED_LEN - 4, &l, &overload, &seen);
 	/* option 52: more options in the file (128 bytes at 108) and/or sname (64 at 44) fields */
 	if (r == 0 && (overload & 1))
-		r = options(buf + 108, 128, &l, NULL);
+		r = options(buf + 108, 128, &l, NULL, &seen);
 	if (r == 0 && (overload & 2))
-		r = options(buf + 44, 64, &l, NULL);
+		r = options(buf + 44, 64, &l, NULL, &seen);
 	if (r < 0)
 		return r;
 	if (l.type != KC_DHCP_OFFER && l.type != KC_DHCP_ACK && l.type != KC_DHCP_NAK)
 		return -ENOMSG;
+	if (!seen.server || !l.server_id)
+		return -EBADMSG;
 	if (l.type != KC_DHCP_NAK) {
 		uint32_t a = ntohl(l.addr);
-		/* 0.0.0.0, 127/8, multicast and broadcast are no address for a host */
-		if (a == 0 || a >> 24 == 127 || a >= 0xe0000000u)
+		/* 0/8, 127/8, multicast and broadcast are no address for a host */
+		if (a >> 24 == 0 || a >> 24 == 127 || a >= 0xe0000000u)
 			return -EBADMSG;
 		if (l.mask && kc_mask_prefix(l.mask) < 0)
 			l.mask = 0;
 	}
 	*lease = l;
 	return 0;
+}
+
+bool kc_dhcp_accept(const struct kc_dhcp_lease *l, uint8_t want, uint32_t server_id, uint32_t offered)
+{
+	if (want == KC_DHCP_OFFER)
+		return l->type == KC_DHCP_OFFER;
+	if (want != KC_DHCP_ACK || l->server_id != server_id)
+		return false;  /* another server's ACK or NAK is for another client's choice */
+	return l->type == KC_DHCP_NAK || (l->type == KC_DHCP_ACK && l->addr == offered);
 }
 
 int kc_mask_prefix(uint32_t mask)

@@ -151,9 +151,13 @@ int kc_json_write(const struct agent *a, const struct save_result *res, int fd)
 	str(&w, "kcatch_version", KC_VERSION);
 	str(&w, "status", status_name(res->status));
 	str(&w, "error", res->error[0] ? res->error : NULL);
+	/* the step of the save path that failed first (capture/SAVE-FAILURES.md) */
+	str(&w, "failed_step", res->failed_step[0] ? res->failed_step : NULL);
 	str(&w, "id", res->id);
 	str(&w, "kernel_release", ci->release);
 	str(&w, "hostname", ci->hostname[0] ? ci->hostname : NULL);
+	/* who wrote it: retention deletes only dumps with this host's machine-id (retention.c) */
+	str(&w, "machine_id", a->machine_id[0] ? a->machine_id : NULL);
 	str(&w, "panic_message", ci->panic[0] ? ci->panic : NULL);
 	str(&w, "crash_time", when);
 	boolean(&w, "crash_time_from_dump", ci->crash_time_known);
@@ -163,9 +167,10 @@ int kc_json_write(const struct agent *a, const struct save_result *res, int fd)
 	/* An ssh target receives the flattened stream (kcatch-filter -R makes it a vmcore). */
 	bool flat = strcmp(res->fstype, "ssh") == 0;
 	open_obj(&w, "dump");
-	str(&w, "file", res->status == SAVE_COMPLETE ? (flat ? "vmcore.flat" : "vmcore")
-			: res->stats.incomplete ? (flat ? "vmcore.flat.incomplete" : "vmcore.incomplete") : NULL);
+	str(&w, "file", res->dump_file[0] ? res->dump_file : NULL);
 	str(&w, "format", flat ? "flattened" : "kdump-compressed");
+	/* every page is in the file, though a later step (fsync, rename...) failed */
+	boolean(&w, "filter_finished", res->filter_finished);
 	u64(&w, "dump_level", a->cfg.dump_level);
 	str(&w, "compressor", kc_compress_name(a->cfg.compress));
 	u64(&w, "page_size", ci->page_size);

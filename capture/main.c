@@ -131,6 +131,18 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The filter library's warnings (struct pages it could not read, a
+ * VMCOREINFO line a kernel newer than kcatch lacks) go to the console;
+ * its debug chatter does not.
+ */
+static void filter_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	if (level <= 4)
+		kc_log("filter: %s", msg);
+}
+
 static int open_vmcore(struct agent *a)
 {
 	struct stat st;
@@ -141,6 +153,7 @@ static int open_vmcore(struct agent *a)
 	r = kcf_ctx_new(&a->kcf);
 	if (r < 0)
 		return kc_log_errno(r, "out of memory");
+	kcf_ctx_set_log(a->kcf, filter_log, NULL);
 	r = kcf_vmcore_open(a->kcf, a->vmcore_path, &a->vm);
 	if (r < 0)
 		return kc_log_errno(r, "cannot open %s: %s%s", a->vmcore_path, kcf_ctx_error(a->kcf),
@@ -248,6 +261,7 @@ int main(int argc, char **argv)
 	r = kc_config_load(&a.cfg, a.config_path, err, sizeof(err));
 	if (r < 0)  /* the builder checked it; still, save what the valid lines allow */
 		kc_log("configuration error: %s; going on with the lines that parse", err);
+	kc_machine_id(&a);
 	kc_watchdog_start(&a, a.cfg.watchdog);
 	kc_watchdog_phase("loading modules");
 	if (a.hosted)

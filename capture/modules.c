@@ -56,9 +56,14 @@ static int load_one(struct agent *a, const char *rel, const char *params)
 		return 0;
 	}
 	if (r < 0)
+		/* EINVAL: a kernel before 5.17 (no MODULE_INIT_COMPRESSED_FILE) or
+		 * another format; EOPNOTSUPP: no CONFIG_MODULE_DECOMPRESS. The
+		 * builder kept it compressed because the kernel config it read said
+		 * otherwise: that config is not this kernel's. */
 		return kc_log_errno(r, "module %s: finit_module: %m%s", rel,
-				    flags && (r == -EINVAL || r == -EOPNOTSUPP) ?
-				    " (this kernel cannot decompress it; rebuild the image)" : "");
+				    flags && (r == -EINVAL || r == -EOPNOTSUPP || r == -ENOSYS) ?
+				    " (this kernel cannot decompress it: the image was built with another kernel's "
+				    "config; rebuild it for this kernel, or with kcatch-mkinitramfs --unpack-modules)" : "");
 	kc_log("module %s loaded (%.2f s)", rel, kc_now() - t0);
 	return 0;
 }

@@ -164,9 +164,13 @@ static const char *ip(uint32_t a, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-/* Wait for one answer to xid until the deadline; 0, or -ETIMEDOUT. */
+/*
+ * Wait for the answer to xid that kc_dhcp_accept() takes (want, and for
+ * an ACK the server and address of the offer) until the deadline; 0, or
+ * -ETIMEDOUT. Anything else is dropped.
+ */
 static int dhcp_wait(int fd, uint32_t xid, const uint8_t mac[6], double until, uint8_t want,
-		     struct kc_dhcp_lease *lease)
+		     uint32_t server_id, uint32_t offered, struct kc_dhcp_lease *lease)
 {
 	uint8_t buf[1500];
 
@@ -184,7 +188,7 @@ static int dhcp_wait(int fd, uint32_t xid, const uint8_t mac[6], double until, u
 		if (got < 0)
 			continue;
 		if (kc_dhcp_parse(buf, (size_t)got, xid, mac, lease) == 0 &&
-		    (lease->type == want || lease->type == KC_DHCP_NAK))
+		    kc_dhcp_accept(lease, want, server_id, offered))
 			return 0;
 	}
 }
@@ -221,7 +225,7 @@ static int dhcp(struct agent *a, const struct kc_link *l, double deadline, struc
 		size_t n = kc_dhcp_build(pkt, sizeof(pkt), KC_DHCP_DISCOVER, xid, l->mac, secs, 0, 0);
 		if (sendto(fd, pkt, n, 0, (struct sockaddr *)&server, sizeof(server)) < 0) {
 			r = kc_log_errno(-errno, "net: DHCP DISCOVER on %s: %m", l->name);
-		} else if ((r = dhcp_wait(fd, xid, l->mac, until, KC_DHCP_OFFER, lease)) == 0 &&
+		} else if ((r = dhcp_wait(fd, xid, l->mac, until, KC_DHCP_OFFER, 0, 0, lease)) == 0 &&
 			   lease->type == KC_DHCP_OFFER) {
 			uint32_t offered = lease->addr, sid = lease->server_id;
 			kc_log("net: DHCP offer of %s from %s (attempt %u)", ip(offered, b1), ip(sid, b2), attempt);
@@ -230,7 +234,7 @@ static int dhcp(struct agent *a, const struct kc_link *l, double deadline, struc
 				r = -errno;
 			else
 				r = dhcp_wait(fd, xid, l->mac, kc_now() + 4 > deadline ? deadline : kc_now() + 4,
-					      KC_DHCP_ACK, lease);
+					      KC_DHCP_ACK, sid, offered, lease);
 			if (r == 0 && lease->type == KC_DHCP_ACK && lease->addr == offered)
 				break;
 			if (r == 0)

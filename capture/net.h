@@ -66,10 +66,18 @@ size_t kc_dhcp_build(uint8_t *buf, size_t len, uint8_t type, uint32_t xid, const
 		     uint16_t secs, uint32_t requested_addr, uint32_t server_id);
 /*
  * A server's answer: 0 and *lease filled; -ENOMSG when it is well formed
- * but not an answer to xid/mac; -EBADMSG when it is malformed.
+ * but not an answer to xid/mac; -EBADMSG when it is malformed (an option
+ * past its field, the type or server given twice differently, no server
+ * identifier, an OFFER/ACK of no host address).
  */
 int kc_dhcp_parse(const uint8_t *buf, size_t len, uint32_t xid, const uint8_t mac[6],
 		  struct kc_dhcp_lease *lease);
+/*
+ * Whether a parsed answer is the one the client waits for: want
+ * KC_DHCP_OFFER takes any OFFER; want KC_DHCP_ACK takes, from server_id
+ * only, its ACK of the offered address or its NAK.
+ */
+bool kc_dhcp_accept(const struct kc_dhcp_lease *l, uint8_t want, uint32_t server_id, uint32_t offered);
 /* Prefix length of a netmask, or -1 when the mask is not contiguous. */
 int kc_mask_prefix(uint32_t mask);
 

@@ -506,6 +506,7 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 	o.progress = progress;
 	o.progress_arg = &pr;
 	res->dump_started = true;
+	snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.flat.incomplete");
 	r = kcf_dump(a->vm, &o, dump_fd, &res->stats);
 	if (rl) {
 		close(dump_fd);  /* the relay sees the end of the stream, sends the rest, closes ssh's input */
@@ -534,6 +535,7 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 			kc_log("%s", res->error);
 		return r < 0 ? r : -EPIPE;
 	}
+	res->filter_finished = true;  /* and ssh took every byte of it */
 	return 0;
 }
 
@@ -643,35 +645,74 @@ static int make_dir_and_dmesg(struct ssh_target *t, const char *base, struct sav
 	return 0;
 }
 
-/* Session 3: the rename that marks the dump complete, and kcatch.json. */
-static void finish_remote(struct ssh_target *t, struct save_result *res)
+/*
+ * One session 3: the rename that marks the dump complete (when asked),
+ * then kcatch.json through a temporary name. The collector echoes a word
+ * after each, so that a connection lost in between tells which was done.
+ * True when kcatch.json is written; *renamed once the rename is.
+ */
+static bool send_json(struct ssh_target *t, struct save_result *res, bool rename, bool *renamed, int *status,
+		      char *err, size_t errlen)
 {
-	char cmd[CMD_MAX], err[512];
-	int fd, status;
+	char cmd[CMD_MAX], out[128];
+	int fd = memfd_create("kcatch-json", MFD_CLOEXEC);
 
-	kc_watchdog_phase("sending kcatch.json through ssh");
-	fd = memfd_create("kcatch-json", MFD_CLOEXEC);
 	if (fd < 0 || kc_json_write(t->a, res, fd) < 0) {
-		kc_log("cannot prepare kcatch.json: %m");
+		kc_log("cannot prepare kcatch.json: %m");  /* then only the rename: no empty kcatch.json */
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
 	}
-	if (snprintf(cmd, sizeof(cmd), "cd %s && %sumask 077 && cat > kcatch.json.tmp && mv kcatch.json.tmp kcatch.json",
-		     t->dir_q, res->status == SAVE_COMPLETE ? "mv vmcore.flat.incomplete vmcore.flat && " : "") >= (int)sizeof(cmd))
+	if (snprintf(cmd, sizeof(cmd), "cd %s && umask 077%s%s", t->dir_q,
+		     rename ? " && mv vmcore.flat.incomplete vmcore.flat && echo kcatch-renamed" : "",
+		     fd >= 0 ? " && cat > kcatch.json.tmp && mv kcatch.json.tmp kcatch.json && echo kcatch-json" : "")
+	    >= (int)sizeof(cmd))
 		cmd[0] = 0;  /* cannot happen: dir_q is far shorter */
-	status = ssh_run(t, cmd, fd, NULL, 0, err, sizeof(err));
+	*status = ssh_run(t, cmd, fd, out, sizeof(out), err, errlen);
 	if (fd >= 0)
 		close(fd);
-	if (status == 0) {
-		kc_log("wrote %s/kcatch.json", res->dir);
-		return;
+	if (rename && strstr(out, "kcatch-renamed"))
+		*renamed = true;
+	return fd >= 0 && strstr(out, "kcatch-json\n");
+}
+
+/*
+ * Session 3, tried twice (the second connects anew when the master is
+ * gone). A failed rename is not tried again: the stream is whole in
+ * vmcore.flat.incomplete, and the second kcatch.json says so.
+ */
+static void finish_remote(struct ssh_target *t, struct save_result *res)
+{
+	char err[512];
+	bool rename = res->status == SAVE_COMPLETE, renamed = false;
+	int status;
+
+	kc_watchdog_phase("sending kcatch.json through ssh");
+	if (rename)
+		snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.flat");
+	for (int attempt = 1; attempt <= 2; attempt++) {
+		if (send_json(t, res, rename && !renamed, &renamed, &status, err, sizeof(err))) {
+			kc_log("wrote %s/kcatch.json%s", res->dir, attempt > 1 ? " (second attempt)" : "");
+			return;
+		}
+		if (rename && !renamed) {
+			res->status = SAVE_INCOMPLETE;
+			snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.flat.incomplete");
+			snprintf(res->failed_step, sizeof(res->failed_step), "rename");
+			failed(res, -EIO, "renaming vmcore.flat.incomplete to vmcore.flat (the whole stream is in "
+			       "vmcore.flat.incomplete)", status, err);
+			rename = false;
+		} else {
+			kc_log("kcatch.json not written on the collector (attempt %d, ssh status %d%s%.300s)", attempt,
+			       status, err[0] ? ": " : "", err);
+		}
 	}
+	kc_log("no kcatch.json on the collector for %s: this console is the only record", res->dir);
 	if (res->status == SAVE_COMPLETE) {
 		res->status = SAVE_INCOMPLETE;
-		failed(res, -EIO, "renaming vmcore.flat.incomplete", status, err);
-	} else {
-		kc_log("kcatch.json not written on the collector (ssh status %d%s%s)", status, err[0] ? ": " : "", err);
+		snprintf(res->failed_step, sizeof(res->failed_step), "kcatch.json");
+		snprintf(res->error, sizeof(res->error), "kcatch.json could not be written on the collector; "
+			 "vmcore.flat is complete");
 	}
 }
 
@@ -686,6 +727,7 @@ int kc_ssh_save(struct agent *a, const struct kc_target_spec *spec, const char *
 	snprintf(res->spec, sizeof(res->spec), "%s", spec->text);
 	snprintf(res->fstype, sizeof(res->fstype), "ssh");
 	signal(SIGPIPE, SIG_IGN);  /* a dead ssh must be an EPIPE, not the end of PID 1 */
+	snprintf(res->failed_step, sizeof(res->failed_step), "target");  /* cleared below once connected */
 	if (kc_ssh_url_parse(spec->value, &t.url) < 0)
 		return failed(res, -EINVAL, spec->text, -EINVAL, "not a valid ssh:// target");
 	snprintf(res->device, sizeof(res->device), "%s@%s:%u", t.url.user, t.url.host, t.url.port);
@@ -700,14 +742,17 @@ int kc_ssh_save(struct agent *a, const struct kc_target_spec *spec, const char *
 		return r;
 	}
 	kc_log("saving to %s (port %u, host key pinned in %s)", spec->text, t.url.port, KC_SSH_KNOWN_HOSTS);
+	snprintf(res->failed_step, sizeof(res->failed_step), "connect");
 	r = connect_master(&t, res);
 	if (r < 0)
 		return r;
+	snprintf(res->failed_step, sizeof(res->failed_step), "directory");
 	r = make_dir_and_dmesg(&t, base, res);
 	if (r < 0) {
 		close_master(&t);
 		return r;
 	}
+	res->failed_step[0] = 0;
 	r = stream_dump(&t, res);
 	if (r == 0) {
 		res->status = SAVE_COMPLETE;
@@ -715,6 +760,7 @@ int kc_ssh_save(struct agent *a, const struct kc_target_spec *spec, const char *
 			res->error[0] = 0;
 	} else {
 		res->status = SAVE_INCOMPLETE;
+		snprintf(res->failed_step, sizeof(res->failed_step), "stream");
 	}
 	finish_remote(&t, res);
 	close_master(&t);

@@ -157,16 +157,32 @@ static int ungzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen
 	return r;
 }
 
-int decompress_module(const char *path, void **data, size_t *len)
+/*
+ * Would the kernel's own decompressor (kernel/module/decompress.c) take
+ * this file? The format it was built for, and for xz only the checks its
+ * decoder knows (none, CRC32: what kbuild writes); a CRC64 or SHA-256
+ * stream from another compressor would fail finit_module in the capture
+ * kernel, so such a module is unpacked here instead.
+ */
+bool kernel_can_decompress(enum mod_compress mc, const void *data, size_t len)
 {
-	void *in;
-	size_t inlen;
-	uint8_t *out = NULL;
-	int r = read_file(path, &in, &inlen);
+	static const uint8_t xz[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 }, zst[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	const uint8_t *p = data;
+	switch (mc) {
+	case MOD_XZ: return len >= 12 && !memcmp(p, xz, 6) && p[6] == 0 && (p[7] == 0 || p[7] == 1);
+	case MOD_ZSTD: return len >= 4 && !memcmp(p, zst, 4);
+	case MOD_GZIP: return len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+	case MOD_NONE: return true;
+	}
+	return false;
+}
 
-	if (r < 0)
-		return r;
-	switch (mod_compression(path)) {
+int decompress_data(enum mod_compress mc, void *in, size_t inlen, void **data, size_t *len)
+{
+	uint8_t *out = NULL;
+	int r = 0;
+
+	switch (mc) {
 	case MOD_XZ: r = unxz(in, inlen, &out, len); break;
 	case MOD_ZSTD: r = unzstd(in, inlen, &out, len); break;
 	case MOD_GZIP: r = ungzip(in, inlen, &out, len); break;

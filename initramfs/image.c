@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "kernel-files.h"
 #include "mkinitramfs.h"
 
 struct kconfig {
@@ -29,18 +30,21 @@ struct kconfig {
 
 static void read_kconfig(const char *root, const char *kver, struct kconfig *k)
 {
-	char path[PATH_MAX], line[256];
+	char line[256], why[1024];
 	bool dec = false, xz = false, zst = false, gz = false;
-	FILE *f;
+	struct kc_kfile kf;
+	int fd = kc_kfile_open(root, kver, KC_KFILE_CONFIG, &kf, why, sizeof(why));
+	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
 
-	snprintf(path, sizeof(path), "%s/boot/config-%s", strcmp(root, "/") ? root : "", kver);
-	f = fopen(path, "re");
 	if (!f) {
-		warn("no %s: compressed modules will be unpacked, and the kernel is assumed to unpack %s",
-		     path, "zstd and gzip images");
+		if (fd >= 0)
+			close(fd);
+		warn("%s: compressed modules will be unpacked, and the kernel is assumed to unpack %s",
+		     fd >= 0 ? strerror(errno) : why, "zstd and gzip images");
 		k->rd_zstd = k->rd_gzip = true;
 		return;
 	}
+	note("kernel config %s", kf.abs);
 	k->known = true;
 	while (fgets(line, sizeof(line), f)) {
 		dec |= !strcmp(line, "CONFIG_MODULE_DECOMPRESS=y\n");
@@ -55,18 +59,8 @@ static void read_kconfig(const char *root, const char *kver, struct kconfig *k)
 	k->decompress[MOD_XZ] = dec && xz;
 	k->decompress[MOD_ZSTD] = dec && zst;
 	k->decompress[MOD_GZIP] = dec && gz;
-}
-
-static bool find_moddir(const char *root, const char *kver, char *buf, size_t len)
-{
-	static const char *const dirs[] = { "lib/modules", "usr/lib/modules" };
-	struct stat st;
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(buf, len, "%s/%s/%s", strcmp(root, "/") ? root : "", dirs[i], kver);
-		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
-			return true;
-	}
-	return false;
+	note("kernel config: modules %s", dec && (xz || zst || gz) ? "stay compressed: the kernel decompresses "
+	     "them (CONFIG_MODULE_DECOMPRESS)" : "are unpacked: no CONFIG_MODULE_DECOMPRESS for their format");
 }
 
 struct want {
@@ -132,7 +126,7 @@ struct sizes {
 	uint64_t ssh;   /* ssh client, libraries, key */
 };
 
-static int add_modules(struct cpio *c, const struct modset *ms, const struct kconfig *kc,
+static int add_modules(struct cpio *c, const struct modset *ms, const struct kconfig *kc, bool unpack,
 		       const char *kver, struct sizes *sz)
 {
 	char *manifest = NULL, name[PATH_MAX];
@@ -146,19 +140,25 @@ static int add_modules(struct cpio *c, const struct modset *ms, const struct kco
 	for (size_t i = 0; ms && i < modset_count(ms) && r == 0; i++) {
 		const struct modent *e = modset_get(ms, i);
 		enum mod_compress mc = mod_compression(e->path);
-		bool keep = mc == MOD_NONE || kc->decompress[mc];
 		const char *base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
 		void *data;
 		size_t len;
 
-		snprintf(name, sizeof(name), "lib/modules/%s", base);
-		if (!keep)  /* drop .xz/.zst/.gz */
-			*strrchr(name, '.') = 0;
-		r = keep ? read_file(e->path, &data, &len) : decompress_module(e->path, &data, &len);
+		r = read_file(e->path, &data, &len);
+		bool keep = mc == MOD_NONE || (kc->decompress[mc] && !unpack);
+		if (r == 0 && keep && !kernel_can_decompress(mc, data, len)) {
+			note("%s: not a stream the kernel's decompressor takes (format or xz check): unpacked", e->path);
+			keep = false;
+		}
+		if (r == 0 && !keep)
+			r = decompress_data(mc, data, len, &data, &len);
 		if (r < 0) {
 			error_errno(r, "%s: %m", e->path);
 			break;
 		}
+		snprintf(name, sizeof(name), "lib/modules/%s", base);
+		if (!keep)  /* drop .xz/.zst/.gz */
+			*strrchr(name, '.') = 0;
 		r = cpio_file(c, name, 0644, data, len);
 		free(data);
 		sz->modules += len;
@@ -210,7 +210,7 @@ static int write_image(const struct build_opts *o, const struct modset *ms, cons
 	if (r == 0 && shell && (r = cpio_dir(c, "bin")) == 0)
 		r = cpio_file(c, "bin/sh", 0755, shell, shell_len);
 	if (r == 0)
-		r = add_modules(c, ms, kc, o->kver, sz);
+		r = add_modules(c, ms, kc, o->unpack_modules, o->kver, sz);
 	if (r == 0 && o->ssh)
 		r = ssh_add_to_image(c, o, &sz->ssh);
 	if (r == 0) {
@@ -275,7 +275,7 @@ int build_image(const struct build_opts *o)
 		warn("the %s kernel has no CONFIG_RD_ZSTD: use --compress gzip", o->kver);
 	if (o->compress == IMG_GZIP && kc.known && !kc.rd_gzip)
 		warn("the %s kernel has no CONFIG_RD_GZIP", o->kver);
-	if (find_moddir(o->root, o->kver, moddir, sizeof(moddir))) {
+	if (kc_moddir(o->root, o->kver, moddir, sizeof(moddir)) == 0) {
 		r = modset_new(&ms, o->root, moddir, o->kver);
 		if (r < 0)
 			goto out;

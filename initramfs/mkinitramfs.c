@@ -29,14 +29,15 @@ static const char *arg_ssh_client = "/usr/bin/ssh", *arg_ssh_identity = KC_SSH_I
 		  *arg_ssh_known_hosts = KC_SSH_KNOWN_HOSTS;
 static enum image_compress arg_compress = IMG_ZSTD;
 static char *arg_modules;
-static bool arg_host = true;
+static bool arg_host = true, arg_unpack;
 
 static void usage(FILE *f)
 {
 	fputs(
 "Usage: kcatch-mkinitramfs [--kernel-version KVER] [--root DIR] [--config FILE]\n"
 "                          [--add-modules m1,m2] [--compress zstd|gzip|none]\n"
-"                          [--agent FILE] [--shell FILE] [--no-host-devices] [-v]\n"
+"                          [--agent FILE] [--shell FILE] [--no-host-devices]\n"
+"                          [--unpack-modules] [-v]\n"
 "                          --output FILE\n"
 "\n"
 "Build the initramfs that kexec boots with the capture kernel after a panic:\n"
@@ -45,8 +46,9 @@ static void usage(FILE *f)
 "\n"
 "  -k, --kernel-version KVER  kernel the image is for (default: the running one)\n"
 "  -r, --root DIR             prefix holding lib/modules/KVER or\n"
-"                             usr/lib/modules/KVER (and boot/config-KVER), as\n"
-"                             depmod -b (default /)\n"
+"                             usr/lib/modules/KVER, and the kernel config\n"
+"                             (boot/config-KVER or the module directory's\n"
+"                             config), as depmod -b (default /)\n"
 "  -c, --config FILE          configuration to check and include\n"
 "                             (default /etc/kcatch.conf)\n"
 "  -a, --add-modules LIST     more modules (names or aliases, comma separated)\n"
@@ -56,6 +58,8 @@ static void usage(FILE *f)
 "      --shell FILE           a static shell for failure_action shell, as /bin/sh\n"
 "                             (default /bin/busybox when failure_action is shell)\n"
 "      --no-host-devices      do not add drivers of the target found on this host\n"
+"      --unpack-modules       unpack compressed modules even when the kernel\n"
+"                             config says the kernel decompresses them\n"
 "      --ssh-client FILE      for an ssh:// target: the OpenSSH client to copy,\n"
 "                             with its libraries (default /usr/bin/ssh)\n"
 "      --ssh-identity FILE    its private key (default " KC_SSH_IDENTITY ")\n"
@@ -71,7 +75,9 @@ static void usage(FILE *f)
 "fstype and extra_modules settings, and --add-modules. For a target that is\n"
 "not attached to this host, name its drivers (e.g. virtio_pci,virtio_blk,ext4).\n"
 "Compressed modules stay compressed when the kernel decompresses them itself\n"
-"(CONFIG_MODULE_DECOMPRESS in boot/config-KVER); otherwise they are unpacked.\n"
+"(CONFIG_MODULE_DECOMPRESS and the module's CONFIG_MODULE_COMPRESS_* in the\n"
+"config: boot/config-KVER, usr/lib/modules/KVER/config or\n"
+"lib/modules/KVER/config); otherwise, or without a config, they are unpacked.\n"
 "\n"
 "Configuration file: one \"key value\" per line, '#' starts a comment. An\n"
 "unknown key or a bad value is an error naming the line.\n"
@@ -161,7 +167,7 @@ int error_errno(int r, const char *fmt, ...)
 
 static int parse_args(int argc, char **argv)
 {
-	enum { O_AGENT = 256, O_SHELL, O_NOHOST, O_SSH_CLIENT, O_SSH_ID, O_SSH_KH };
+	enum { O_AGENT = 256, O_SHELL, O_NOHOST, O_SSH_CLIENT, O_SSH_ID, O_SSH_KH, O_UNPACK };
 	static const struct option opts[] = {
 		{ "kernel-version", required_argument, NULL, 'k' },
 		{ "root", required_argument, NULL, 'r' },
@@ -172,6 +178,7 @@ static int parse_args(int argc, char **argv)
 		{ "agent", required_argument, NULL, O_AGENT },
 		{ "shell", required_argument, NULL, O_SHELL },
 		{ "no-host-devices", no_argument, NULL, O_NOHOST },
+		{ "unpack-modules", no_argument, NULL, O_UNPACK },
 		{ "ssh-client", required_argument, NULL, O_SSH_CLIENT },
 		{ "ssh-identity", required_argument, NULL, O_SSH_ID },
 		{ "ssh-known-hosts", required_argument, NULL, O_SSH_KH },
@@ -211,6 +218,7 @@ static int parse_args(int argc, char **argv)
 		case O_AGENT: arg_agent = optarg; break;
 		case O_SHELL: arg_shell = optarg; break;
 		case O_NOHOST: arg_host = false; break;
+		case O_UNPACK: arg_unpack = true; break;
 		case O_SSH_CLIENT: arg_ssh_client = optarg; break;
 		case O_SSH_ID: arg_ssh_identity = optarg; break;
 		case O_SSH_KH: arg_ssh_known_hosts = optarg; break;
@@ -242,7 +250,7 @@ int main(int argc, char **argv)
 	struct build_opts o = {
 		.kver = arg_kver, .root = arg_root, .config = arg_config, .output = arg_output,
 		.agent = arg_agent, .shell = arg_shell, .compress = arg_compress,
-		.modules = arg_modules, .host_devices = arg_host,
+		.modules = arg_modules, .host_devices = arg_host, .unpack_modules = arg_unpack,
 		.ssh_client = arg_ssh_client, .ssh_identity = arg_ssh_identity,
 		.ssh_known_hosts = arg_ssh_known_hosts,
 	};

@@ -22,6 +22,7 @@ struct build_opts {
 	enum image_compress compress;
 	const char *modules;      /* --add-modules, comma separated, or NULL */
 	bool host_devices;
+	bool unpack_modules;      /* --unpack-modules: whatever the kernel config says */
 	const char *ssh_client, *ssh_identity, *ssh_known_hosts;  /* sshclient.c */
 	bool ssh;                 /* the config has an ssh:// target: add the client */
 };
@@ -76,6 +77,9 @@ void cpio_abort(struct cpio *c);
 enum mod_compress { MOD_NONE, MOD_XZ, MOD_ZSTD, MOD_GZIP };
 enum mod_compress mod_compression(const char *path);
 int read_file(const char *path, void **data, size_t *len);
-int decompress_module(const char *path, void **data, size_t *len);
+/* Whether the kernel's own module decompressor takes this file (format, xz check). */
+bool kernel_can_decompress(enum mod_compress mc, const void *data, size_t len);
+/* Decompress in (taken: freed, or returned as *data for MOD_NONE) into *data. */
+int decompress_data(enum mod_compress mc, void *in, size_t inlen, void **data, size_t *len);
 
 #endif

@@ -49,15 +49,11 @@ static uint32_t le32(const unsigned char *p)
 }
 
 /* An EFI-stub kernel is a PE file; a signature is its certificate table (data directory 4). */
-int kernel_is_signed(const char *path)
+int kernel_is_signed(int fd)
 {
 	unsigned char h[4096];
-	FILE *f = fopen(path, "re");
-	size_t n;
-	if (!f)
-		return -1;
-	n = fread(h, 1, sizeof(h), f);
-	fclose(f);
+	ssize_t got = pread(fd, h, sizeof(h), 0);
+	size_t n = got > 0 ? (size_t)got : 0;
 	if (n < 0x40 || h[0] != 'M' || h[1] != 'Z')
 		return -1;
 	uint64_t pe = le32(h + 0x3c);
@@ -120,7 +116,8 @@ int cmd_status(const struct opts *o)
 		printf("%s/sys/kernel/kexec_crash_loaded is missing: this kernel has no kexec crash support (CONFIG_CRASH_DUMP)\n",
 		       strcmp(o->root, "/") ? o->root : "");
 	else if (size <= 0)
-		printf("no memory is reserved for a capture kernel; add crashkernel= (see 'kcatch estimate') to the kernel command line and reboot\n");
+		printf("no memory is reserved for a capture kernel; 'kcatch crashkernel' sets crashkernel= (the size "
+		       "'kcatch estimate' recommends) for the next boot; then reboot\n");
 	else
 		printf("no capture kernel is loaded (%s reserved); run 'kcatch load' or 'systemctl start kcatch'\n",
 		       kc_format_bytes((uint64_t)size, b, sizeof(b)));
@@ -148,7 +145,9 @@ static void check_secure(const struct opts *o, const struct files *f, int *bad, 
 	char mode[64];
 	int sb = secure_boot_state(o);
 	const char *ld = lockdown_mode(o, mode, sizeof(mode));
-	int sig = kernel_is_signed(f->kernel_abs);
+	int fd = open_kernel(o, f), sig = fd >= 0 ? kernel_is_signed(fd) : -1;
+	if (fd >= 0)
+		close(fd);
 	bool strict = sb == 1 || (ld && strcmp(ld, "none"));
 	check(bad, verbose, "ok", "secure boot: %s; lockdown: %s. kcatch loads with kexec_file_load(2), which works "
 	      "with both: the kernel then checks the capture kernel's signature",
@@ -205,7 +204,6 @@ static void check_target(const struct opts *o, const struct kc_config *c, int *b
 int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_check)
 {
 	struct kc_config c;
-	struct stat kst;
 	char p[4096], b[32], why[2048], err[512];
 	int bad = 0, r;
 	long long size = read_number(o, "/sys/kernel/kexec_crash_size");
@@ -214,13 +212,12 @@ int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_c
 	if (size > 0)
 		check(&bad, verbose, "ok", "crashkernel: %s reserved", kc_format_bytes((uint64_t)size, b, sizeof(b)));
 	else
-		check(&bad, verbose, "FAIL", "crashkernel: no memory reserved (%s); add crashkernel= to the kernel "
-		      "command line ('kcatch estimate' says how much) and reboot",
+		check(&bad, verbose, "FAIL", "crashkernel: no memory reserved (%s); 'kcatch crashkernel' sets "
+		      "crashkernel= for the next boot ('kcatch estimate' says how much); then reboot",
 		      size < 0 ? "sys/kernel/kexec_crash_size missing" : "kexec_crash_size is 0");
-	bool kok = stat(f->kernel_abs, &kst) == 0 && S_ISREG(kst.st_mode);
-	check(&bad, verbose, kok ? "ok" : "FAIL", "kernel image: %s%s", f->kernel_abs,
-	      kok ? "" : " is missing; install the kernel package of the running kernel");
-	if (kok)
+	check(&bad, verbose, f->kernel_found ? "ok" : "FAIL", "kernel image: %s",
+	      f->kernel_found ? f->kernel_abs : f->kernel_error);
+	if (f->kernel_found)
 		check_secure(o, f, &bad, verbose);
 	r = load_config(o, &c, true);
 	if (r >= 0) {
@@ -318,7 +315,12 @@ int cmd_show(const struct opts *o)
 	       size > 0 ? kc_format_bytes((uint64_t)size, b, sizeof(b)) : "none (add crashkernel= to the kernel command line)");
 	printf("%-20s %s\n", "capture kernel", loaded == 1 ? "loaded" : "not loaded");
 	printf("%-20s %s\n", "kernel release", f.release);
-	print_age("kernel image", f.kernel_abs, f.kernel);
+	if (f.kernel_found)
+		print_age("kernel image", f.kernel_abs, f.kernel);
+	else
+		printf("%-20s %s\n", "kernel image", f.kernel_error);
+	printf("%-20s %s\n", "kernel config", f.kconfig[0] ? f.kconfig : "(none in /boot or the module directory)");
+	printf("%-20s %s\n", "System.map", f.sysmap[0] ? f.sysmap : "(none in /boot or the module directory)");
 	print_age("capture image", f.image_abs, f.image);
 	if (access(f.image_abs, F_OK) == 0) {
 		struct target_info t;

@@ -15,16 +15,23 @@
 #define MAX_TRACE 40
 
 struct log {
-	char **line;  /* without the "[   12.345678] " time stamp */
+	char **line;  /* without the "[   12.345678] " time stamp (and caller id) */
 	size_t n;
 };
 
+/* "[   12.345678] ", and the "[    T123] " or "[      C1] " caller id that
+ * kcatch-filter --dump-dmesg and makedumpfile 1.7.5+ print after it. */
 static const char *strip_time(const char *s)
 {
 	if (s[0] == '[') {
 		const char *e = strchr(s, ']');
 		if (e && e - s < 24)
-			return e[1] == ' ' ? e + 2 : e + 1;
+			s = e[1] == ' ' ? e + 2 : e + 1;
+		else
+			return s;
+		size_t sp = strspn(s + 1, " "), d = strspn(s + 2 + sp, "0123456789");
+		if (s[0] == '[' && (s[1 + sp] == 'T' || s[1 + sp] == 'C') && d && s[2 + sp + d] == ']')
+			s += 3 + sp + d + (s[3 + sp + d] == ' ');
 	}
 	return s;
 }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "kcatch.h"
@@ -48,19 +49,13 @@ static uint64_t le64(const unsigned char *p)
 }
 
 /* Bytes the kernel occupies once running; 0 if the file is neither a bzImage nor an ELF. */
-static uint64_t kernel_memory(const char *path, char *how, size_t len)
+static uint64_t kernel_memory(int fd, const char *path, char *how, size_t len)
 {
 	unsigned char h[4096];
-	FILE *f = fopen(path, "re");
-	size_t n;
-	if (!f) {
-		fmt(how, len, "%s: %s", path, strerror(errno));
-		return 0;
-	}
-	n = fread(h, 1, sizeof(h), f);
+	ssize_t got = pread(fd, h, sizeof(h), 0);
+	size_t n = got > 0 ? (size_t)got : 0;
 	if (n >= 0x264 && memcmp(h + 0x202, "HdrS", 4) == 0) {
 		unsigned version = h[0x206] | h[0x207] << 8;
-		fclose(f);
 		if (version < 0x20a) {
 			fmt(how, len, "boot protocol %u.%02u of %s has no init_size", version >> 8, version & 0xff, path);
 			return 0;
@@ -74,7 +69,7 @@ static uint64_t kernel_memory(const char *path, char *how, size_t len)
 		unsigned phnum = h[56] | h[57] << 8, phentsize = h[54] | h[55] << 8;
 		unsigned char ph[56];
 		for (unsigned i = 0; i < phnum && phentsize >= 56 && i < 256; i++) {
-			if (fseeko(f, (off_t)(phoff + (uint64_t)i * phentsize), SEEK_SET) < 0 || fread(ph, 1, 56, f) != 56)
+			if (pread(fd, ph, 56, (off_t)(phoff + (uint64_t)i * phentsize)) != 56)
 				break;
 			if (le32(ph) != 1)  /* PT_LOAD */
 				continue;
@@ -84,11 +79,9 @@ static uint64_t kernel_memory(const char *path, char *how, size_t len)
 			if (pa + msz > hi)
 				hi = pa + msz;
 		}
-		fclose(f);
 		fmt(how, len, "loaded segments of the ELF %s", path);
 		return hi > lo ? hi - lo : 0;
 	}
-	fclose(f);
 	fmt(how, len, "%s is neither a bzImage (boot protocol 2.10 or later) nor an ELF vmlinux", path);
 	return 0;
 }
@@ -146,35 +139,50 @@ static uint64_t image_unpacked(const char *path, uint64_t size, char *how, size_
 	return r;
 }
 
+static bool verbose_rows;
+
 static void row(const char *what, double bytes, const char *how)
 {
-	printf("  %-26s %8.1f MiB%s%s\n", what, bytes / MiB, *how ? "  " : "", how);
+	if (verbose_rows)
+		printf("  %-26s %8.1f MiB%s%s\n", what, bytes / MiB, *how ? "  " : "", how);
 }
 
-int cmd_estimate(const struct opts *o)
+int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommended, uint64_t *total_out)
 {
 	struct files f;
 	struct stat st;
-	char how[600], b[32], ramb[32];
+	char how[600], ramb[32];
 	double ram, kernel, image, unpacked, agent, runtime, total, rec;
 	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
+
+	verbose_rows = verbose;
 
 	find_files(o, &f);
 	ram = (double)meminfo_bytes(o, "MemTotal");
 	if (ram <= 0) {
 		fprintf(stderr, "kcatch: cannot read MemTotal from %s/proc/meminfo\n", strcmp(o->root, "/") ? o->root : "");
-		return 1;
+		return -1;
 	}
 	if (reserved > 0)  /* MemTotal does not count the reservation */
 		ram += (double)reserved;
-	kernel = (double)kernel_memory(f.kernel_abs, how, sizeof(how));
+	if (!f.kernel_found) {
+		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s\n", f.kernel_error);
+		return -1;
+	}
+	int kfd = open_kernel(o, &f);
+	if (kfd < 0)
+		fmt(how, sizeof(how), "%s: %s", f.kernel_abs, strerror(-kfd));
+	kernel = kfd < 0 ? 0 : (double)kernel_memory(kfd, f.kernel_abs, how, sizeof(how));
+	if (kfd >= 0)
+		close(kfd);
 	if (kernel <= 0) {
 		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s; install the kernel package "
 			"of the running kernel\n", how);
-		return 1;
+		return -1;
 	}
-	printf("crashkernel= estimate for Linux %s on a host with %s of RAM\n", f.release,
-	       kc_format_bytes((uint64_t)ram, ramb, sizeof(ramb)));
+	if (verbose)
+		printf("crashkernel= estimate for Linux %s on a host with %s of RAM\n", f.release,
+		       kc_format_bytes((uint64_t)ram, ramb, sizeof(ramb)));
 	row("capture kernel", kernel, how);
 	if (stat(f.image_abs, &st) == 0) {
 		image = (double)st.st_size;
@@ -204,11 +212,24 @@ int cmd_estimate(const struct opts *o)
 	total = kernel + image + unpacked + agent + runtime;
 	row("total", total, "");
 	rec = (double)(uint64_t)((total * MARGIN + ROUND - 1) / ROUND) * ROUND;
+	*recommended = (uint64_t)rec;
+	*total_out = (uint64_t)total;
+	return 0;
+}
+
+int cmd_estimate(const struct opts *o)
+{
+	char b[32];
+	uint64_t recb, totalb;
+	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
+	if (crashkernel_estimate(o, true, &recb, &totalb) < 0)
+		return 1;
+	double rec = (double)recb, total = (double)totalb;
 	printf("recommended: crashkernel=%.0fM (the total + 10 %%, rounded up to 16 MiB)\n", rec / MiB);
 	printf("This is an estimate, calibrated on QEMU guests with 4 GiB: Debian 6.1 captured with\n"
 	       "crashkernel=80M (not 72M), 6.12 with 72M (not 64M), an 854 KiB image. Check with a test crash.\n");
 	if (reserved <= 0) {
-		printf("reserved now: nothing: add crashkernel=%.0fM to the kernel command line and reboot\n", rec / MiB);
+		printf("reserved now: nothing: run 'kcatch crashkernel' (crashkernel=%.0fM) and reboot\n", rec / MiB);
 		return 1;
 	}
 	kc_format_bytes((uint64_t)reserved, b, sizeof(b));
@@ -216,7 +237,7 @@ int cmd_estimate(const struct opts *o)
 		printf("reserved now: %s: enough\n", b);
 		return 0;
 	}
-	printf("reserved now: %s: %s; set crashkernel=%.0fM and reboot\n", b, (double)reserved >= total ?
+	printf("reserved now: %s: %s; run 'kcatch crashkernel' (crashkernel=%.0fM) and reboot\n", b, (double)reserved >= total ?
 	       "enough by the estimate but without margin" : "NOT enough: the capture kernel may run out of memory",
 	       rec / MiB);
 	return 1;

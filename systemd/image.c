@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kcatch.h"
+#include "kernel-files.h"
 
 static bool executable_file(const char *p)
 {
@@ -79,17 +80,11 @@ static bool needs_ssh(const struct kc_config *c)
 /* modules.dep changes with every module installed (depmod); without it, the directory. */
 static void modules_dep(const struct opts *o, const struct files *f, char *out, size_t len)
 {
-	static const char *const where[] = { "/lib/modules/%s/modules.dep", "/usr/lib/modules/%s/modules.dep",
-		"/lib/modules/%s", "/usr/lib/modules/%s", NULL };
-	char p[1024];
-	for (int i = 0; where[i]; i++) {
-		#pragma GCC diagnostic push
-		#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		snprintf(p, sizeof(p), where[i], f->release);
-		#pragma GCC diagnostic pop
-		if (access(rpath(o, p, out, len), F_OK) == 0)
-			return;
-	}
+	char dir[4096];
+	kc_moddir(o->root, f->release, dir, sizeof(dir));
+	fmt(out, len, "%s/modules.dep", dir);
+	if (access(out, F_OK) < 0)
+		fmt(out, len, "%s", dir);
 }
 
 /* FNV-1a: a change detector for the embedded config, not a security hash. */

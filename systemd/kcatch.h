@@ -34,6 +34,8 @@ struct opts {
 	int nargs;
 	const char *mkinitramfs;  /* NULL: $KCATCH_MKINITRAMFS, next to kcatch, PATH */
 	const char *agent;        /* NULL: $KCATCH_AGENT, <root>KC_AGENT_PATH */
+	const char *size;         /* crashkernel --size: a crashkernel= value or "auto" */
+	bool remove;              /* crashkernel --remove */
 };
 
 /* ---- util.c ---- */
@@ -57,11 +59,19 @@ const char *dump_dir(const struct opts *o, const struct kc_config *c, char *buf,
 /* The files of the running (or --root's) kernel and its capture image. */
 struct files {
 	char release[256];
+	/* found in /boot or in the module directory (kernel-files.h); when not
+	 * found, kernel is the first place looked and kernel_error says where
+	 * else and which package provides it */
 	char kernel[512], kernel_abs[4096];   /* as on the host, and with root */
+	bool kernel_found;
+	char kernel_error[1024];
+	char kconfig[512], sysmap[512];       /* as on the host; "" when not found */
 	char image[512], image_abs[4096];
 	char stamp_abs[4200];                 /* image_abs + ".stamp" */
 };
 void find_files(const struct opts *o, struct files *f);
+/* Open the kernel image found (no symbolic links, a regular file); -errno. */
+int open_kernel(const struct opts *o, const struct files *f);
 
 /* ---- target.c: where the dump goes, as kdumpctl finds it ---- */
 
@@ -102,7 +112,7 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
  * (load rebuilds it first). */
 int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_check);
 /* Signed kernel image (a PE Authenticode certificate table)? -1 unknown. */
-int kernel_is_signed(const char *path);
+int kernel_is_signed(int fd);
 /* 1 Secure Boot on, 0 off, -1 unknown (no efivars). */
 int secure_boot_state(const struct opts *o);
 /* The active lockdown mode ("none", "integrity", ...) into buf; NULL unknown. */
@@ -110,10 +120,25 @@ const char *lockdown_mode(const struct opts *o, char *buf, size_t len);
 /* Dump size estimate from RAM and dump_level (bytes), with how it was made. */
 uint64_t dump_size_estimate(const struct opts *o, const struct kc_config *c, char *how, size_t len);
 
-/* ---- load.c ---- */
+/* ---- cmdline.c ---- */
 
+/* The next option of a kernel command line at *s (double quotes keep
+ * spaces), its length in *len; *s moves past it. NULL at the end. */
+const char *cmdline_next(const char **s, size_t *len);
+/* Whether option w (len bytes) is named key ('-' and '_' alike); a key
+ * ending in '.' matches every name it starts. */
+bool cmdline_key_is(const char *w, size_t len, const char *key);
+/* The options of line named key (keep) or all the others (!keep), joined
+ * by single spaces; caller frees. */
+char *cmdline_filter(const char *line, const char *key, bool keep);
 /* The capture kernel's command line; caller frees. */
 char *capture_cmdline(const struct opts *o, const struct kc_config *c);
+
+/* ---- estimate.c ---- */
+
+/* The crashkernel= size kcatch estimate recommends, and the total before
+ * margin, in bytes; the table is printed when verbose. 0, or -1 (printed). */
+int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommended, uint64_t *total);
 
 /* ---- commands ---- */
 
@@ -127,6 +152,9 @@ int cmd_estimate(const struct opts *o);
 int cmd_list(const struct opts *o);
 int cmd_report(const struct opts *o);
 int cmd_propagate(const struct opts *o);   /* propagate.c */
+int cmd_crashkernel(const struct opts *o); /* crashkernel.c */
+/* 0 when v is a valid crashkernel= value, else -1 and why (the rule broken). */
+int crashkernel_syntax(const char *v, char *why, size_t len);
 
 /* ---- crashlog.c ---- */
 

@@ -22,56 +22,6 @@
 #define KEXEC_FILE_ON_CRASH 0x00000002
 #endif
 
-/* Options of the running kernel that must not reach the capture kernel. */
-static bool drop_option(const char *w, const char *config_remove)
-{
-	static const char *const keys[] = { "crashkernel", "initrd", "BOOT_IMAGE", "resume",
-		"resume_offset", "mem", "hugepages", "hugepagesz", "default_hugepagesz", "nr_cpus",
-		"maxcpus", "possible_cpus", "irqpoll", "reset_devices", "panic", "kexec_jump_back_entry",
-		"cma", "hibernate", NULL };
-	size_t n = strcspn(w, "=");
-	for (int i = 0; keys[i]; i++)
-		if (strlen(keys[i]) == n && strncmp(w, keys[i], n) == 0)
-			return true;
-	for (const char *s = config_remove ? config_remove : ""; *s;) {
-		size_t l = strcspn(s, " \t");
-		if (l == n && strncmp(s, w, n) == 0)
-			return true;
-		s += l;
-		s += strspn(s, " \t");
-	}
-	return false;
-}
-
-char *capture_cmdline(const struct opts *o, const struct kc_config *c)
-{
-	char p[4096];
-	char *cur = read_text(rpath(o, "/proc/cmdline", p, sizeof(p)));
-	const char *add = c->kernel_cmdline_append;
-	size_t cap = (cur ? strlen(cur) : 0) + (add ? strlen(add) : 0) + 64;
-	char *out = calloc(1, cap), *save = NULL;
-	if (!out) {
-		free(cur);
-		return NULL;
-	}
-	for (char *w = cur ? strtok_r(cur, " \t\n", &save) : NULL; w; w = strtok_r(NULL, " \t\n", &save)) {
-		if (drop_option(w, c->kernel_cmdline_remove))
-			continue;
-		strcat(out, w);
-		strcat(out, " ");
-	}
-	/* panic=10: a capture kernel that panics reboots instead of hanging
-	 * forever; before kernel_cmdline_append, whose panic= wins (the
-	 * kernel takes the last one). */
-	strcat(out, "reset_devices nr_cpus=1 irqpoll panic=10");
-	if (add) {
-		strcat(out, " ");
-		strcat(out, add);
-	}
-	free(cur);
-	return out;
-}
-
 /* Only what the config names: nothing else changes behind the operator's back. */
 static int set_sysctls(const struct opts *o, const struct kc_config *c)
 {
@@ -89,13 +39,14 @@ static int set_sysctls(const struct opts *o, const struct kc_config *c)
 	return 0;
 }
 
-static int kexec_load(const struct files *f, const char *cmd)
+static int kexec_load(const struct opts *o, const struct files *f, const char *cmd)
 {
-	int kfd = open(f->kernel_abs, O_RDONLY | O_CLOEXEC);
+	int kfd = open_kernel(o, f), kerr = kfd < 0 ? -kfd : 0;
 	int ifd = open(f->image_abs, O_RDONLY | O_CLOEXEC);
 	int r = 0;
 	if (kfd < 0 || ifd < 0) {
-		fprintf(stderr, "kcatch: cannot open %s: %s\n", kfd < 0 ? f->kernel_abs : f->image_abs, strerror(errno));
+		fprintf(stderr, "kcatch: cannot open %s: %s\n", kfd < 0 ? f->kernel_abs : f->image_abs,
+			strerror(kfd < 0 ? kerr : errno));
 		r = 1;
 	} else if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmd) + 1, cmd, KEXEC_FILE_ON_CRASH) < 0) {
 		/* EBUSY: kexec_file_load takes the kexec lock with a trylock
@@ -158,7 +109,7 @@ int cmd_load(const struct opts *o)
 		printf("flags    KEXEC_FILE_ON_CRASH\n");
 		r = 0;
 	} else {
-		r = kexec_load(&f, cmd);
+		r = kexec_load(o, &f, cmd);
 	}
 out:
 	free(cmd);

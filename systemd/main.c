@@ -63,6 +63,19 @@ static const struct command commands[] = {
 	  "runtime (growing with this host's RAM); and whether what is\n"
 	  "reserved now is enough. Exit 0 enough, 1 not (or nothing\n"
 	  "reserved)." },
+	{ "crashkernel", "", 0, cmd_crashkernel,
+	  "reserve memory for the capture kernel from the next boot on:\n"
+	  "crashkernel=SIZE (--size SIZE; default auto: what 'estimate'\n"
+	  "recommends). With GRUB (/etc/default/grub) it writes\n"
+	  "/etc/default/grub.d/kcatch.cfg, appending to\n"
+	  "GRUB_CMDLINE_LINUX_DEFAULT, and runs update-grub (under\n"
+	  "--root: chroot DIR update-grub); with kernel-install\n"
+	  "(/etc/kernel/cmdline, /boot/loader/entries, /efi/loader/entries)\n"
+	  "it sets the option in /etc/kernel/cmdline and prints the\n"
+	  "kernel-install commands that apply it to the installed kernels.\n"
+	  "Shows the running kernel's crashkernel= and the next boot's; a\n"
+	  "reboot applies it. --remove undoes it; --dry-run prints the file\n"
+	  "and command instead." },
 	{ "list", "", 0, cmd_list,
 	  "the dumps in the dump directory: id, crash time, kernel,\n"
 	  "size, state (complete, incomplete, failed), panic line." },
@@ -120,8 +133,13 @@ static void usage(FILE *f)
 	      "                  DIR/boot, DIR/lib/modules, DIR/var/lib/kcatch and the dump\n"
 	      "                  directory; passed on to kcatch-mkinitramfs\n"
 	      "  --config FILE   configuration file (default DIR/etc/kcatch.conf)\n"
-	      "  --dry-run       load/unload: print instead of calling kexec_file_load(2)\n"
+	      "  --dry-run       load/unload: print instead of calling kexec_file_load(2);\n"
+	      "                  crashkernel: print what would be written and run\n"
 	      "  --journal       report: write new dumps to the journal, mark them reported\n"
+	      "  --size SIZE     crashkernel: the crashkernel= value: SIZE[@OFFSET] (256M),\n"
+	      "                  SIZE,high, START-[END]:SIZE[,...] (1G-4G:256M,4G-:512M),\n"
+	      "                  or auto (the default: what 'estimate' recommends)\n"
+	      "  --remove        crashkernel: take kcatch's crashkernel= out again\n"
 	      "  --mkinitramfs FILE  the image builder (default: $KCATCH_MKINITRAMFS, else\n"
 	      "                  kcatch-mkinitramfs next to kcatch, in sbindir or in PATH)\n"
 	      "  --agent FILE    the agent for the image (default: $KCATCH_AGENT, else\n"
@@ -131,7 +149,9 @@ static void usage(FILE *f)
 	      "\n"
 	      "Files:\n"
 	      "  /etc/kcatch.conf                         configuration, shared with the agent\n"
-	      "  /boot/vmlinuz-RELEASE                    the kernel loaded as capture kernel\n"
+	      "  /boot/vmlinuz-RELEASE                    the kernel loaded as capture kernel;\n"
+	      "  /usr/lib/modules/RELEASE/vmlinuz         the first of these three (Debian 14,\n"
+	      "  /lib/modules/RELEASE/vmlinuz             Fedora, Arch: the module directory's)\n"
 	      "  " KC_IMAGE_DIR "/initrd-RELEASE.img       the capture image\n"
 	      "  " KC_IMAGE_DIR "/initrd-RELEASE.img.stamp what it was built from\n"
 	      "\n"
@@ -141,9 +161,16 @@ static void usage(FILE *f)
 	      "its UUID and the path inside it into the config the image embeds. An ssh://\n"
 	      "or nfs:// target is reached by the capture kernel over the network.\n"
 	      "\n"
-	      "The capture command line is the running kernel's (/proc/cmdline) without\n"
-	      "crashkernel=, initrd=, BOOT_IMAGE=, resume=, mem=, hugepage, CPU-count and\n"
-	      "panic options and the names in kernel_cmdline_remove, plus 'reset_devices\n"
+	      "The capture command line is the running kernel's (/proc/cmdline) up to a\n"
+	      "'--' (init's arguments: kcatch-agent is init) without: init=, rdinit= (another\n"
+	      "init); crashkernel=, BOOT_IMAGE=, initrd=; resume=, resume_offset=,\n"
+	      "hibernate=, noresume; options sized for the host's RAM (mem=, memmap=,\n"
+	      "hugepage options, cma=, hugetlb_cma=, swiotlb=, log_buf_len=, slub_debug=);\n"
+	      "CPU-count, irqpoll, reset_devices, panic= and panic_on_warn=; module\n"
+	      "blacklists (modprobe.blacklist=, module_blacklist=, rd.driver.blacklist=,\n"
+	      "nomodule); systemd.* and rd.systemd.*; rd.break, break, rd.shell,\n"
+	      "rd.emergency; and the names in kernel_cmdline_remove. root=, rd.lvm.*,\n"
+	      "rd.md.*, rd.luks.*, console= and the rest stay. Then 'reset_devices\n"
 	      "nr_cpus=1 irqpoll panic=10' (a capture kernel that panics reboots after\n"
 	      "10 seconds instead of hanging), then kernel_cmdline_append, whose own\n"
 	      "panic= wins.\n"
@@ -164,7 +191,7 @@ static void command_names(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { O_ROOT = 256, O_CONFIG, O_DRY_RUN, O_JOURNAL, O_MKINITRAMFS, O_AGENT, O_VERSION };
+	enum { O_ROOT = 256, O_CONFIG, O_DRY_RUN, O_JOURNAL, O_MKINITRAMFS, O_AGENT, O_VERSION, O_SIZE, O_REMOVE };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "config", required_argument, NULL, O_CONFIG },
@@ -172,6 +199,8 @@ int main(int argc, char **argv)
 		{ "journal", no_argument, NULL, O_JOURNAL },
 		{ "mkinitramfs", required_argument, NULL, O_MKINITRAMFS },
 		{ "agent", required_argument, NULL, O_AGENT },
+		{ "size", required_argument, NULL, O_SIZE },
+		{ "remove", no_argument, NULL, O_REMOVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 } };
@@ -192,6 +221,8 @@ int main(int argc, char **argv)
 		case O_JOURNAL: o.journal = true; break;
 		case O_MKINITRAMFS: o.mkinitramfs = optarg; break;
 		case O_AGENT: o.agent = optarg; break;
+		case O_SIZE: o.size = optarg; break;
+		case O_REMOVE: o.remove = true; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("kcatch %s\n", KC_VERSION); return 0;
 		default:
@@ -221,6 +252,11 @@ int main(int argc, char **argv)
 	if (argc - optind > cmd->max_args) {
 		fprintf(stderr, "kcatch: %s: unexpected argument '%s' (see kcatch --help)\n", name,
 			argv[optind + cmd->max_args]);
+		return 2;
+	}
+	if ((o.size || o.remove) && cmd->run != cmd_crashkernel) {
+		fprintf(stderr, "kcatch: %s: --size and --remove belong to 'kcatch crashkernel' (see kcatch --help)\n",
+			name);
 		return 2;
 	}
 	o.args = argv + optind;

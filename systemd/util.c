@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kcatch.h"
+#include "kernel-files.h"
 
 void fmt(char *buf, size_t len, const char *format, ...)
 {
@@ -143,10 +144,35 @@ static void kernel_release(const struct opts *o, char *buf, size_t len)
 
 void find_files(const struct opts *o, struct files *f)
 {
+	struct kc_kfile kf;
+	char why[1024];
+	int fd;
+
 	kernel_release(o, f->release, sizeof(f->release));
-	snprintf(f->kernel, sizeof(f->kernel), "/boot/vmlinuz-%s", f->release);
+	fd = kc_kfile_open(o->root, f->release, KC_KFILE_IMAGE, &kf, f->kernel_error, sizeof(f->kernel_error));
+	f->kernel_found = fd >= 0;
+	if (fd >= 0) {
+		close(fd);
+		snprintf(f->kernel, sizeof(f->kernel), "%s", kf.path);
+		f->kernel_error[0] = 0;
+	} else {
+		snprintf(f->kernel, sizeof(f->kernel), "/boot/vmlinuz-%s", f->release);
+	}
 	rpath(o, f->kernel, f->kernel_abs, sizeof(f->kernel_abs));
+	fd = kc_kfile_open(o->root, f->release, KC_KFILE_CONFIG, &kf, why, sizeof(why));
+	snprintf(f->kconfig, sizeof(f->kconfig), "%s", fd >= 0 ? kf.path : "");
+	if (fd >= 0)
+		close(fd);
+	fd = kc_kfile_open(o->root, f->release, KC_KFILE_SYSTEM_MAP, &kf, why, sizeof(why));
+	snprintf(f->sysmap, sizeof(f->sysmap), "%s", fd >= 0 ? kf.path : "");
+	if (fd >= 0)
+		close(fd);
 	snprintf(f->image, sizeof(f->image), KC_IMAGE_DIR "/initrd-%s.img", f->release);
 	rpath(o, f->image, f->image_abs, sizeof(f->image_abs));
 	snprintf(f->stamp_abs, sizeof(f->stamp_abs), "%s.stamp", f->image_abs);
+}
+
+int open_kernel(const struct opts *o, const struct files *f)
+{
+	return kc_open_beneath(o->root, f->kernel, KC_KFILE_MAX_IMAGE, NULL);
 }

@@ -48,7 +48,8 @@ static void usage(FILE *f)
 "       kcatch-filter -R DUMPFILE < STREAM\n"
 "       kcatch-filter --split [-c|-l|-p|-z] [-d LEVEL] VMCORE DUMPFILE1 DUMPFILE2 [...]\n"
 "       kcatch-filter --reassemble DUMPFILE1 DUMPFILE2 [...] DUMPFILE\n"
-"       kcatch-filter --dump-dmesg [--partial-dmesg] VMCORE LOGFILE\n"
+"       kcatch-filter --dump-dmesg [--partial-dmesg] [--classic-dmesg]\n"
+"                     VMCORE LOGFILE\n"
 "\n"
 "Read a kernel crash dump (an ELF vmcore such as /proc/vmcore, or a\n"
 "kdump-compressed dump to re-filter or recompress), leave out the pages\n"
@@ -77,10 +78,15 @@ static void usage(FILE *f)
 "\n"
 "Kernel log:\n"
 "  --dump-dmesg       write the crashed kernel's log to LOGFILE as text, one\n"
-"                     \"[seconds.micros] message\" line per record, as\n"
-"                     makedumpfile does, escapes included: \\xNN, and\n"
-"                     \\xffffffNN for bytes of 0x80 and up)\n"
+"                     \"[seconds.micros] [  CALLER] message\" line per record,\n"
+"                     as makedumpfile 1.7.5 and later do: CALLER is T<pid>\n"
+"                     or C<cpu> (who printed it), when the kernel records\n"
+"                     it (5.10 and later; 5.1-5.9 with CONFIG_PRINTK_CALLER);\n"
+"                     escapes as makedumpfile's: \\xNN, and \\xffffffNN for\n"
+"                     bytes of 0x80 and up\n"
 "  --partial-dmesg    with --dump-dmesg: only what came after `dmesg -c`\n"
+"  --classic-dmesg    with --dump-dmesg: no caller id field, as makedumpfile\n"
+"                     1.7.4 and earlier (and kcatch-agent's vmcore-dmesg.txt)\n"
 "\n"
 "Output:\n"
 "  -E                 write an ELF core (like /proc/vmcore) instead of the\n"
@@ -241,7 +247,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	bool threads_given = false;
 	enum { OPT_MSG = 256, OPT_DRY, OPT_STATS, OPT_THREADS, OPT_CYCLE, OPT_DMESG, OPT_PARTIAL,
-	       OPT_SPLIT, OPT_REASSEMBLE };
+	       OPT_CLASSIC, OPT_SPLIT, OPT_REASSEMBLE };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -253,6 +259,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "cycle-pages", required_argument, NULL, OPT_CYCLE },
 		{ "dump-dmesg", no_argument, NULL, OPT_DMESG },
 		{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL },
+		{ "classic-dmesg", no_argument, NULL, OPT_CLASSIC },
 		{ "split", no_argument, NULL, OPT_SPLIT },
 		{ "reassemble", no_argument, NULL, OPT_REASSEMBLE },
 		{ 0 }
@@ -261,6 +268,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->message_level = ML_PROGRESS | ML_COMMON | ML_ERROR;
+	/* what the makedumpfile of current distributions prints (1.7.5+) */
+	o->dmesg_flags = KCF_DMESG_CALLER_ID;
 	while ((c = getopt_long(argc, argv, "clpzd:FERfhv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->dump.compress = KCF_COMPRESS_ZLIB; break;
@@ -284,6 +293,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_DRY: o->dry_run = true; break;
 		case OPT_DMESG: o->dump_dmesg = true; break;
 		case OPT_PARTIAL: o->dmesg_flags |= KCF_DMESG_PARTIAL; break;
+		case OPT_CLASSIC: o->dmesg_flags &= ~(unsigned)KCF_DMESG_CALLER_ID; break;
 		case OPT_SPLIT: o->split = true; break;
 		case OPT_REASSEMBLE: o->reassemble = true; break;
 		case OPT_STATS: o->show_stats = true; break;

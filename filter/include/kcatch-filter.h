@@ -176,17 +176,27 @@ struct kcf_log_record {
 	uint64_t ts_nsec;
 	const char *text;       /* not NUL-terminated; may hold any byte */
 	size_t len;
+	/* Who printed it, when the kernel records that (printk_info.caller_id,
+	 * 5.10+; printk_log.caller_id, 5.1-5.9 with CONFIG_PRINTK_CALLER):
+	 * bit 31 set, a CPU number (in NMI/IRQ context); clear, a task id. */
+	bool has_caller_id;
+	uint32_t caller_id;
 };
 /* Return a negative errno to stop the walk. */
 typedef int (*kcf_log_record_fn)(void *arg, const struct kcf_log_record *rec);
 
 enum {
 	KCF_DMESG_PARTIAL = 1,  /* only what came after the last `dmesg -c` */
+	/* kcf_dmesg_write: "[seconds.micros] [    T123] message", the caller id
+	 * field makedumpfile 1.7.5 and later print when the kernel records it;
+	 * without the flag, the form of makedumpfile 1.7.4 and earlier */
+	KCF_DMESG_CALLER_ID = 2,
 };
 
 /* Call fn for every record of the kernel log, oldest first. */
 int kcf_dmesg_foreach(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn fn, void *arg);
-/* Write the log as text, one "[seconds.micros] message" line per record, as makedumpfile does. */
+/* Write the log as text, one "[seconds.micros] message" line per record, as makedumpfile does
+ * (with KCF_DMESG_CALLER_ID, as makedumpfile 1.7.5+ does). */
 int kcf_dmesg_write(struct kcf_vmcore *vm, unsigned flags, int fd);
 
 const char *kcf_compress_name(enum kcf_compress c);

@@ -4,13 +4,23 @@
  * everything else (vmemmap, kernel image, vmalloc) by walking the
  * kernel's own page tables, 4 or 5 levels as the dump says.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kcf-internal.h"
 
+/* __START_KERNEL_map: the kernel image mapping, up to the top */
 #define START_KERNEL_MAP 0xffffffff80000000ULL
+/*
+ * Lowest kernel virtual address with 5-level paging; with 4 levels the
+ * kernel half starts higher and the gap is non-canonical, so this one
+ * bound serves both for "looks like a kernel pointer".
+ */
+#define KERNEL_VA_MIN 0xff00000000000000ULL
+/* page_offset_base is PUD aligned, KASLR or not */
+#define DIRECT_MAP_ALIGN (1ULL << 30)
 #define PTE_PRESENT 0x1ULL
 #define PTE_PSE 0x80ULL
 #define PTE_PFN_MASK 0x000ffffffffff000ULL
@@ -124,9 +134,33 @@ static int x86_vtop(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa, uint64_t *
 	return 0;
 }
 
+static bool x86_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)
+{
+	return va >= KERNEL_VA_MIN;
+}
+
+static bool x86_is_kernel_text(const struct kcf_vmcore *vm, const struct kcf_load *ld)
+{
+	return ld->vaddr >= START_KERNEL_MAP;
+}
+
+/*
+ * From a direct-map pointer VMCOREINFO gives (mem_section with
+ * SPARSEMEM_EXTREME), translated through the page tables.
+ */
+static uint64_t x86_direct_map_base(struct kcf_vmcore *vm)
+{
+	uint64_t va = (uint64_t)vm->lay.sym_mem_section, pa, span;
+	if (va >= KERNEL_VA_MIN && va < START_KERNEL_MAP && x86_vtop(vm, va, &pa, &span) == 0 &&
+	    ((va - pa) & (DIRECT_MAP_ALIGN - 1)) == 0)
+		return va - pa;
+	return 0;
+}
+
 const struct kcf_arch_ops kcf_arch_x86_64 = {
-	.name = "x86_64",
-	.init = x86_init,
-	.fini = x86_fini,
-	.vtop = x86_vtop,
+	.name = "x86_64", .elf_machine = EM_X86_64,
+	.init = x86_init, .fini = x86_fini, .vtop = x86_vtop,
+	.is_kernel_va = x86_is_kernel_va,
+	.is_kernel_text = x86_is_kernel_text,
+	.direct_map_base = x86_direct_map_base,
 };

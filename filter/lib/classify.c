@@ -363,7 +363,7 @@ static int classify_page(struct kcf_classifier *cl, uint64_t pfn, const uint8_t 
 	if (cls == KCF_CLASS_KEPT)
 		return cls;
 	/* A page cache or anon page always points at a kernel object. */
-	if (!hugetlb && (v.mapping & ~3ULL) < KCF_KERNEL_VA_MIN) {
+	if (!hugetlb && !kcf_is_kernel_va(cl->vm, v.mapping & ~3ULL)) {
 		*unsure = true;
 		return KCF_CLASS_KEPT;
 	}
@@ -430,7 +430,7 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 			pfn++;
 			continue;
 		}
-		if (vm->in->page_present && !vm->in->page_present(vm, pfn)) {
+		if (!kcf_phys_present(vm, pfn)) {
 			*slot = KCF_CLASS_ABSENT;
 			count(stats, KCF_CLASS_ABSENT, 1);
 			pfn++;

@@ -6,6 +6,7 @@
 #include <lzo/lzo1x.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
 struct lzo_state {
 	uint8_t *out;        /* LZO may expand input: never write into the caller's tight buffer */
@@ -58,7 +59,7 @@ static int kl_decompress(const void *in, size_t in_len, void *out, size_t out_le
 const struct kcf_compressor_ops kcf_compressor_lzo = {
 	.method = KCF_COMPRESS_LZO,
 	.name = "lzo",
-	.flag = 0x2,
+	.flag = KDUMP_COMPRESS_LZO,
 	.init = kl_init,
 	.fini = kl_fini,
 	.compress = kl_compress,

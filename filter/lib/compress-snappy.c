@@ -6,6 +6,7 @@
 #include <snappy-c.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
 struct snappy_state {
 	char *out;
@@ -55,7 +56,7 @@ static int sn_decompress(const void *in, size_t in_len, void *out, size_t out_le
 const struct kcf_compressor_ops kcf_compressor_snappy = {
 	.method = KCF_COMPRESS_SNAPPY,
 	.name = "snappy",
-	.flag = 0x4,
+	.flag = KDUMP_COMPRESS_SNAPPY,
 	.init = sn_init,
 	.fini = sn_fini,
 	.compress = sn_compress,

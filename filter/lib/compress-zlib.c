@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
 static int zlib_init(void **state, size_t page_size)
 {
@@ -53,7 +54,7 @@ static int zlib_decompress(const void *in, size_t in_len, void *out, size_t out_
 const struct kcf_compressor_ops kcf_compressor_zlib = {
 	.method = KCF_COMPRESS_ZLIB,
 	.name = "zlib",
-	.flag = 0x1,
+	.flag = KDUMP_COMPRESS_ZLIB,
 	.init = zlib_init,
 	.fini = zlib_fini,
 	.compress = zlib_compress,

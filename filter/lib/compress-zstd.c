@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
 static int zstd_init(void **state, size_t page_size)
 {
@@ -37,7 +38,7 @@ static int zstd_decompress(const void *in, size_t in_len, void *out, size_t out_
 const struct kcf_compressor_ops kcf_compressor_zstd = {
 	.method = KCF_COMPRESS_ZSTD,
 	.name = "zstd",
-	.flag = 0x20,
+	.flag = KDUMP_COMPRESS_ZSTD,
 	.init = zstd_init,
 	.fini = zstd_fini,
 	.compress = zstd_compress,

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The library context: where failures are explained and logs go. */
+/*
+ * The base every layer stands on: the library context (where failures
+ * are explained and logs go), and whole-buffer reads of a file.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kcf-internal.h"
 
@@ -102,3 +106,21 @@ KCF_EXPORT const char *kcf_class_name(enum kcf_page_class c)
 	return (unsigned)c < KCF_CLASS_MAX ? names[c] : "unknown";
 }
 
+int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -ENODATA;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}

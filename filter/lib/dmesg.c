@@ -45,6 +45,20 @@ static int need(struct kcf_vmcore *vm, struct vi_num *n, size_t count, bool hex_
 }
 
 
+/*
+ * OFFSET(key) of the caller id, when VMCOREINFO has it and it lies inside
+ * a record of size bytes; -1 otherwise (then no record has a caller id).
+ */
+static int64_t caller_offset(struct kcf_vmcore *vm, const char *key, int64_t size)
+{
+	const char *v = kcf_vmcoreinfo_get(&vm->vi, key);
+	char *end;
+	if (!v)
+		return -1;
+	int64_t off = strtoll(v, &end, 0);
+	return *end || off < 0 || off + 4 > size ? -1 : off;
+}
+
 /* ---- lockless ring (5.10+) ---- */
 
 enum {
@@ -101,6 +115,7 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 			       vm->path, count_bits, size_bits);
 	uint64_t count = 1ULL << count_bits, ring = 1ULL << size_bits;
 	uint64_t sd = (uint64_t)n[L_SIZE_DESC].val, si = (uint64_t)n[L_SIZE_INFO].val;
+	int64_t cid = caller_offset(vm, "OFFSET(printk_info.caller_id)", si_sz);
 	descs = malloc(count * sd);
 	infos = malloc(count * si);
 	text = malloc(ring);
@@ -142,6 +157,8 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 			struct kcf_log_record rec = {
 				.seq = kcf_get64(in + n[L_SEQ].val),
 				.ts_nsec = kcf_get64(in + n[L_TS].val),
+				.has_caller_id = cid >= 0,
+				.caller_id = cid >= 0 ? kcf_get32(in + cid) : 0,
 			};
 			size_t len = kcf_get16(in + n[L_TEXT_LEN].val);
 			if (begin != next && rec.seq >= clear_seq) {
@@ -209,6 +226,7 @@ static int walk_log_buf(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn
 		return kcf_err(vm->ctx, EFAULT, "%s: log_buf is not in the dump", vm->path);
 	}
 	uint32_t hs = (uint32_t)n[O_SIZE].val, idx = first, wraps = 0;
+	int64_t cid = caller_offset(vm, "OFFSET(printk_log.caller_id)", n[O_SIZE].val);
 	/* Each record is at least a header long: that bounds the walk. */
 	for (uint64_t steps = 0; idx != next && steps <= buf_len / hs + 1; steps++) {
 		if (idx > buf_len - hs) {
@@ -226,7 +244,10 @@ static int walk_log_buf(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn
 			r = kcf_err(vm->ctx, EINVAL, "%s: log record at %u has a bad length %u", vm->path, idx, len);
 			break;
 		}
-		struct kcf_log_record rec = { .ts_nsec = kcf_get64(buf + idx + n[O_TS].val), .text = (char *)buf + idx + hs };
+		struct kcf_log_record rec = {
+			.ts_nsec = kcf_get64(buf + idx + n[O_TS].val), .text = (char *)buf + idx + hs,
+			.has_caller_id = cid >= 0, .caller_id = cid >= 0 ? kcf_get32(buf + idx + cid) : 0,
+		};
 		rec.len = KCF_MIN(kcf_get16(buf + idx + n[O_TEXT_LEN].val), (uint16_t)(len - hs));
 		r = fn(arg, &rec);
 		if (r < 0)
@@ -252,10 +273,9 @@ KCF_EXPORT int kcf_dmesg_foreach(struct kcf_vmcore *vm, unsigned flags, kcf_log_
 struct text_out {
 	struct kcf_ctx *ctx;
 	int fd;
-	char buf[8192];
+	unsigned flags;
 	size_t len;
-	/* one formatted record: up to 64 KiB of text, 12 bytes per escaped byte */
-	char line[64 * 1024 * 12 + 64];
+	char buf[8192];
 };
 
 static int out_flush(struct text_out *o)
@@ -274,47 +294,71 @@ static int out_flush(struct text_out *o)
 	return 0;
 }
 
-int kcf_format_record(const struct kcf_log_record *rec, char *dst, size_t cap, size_t *used)
+/*
+ * A record in pieces, so that no record, however long or full of line
+ * breaks (each one repeats the prefix's width), needs a buffer of its own.
+ */
+int kcf_format_record(const struct kcf_log_record *rec, unsigned flags, kcf_put_fn put, void *arg)
 {
-	int indent = snprintf(dst, cap, "[%5llu.%06llu] ", (unsigned long long)(rec->ts_nsec / 1000000000),
+	char pre[64], esc[16];
+	int indent = snprintf(pre, sizeof(pre), "[%5llu.%06llu] ", (unsigned long long)(rec->ts_nsec / 1000000000),
 			      (unsigned long long)(rec->ts_nsec % 1000000000 / 1000));
-	size_t o = (size_t)indent;
-	for (size_t i = 0; i < rec->len; i++) {
-		unsigned char c = (unsigned char)rec->text[i];
-		if (o + indent + 16 > cap)
-			return -ENOSPC;
-		if (c == '\n')
-			o += (size_t)snprintf(dst + o, cap - o, "\n%*s", indent, "");
-		else if (c < 0x80 && (isprint(c) || isspace(c)))
-			dst[o++] = (char)c;
-		else if (c < 0x80)
-			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
-		else    /* makedumpfile formats a signed char: 0xc3 prints as \xffffffc3 */
-			o += (size_t)snprintf(dst + o, cap - o, "\\xffffff%02x", c);
+	int r;
+
+	if ((flags & KCF_DMESG_CALLER_ID) && rec->has_caller_id) {
+		/* makedumpfile 1.7.5+: "[%*s] " of "T<task>" or "C<cpu>" (bit 31), 8 wide */
+		snprintf(esc, sizeof(esc), "%c%u", rec->caller_id & 0x80000000u ? 'C' : 'T',
+			 rec->caller_id & ~0x80000000u);
+		indent += snprintf(pre + indent, sizeof(pre) - (size_t)indent, "[%8s] ", esc);
 	}
-	dst[o++] = '\n';
-	*used = o;
+	if ((r = put(arg, pre, (size_t)indent)) < 0)
+		return r;
+	memset(pre, ' ', (size_t)indent);     /* a line break repeats the prefix's width */
+	for (size_t i = 0; i < rec->len;) {
+		unsigned char c = (unsigned char)rec->text[i];
+		size_t run = 0;
+		while (i + run < rec->len && (c = (unsigned char)rec->text[i + run]) != '\n' && c < 0x80 &&
+		       (isprint(c) || isspace(c)))
+			run++;
+		if (run) {
+			r = put(arg, rec->text + i, run);
+			i += run;
+		} else if (c == '\n') {
+			r = put(arg, "\n", 1);
+			if (r == 0)
+				r = put(arg, pre, (size_t)indent);
+			i++;
+		} else {
+			/* makedumpfile formats a signed char: 0xc3 prints as \xffffffc3 */
+			r = put(arg, esc, (size_t)snprintf(esc, sizeof(esc), c < 0x80 ? "\\x%02x" : "\\xffffff%02x", c));
+			i++;
+		}
+		if (r < 0)
+			return r;
+	}
+	return put(arg, "\n", 1);
+}
+
+static int put_out(void *arg, const char *s, size_t n)
+{
+	struct text_out *o = arg;
+	int r;
+	while (n) {
+		size_t chunk = KCF_MIN(n, sizeof(o->buf) - o->len);
+		memcpy(o->buf + o->len, s, chunk);
+		o->len += chunk;
+		s += chunk;
+		n -= chunk;
+		if (o->len == sizeof(o->buf) && (r = out_flush(o)) < 0)
+			return r;
+	}
 	return 0;
 }
 
 static int write_record(void *arg, const struct kcf_log_record *rec)
 {
 	struct text_out *o = arg;
-	char *line = o->line;
-	size_t n;
-	int r;
-
-	if (kcf_format_record(rec, line, sizeof(o->line), &n) < 0)
-		return kcf_err(o->ctx, EOVERFLOW, "a kernel log record is too long");
-	for (size_t off = 0; off < n;) {
-		size_t chunk = KCF_MIN(n - off, sizeof(o->buf) - o->len);
-		memcpy(o->buf + o->len, line + off, chunk);
-		o->len += chunk;
-		off += chunk;
-		if (o->len == sizeof(o->buf) && (r = out_flush(o)) < 0)
-			return r;
-	}
-	return 0;
+	return kcf_format_record(rec, o->flags, put_out, o);
 }
 
 KCF_EXPORT int kcf_dmesg_write(struct kcf_vmcore *vm, unsigned flags, int fd)
@@ -326,6 +370,7 @@ KCF_EXPORT int kcf_dmesg_write(struct kcf_vmcore *vm, unsigned flags, int fd)
 		return -ENOMEM;
 	o->ctx = vm->ctx;
 	o->fd = fd;
+	o->flags = flags;
 	r = kcf_dmesg_foreach(vm, flags, write_record, o);
 	if (r == 0)
 		r = out_flush(o);

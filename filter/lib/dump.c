@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Public entry points for writing dumps: option checks and dispatch. */
+/*
+ * Public entry points for writing dumps: option checks, the sinks, and
+ * dispatch to a writer (write-kdump.c, write-elf.c) or, for a dry run,
+ * the classify pass alone (pass.c).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,23 +19,6 @@ static int check_options(struct kcf_vmcore *vm, const struct kcf_dump_options *o
 			       kcf_compress_name(o->compress));
 	if (o->format != KCF_FORMAT_KDUMP && o->format != KCF_FORMAT_ELF)
 		return kcf_err(vm->ctx, EINVAL, "unknown output format %d", (int)o->format);
-	return 0;
-}
-
-int kcf_check_memmap_usable(struct kcf_vmcore *vm, const struct kcf_dump_options *o,
-			    const struct kcf_stats *st)
-{
-	uint64_t ram = 0;
-	for (int c = 0; c < KCF_CLASS_MAX; c++)
-		ram += st->pages[c];
-	if ((o->dump_level & ~(unsigned)KCF_DL_ZERO) && ram && st->pages_no_memmap == ram)
-		return kcf_err(vm->ctx, ENODATA,
-			       "%s: no struct page could be read (SYMBOL(mem_section)=%#llx leads nowhere): cannot filter by page class; dump with -d 0 or -d 1 instead",
-			       vm->path, (unsigned long long)vm->lay.sym_mem_section);
-	kcf_classify_report(vm, st);
-	if (st->pages_no_memmap)
-		kcf_log(vm->ctx, 4, "%s: %llu pages have no readable struct page; they are kept", vm->path,
-			(unsigned long long)st->pages_no_memmap);
 	return 0;
 }
 
@@ -86,24 +73,26 @@ KCF_EXPORT int kcf_dump_split(struct kcf_vmcore *vm, const struct kcf_dump_optio
 KCF_EXPORT int kcf_dump_dry_run(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 				struct kcf_stats *stats)
 {
-	struct kcf_classifier *cl;
+	struct kcf_pass pass;
 	const struct kcf_cycle *c;
-	uint64_t cycle = kcf_cycle_pages(opts);
 	int r;
 
 	memset(stats, 0, sizeof(*stats));
 	r = check_options(vm, opts);
 	if (r < 0)
 		return r;
-	r = kcf_classifier_new(vm, opts->dump_level, cycle, &cl);
-	if (r < 0)
+	r = kcf_pass_init(&pass, vm, opts, stats);
+	if (r < 0) {
+		kcf_pass_fini(&pass);
 		return r;
+	}
 	stats->max_mapnr = vm->max_pfn;
-	for (uint64_t start = 0; start < vm->max_pfn && r == 0; start += cycle)
-		r = kcf_classify_cycle(cl, start, KCF_MIN(start + cycle, vm->max_pfn), stats, &c);
-	kcf_classifier_free(cl);
-	if (r == 0)
-		r = kcf_check_memmap_usable(vm, opts, stats);
+	kcf_pass_begin(&pass, 0, vm->max_pfn, true);
+	while ((r = kcf_pass_next(&pass, &c)) == 0)
+		;
+	if (r > 0)
+		r = kcf_pass_check(&pass);
+	kcf_pass_fini(&pass);
 	for (int k = 0; k < KCF_CLASS_MAX; k++)
 		stats->pages_in_memory += stats->pages[k];
 	return r;

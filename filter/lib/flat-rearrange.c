@@ -13,12 +13,11 @@
 #include <unistd.h>
 
 #include "kcf-internal.h"
+#include "format-flat.h"
+#include "format-kdump.h"
 
-#define FLAT_HEADER_SIZE 4096
 #define MAX_RECORD (1ULL << 30)
 #define COPY_CHUNK (1u << 20)
-#define KDUMP_STATUS_OFF 424
-#define DUMP_INCOMPLETE 0x8
 
 static ssize_t read_full(int fd, void *buf, size_t len)
 {
@@ -41,10 +40,10 @@ static void flag_incomplete(int out)
 {
 	uint8_t sig[8];
 	uint32_t status;
-	if (pread(out, sig, 8, 0) == 8 && !memcmp(sig, "KDUMP   ", 8) &&
-	    pread(out, &status, 4, KDUMP_STATUS_OFF) == 4) {
-		status |= DUMP_INCOMPLETE;
-		(void)!pwrite(out, &status, 4, KDUMP_STATUS_OFF);
+	if (pread(out, sig, 8, 0) == 8 && !memcmp(sig, KDUMP_SIGNATURE, KDUMP_SIGNATURE_LEN) &&
+	    pread(out, &status, 4, KDH_STATUS) == 4) {
+		status |= KDUMP_INCOMPLETE;
+		(void)!pwrite(out, &status, 4, KDH_STATUS);
 	}
 }
 
@@ -59,12 +58,12 @@ KCF_EXPORT int kcf_flat_rearrange(struct kcf_ctx *ctx, int in, int out, uint64_t
 	ssize_t n = read_full(in, hdr, sizeof(hdr));
 	if (n < 0)
 		return kcf_err(ctx, (int)n, "cannot read the flattened stream: %s", strerror((int)-n));
-	if (n < (ssize_t)sizeof(hdr) || memcmp(hdr, "makedumpfile", 13))
+	if (n < (ssize_t)sizeof(hdr) || !flat_is_signature(hdr))
 		return kcf_err(ctx, EINVAL, "the input is not a flattened dump stream (no \"makedumpfile\" header)");
 	uint64_t type, version;
-	memcpy(&type, hdr + 16, 8);
-	memcpy(&version, hdr + 24, 8);
-	if (be64toh(type) != 1 || be64toh(version) != 1)
+	memcpy(&type, hdr + FLAT_TYPE_OFF, 8);
+	memcpy(&version, hdr + FLAT_VERSION_OFF, 8);
+	if (be64toh(type) != FLAT_TYPE || be64toh(version) != FLAT_VERSION)
 		return kcf_err(ctx, EINVAL, "flattened stream type %llu version %llu is not supported (1/1 is)",
 			       (unsigned long long)be64toh(type), (unsigned long long)be64toh(version));
 	buf = malloc(COPY_CHUNK);
@@ -79,8 +78,9 @@ KCF_EXPORT int kcf_flat_rearrange(struct kcf_ctx *ctx, int in, int out, uint64_t
 				    (unsigned long long)records);
 			goto fail;
 		}
-		int64_t off = (int64_t)be64toh((uint64_t)rec[0]), size = (int64_t)be64toh((uint64_t)rec[1]);
-		if (off == -1 && size == -1)
+		int64_t off, size;
+		flat_record_read(rec, &off, &size);
+		if (off == FLAT_END_MARK && size == FLAT_END_MARK)
 			break;
 		if (off < 0 || size < 0 || (uint64_t)size > MAX_RECORD || (uint64_t)off > (1ULL << 56)) {
 			r = kcf_err(ctx, EINVAL, "flattened stream record %llu is corrupt (offset %lld, size %lld)",

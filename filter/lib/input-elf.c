@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,12 +17,78 @@
 #include "kcf-internal.h"
 
 #define MAX_NOTES_SIZE (64u << 20)
-#define START_KERNEL_MAP 0xffffffff80000000ULL
+#define WINDOW_SIZE (4u << 20)          /* as makedumpfile: big enough to amortise mmap */
+#define META_READ_SIZE (64u << 10)      /* read() refills of the metadata window */
 
-static int cmp_load(const void *a, const void *b)
+static void window_drop(struct kcf_window *w)
 {
-	const struct kcf_load *x = a, *y = b;
-	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+	if (w->mapped && w->map)
+		munmap(w->map, w->cap);
+	else
+		free(w->map);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Make the window cover [off, off + len) of the file. */
+static int window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len)
+{
+	if (w->map && off >= w->file_off && off + len <= w->file_off + w->len)
+		return 0;
+
+	/*
+	 * Read buffers of the metadata window stay small: its reads (page
+	 * tables, mem_section, symbols) are scattered, and a 4 MiB refill
+	 * for each of them was most of what -d 31 read.
+	 */
+	uint64_t wsize = !vm->can_mmap && w == &vm->win[KCF_WIN_META] ? META_READ_SIZE : WINDOW_SIZE;
+	uint64_t start = off & ~(wsize - 1);
+	uint64_t want = wsize;
+	if (!vm->can_mmap && w->hint) {
+		/* Read just the run the caller will use: excluded pages are never copied. */
+		start = off & ~(uint64_t)4095;
+		want = w->hint > len ? w->hint : len;
+		want = (want + 4095) & ~(uint64_t)4095;
+		w->hint = 0;
+	} else if (off + len > start + want) {
+		start = off & ~(uint64_t)4095;
+		want = ((off + len - start) + wsize - 1) & ~(wsize - 1);
+	}
+	if (start + want > vm->file_size)
+		want = vm->file_size - start;
+
+	if (vm->can_mmap) {
+		size_t cap = (want + 4095) & ~(size_t)4095;
+		if (w->map)
+			munmap(w->map, w->cap);
+		w->map = mmap(NULL, cap, PROT_READ, MAP_SHARED, vm->fd, (off_t)start);
+		if (w->map != MAP_FAILED) {
+			w->mapped = true;
+			w->cap = cap;
+			w->file_off = start;
+			w->len = want;
+			return 0;
+		}
+		/* /proc/vmcore of old kernels, or a pipe-like file: read() it is. */
+		memset(w, 0, sizeof(*w));
+		vm->can_mmap = false;
+	}
+	if (w->cap < want) {
+		void *b = realloc(w->mapped ? NULL : w->map, want);
+		if (!b)
+			return -ENOMEM;
+		w->map = b;
+		w->cap = want;
+	}
+	w->mapped = false;
+	int r = kcf_pread_all(vm->fd, w->map, want, start);
+	if (r < 0) {
+		w->len = 0;
+		return kcf_err(vm->ctx, r, "%s: read error at offset %#llx: %s", vm->path,
+			       (unsigned long long)start, strerror(-r));
+	}
+	w->file_off = start;
+	w->len = want;
+	return 0;
 }
 
 static int elf_open(struct kcf_vmcore *vm)
@@ -43,9 +108,7 @@ static int elf_open(struct kcf_vmcore *vm)
 		return kcf_err(vm->ctx, EINVAL, "%s: not a 64-bit little-endian ELF vmcore", vm->path);
 	if (eh.e_type != ET_CORE)
 		return kcf_err(vm->ctx, EINVAL, "%s: ELF type %u is not a core file", vm->path, eh.e_type);
-	if (eh.e_machine != EM_X86_64)
-		return kcf_err(vm->ctx, ENOTSUP, "%s: machine %u is not supported (x86_64 only for now)",
-			       vm->path, eh.e_machine);
+	vm->elf_machine = eh.e_machine;
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
 		return kcf_err(vm->ctx, EINVAL, "%s: bad program header table (entsize %u, count %u)",
 			       vm->path, eh.e_phentsize, eh.e_phnum);
@@ -97,21 +160,8 @@ static int elf_open(struct kcf_vmcore *vm)
 			r = kcf_err(vm->ctx, EINVAL, "%s: PT_LOAD %u has inconsistent sizes", vm->path, i);
 			break;
 		}
-		/*
-		 * The kernel text mapping repeats RAM that other PT_LOADs
-		 * cover; keep it aside for writers that copy segments.
-		 */
 		if (p->p_memsz == 0)
 			continue;
-		if (p->p_vaddr >= START_KERNEL_MAP) {
-			if (!vm->has_text_load)
-				vm->text_load = (struct kcf_load){
-					.paddr = p->p_paddr, .vaddr = p->p_vaddr, .offset = p->p_offset,
-					.filesz = p->p_filesz, .memsz = p->p_memsz,
-				};
-			vm->has_text_load = true;
-			continue;
-		}
 		vm->loads[vm->nr_loads++] = (struct kcf_load){
 			.paddr = p->p_paddr, .vaddr = p->p_vaddr, .offset = p->p_offset,
 			.filesz = p->p_filesz, .memsz = p->p_memsz,
@@ -122,14 +172,6 @@ static int elf_open(struct kcf_vmcore *vm)
 		return r;
 	if (!vm->notes_len)
 		return kcf_err(vm->ctx, ENODATA, "%s: no PT_NOTE segment: not a kernel crash dump", vm->path);
-	if (!vm->nr_loads)
-		return kcf_err(vm->ctx, ENODATA, "%s: no PT_LOAD segment describes RAM", vm->path);
-	qsort(vm->loads, vm->nr_loads, sizeof(*vm->loads), cmp_load);
-	for (size_t i = 1; i < vm->nr_loads; i++) {
-		if (vm->loads[i].paddr < vm->loads[i - 1].paddr + vm->loads[i - 1].memsz)
-			return kcf_err(vm->ctx, EINVAL, "%s: PT_LOAD segments overlap at physical address %#llx",
-				       vm->path, (unsigned long long)vm->loads[i].paddr);
-	}
 	return 0;
 }
 
@@ -145,7 +187,7 @@ static const void *elf_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_
 	}
 	uint64_t rel = paddr - l->paddr;
 	if (rel + len <= l->filesz) {
-		if (kcf_window_cover(vm, w, l->offset + rel, len) < 0)
+		if (window_cover(vm, w, l->offset + rel, len) < 0)
 			return NULL;
 		return w->map + (l->offset + rel - w->file_off);
 	}
@@ -173,12 +215,22 @@ static int elf_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len
 	 * Mapped input, a range that crosses segments or the unsaved zeros
 	 * past filesz, or an error to report: page by page through map.
 	 */
-	return kcf_phys_read(vm, paddr, buf, len);
+	return 1;
+}
+
+static void elf_hint(struct kcf_vmcore *vm, int win, uint64_t bytes)
+{
+	vm->win[win].hint = bytes < WINDOW_SIZE ? bytes : WINDOW_SIZE;
+}
+
+static void elf_close(struct kcf_vmcore *vm)
+{
+	for (int i = 0; i < KCF_WIN_COUNT; i++)
+		window_drop(&vm->win[i]);
 }
 
 const struct kcf_input_ops kcf_input_elf = {
 	.name = "ELF",
-	.open = elf_open,
-	.map = elf_map,
-	.copy = elf_copy,
+	.open = elf_open, .close = elf_close,
+	.map = elf_map, .copy = elf_copy, .hint = elf_hint,
 };

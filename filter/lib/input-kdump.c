@@ -12,11 +12,10 @@
 #include <string.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
 #define RANK_CHUNK_BITS 15                  /* PFNs per rank entry: 32768 */
 #define MAX_RUNS (1u << 20)
-#define DESC_SIZE 24
-#define DUMP_INCOMPLETE 0x8
 
 struct kdump_in {
 	uint64_t block;
@@ -75,19 +74,19 @@ static uint64_t desc_index(struct kdump_in *k, uint64_t pfn)
 
 static int read_page(struct kcf_vmcore *vm, struct kdump_in *k, uint64_t pfn, uint8_t *out)
 {
-	uint8_t d[DESC_SIZE];
+	uint8_t d[KDUMP_DESC_SIZE];
 	int r;
 
 	if (!kd_present(vm, pfn))
 		return kcf_err(vm->ctx, EFAULT, "%s: page %#llx is not in the dump", vm->path,
 			       (unsigned long long)pfn);
 	uint64_t idx = desc_index(k, pfn);
-	r = kcf_pread_all(vm->fd, d, sizeof(d), k->off_desc + idx * DESC_SIZE);
+	r = kcf_pread_all(vm->fd, d, sizeof(d), k->off_desc + idx * KDUMP_DESC_SIZE);
 	if (r < 0)
 		return kcf_err(vm->ctx, r, "%s: cannot read the descriptor of page %#llx", vm->path,
 			       (unsigned long long)pfn);
-	uint64_t off = kcf_get64(d);
-	uint32_t size = kcf_get32(d + 8), flags = kcf_get32(d + 12);
+	uint64_t off = kdump_desc_offset(d);
+	uint32_t size = kdump_desc_size(d), flags = kdump_desc_flags(d);
 	if (off == 0 && k->incomplete)
 		return kcf_err(vm->ctx, EFAULT, "%s: page %#llx was lost when the dump was cut short",
 			       vm->path, (unsigned long long)pfn);
@@ -211,15 +210,15 @@ static int build_rank(struct kcf_vmcore *vm, struct kdump_in *k)
 	k->rank[k->nr_chunks] = total;
 	if (k->incomplete)
 		return 0;     /* lost pages are expected, and reported page by page */
-	if (k->off_desc + total * DESC_SIZE > vm->file_size)
+	if (k->off_desc + total * KDUMP_DESC_SIZE > vm->file_size)
 		return bad(vm, "the page descriptors run past the end of the file: it is truncated");
 	/* Data is written in PFN order: the last descriptor's page ends the file. */
-	uint8_t d[DESC_SIZE];
-	if (total && kcf_pread_all(vm->fd, d, sizeof(d), k->off_desc + (total - 1) * DESC_SIZE) == 0 &&
-	    kcf_get64(d) + kcf_get32(d + 8) > vm->file_size)
+	uint8_t d[KDUMP_DESC_SIZE];
+	if (total && kcf_pread_all(vm->fd, d, sizeof(d), k->off_desc + (total - 1) * KDUMP_DESC_SIZE) == 0 &&
+	    kdump_desc_offset(d) + kdump_desc_size(d) > vm->file_size)
 		return kcf_err(vm->ctx, EINVAL,
 			       "%s: the dump is truncated: its last page lies at offset %llu, beyond the end of the file (%llu bytes)",
-			       vm->path, (unsigned long long)kcf_get64(d), (unsigned long long)vm->file_size);
+			       vm->path, (unsigned long long)kdump_desc_offset(d), (unsigned long long)vm->file_size);
 	return 0;
 }
 
@@ -237,10 +236,11 @@ static int kd_open(struct kcf_vmcore *vm)
 	r = kcf_pread_all(vm->fd, h, sizeof(h), 0);
 	if (r < 0)
 		return kcf_err(vm->ctx, r, "%s: cannot read the header", vm->path);
-	int32_t version = (int32_t)kcf_get32(h + 8);
-	uint32_t status = kcf_get32(h + 424);
-	int64_t block = (int32_t)kcf_get32(h + 428), sub_blocks = (int32_t)kcf_get32(h + 432);
-	uint64_t bitmap_blocks = kcf_get32(h + 436);
+	int32_t version = (int32_t)kcf_get32(h + KDH_VERSION);
+	uint32_t status = kcf_get32(h + KDH_STATUS);
+	int64_t block = (int32_t)kcf_get32(h + KDH_BLOCK_SIZE);
+	int64_t sub_blocks = (int32_t)kcf_get32(h + KDH_SUB_HDR_SIZE);
+	uint64_t bitmap_blocks = kcf_get32(h + KDH_BITMAP_BLOCKS);
 	if (version < 3 || version > 6)
 		return bad(vm, "header version is not 3 to 6 (older dumps carry no VMCOREINFO)");
 	if (block < 4096 || block > 65536 || (block & (block - 1)))
@@ -248,7 +248,7 @@ static int kd_open(struct kcf_vmcore *vm)
 	if (sub_blocks < 1 || sub_blocks > 4096 || bitmap_blocks < 2 || bitmap_blocks % 2)
 		return bad(vm, "sub header or bitmap sizes are implausible");
 	k->block = (uint64_t)block;
-	k->incomplete = status & DUMP_INCOMPLETE;
+	k->incomplete = status & KDUMP_INCOMPLETE;
 	k->cbuf = malloc(k->block);
 	for (int w = 0; w < KCF_WIN_COUNT; w++) {
 		k->page[w] = malloc(k->block);
@@ -257,20 +257,22 @@ static int kd_open(struct kcf_vmcore *vm)
 	if (!k->cbuf || !k->page[0] || !k->page[1])
 		return -ENOMEM;
 
-	uint8_t sub[104];
+	uint8_t sub[KDSH_SIZE];
 	r = kcf_pread_all(vm->fd, sub, sizeof(sub), k->block);
 	if (r < 0)
 		return kcf_err(vm->ctx, r, "%s: cannot read the sub header", vm->path);
-	if ((int32_t)kcf_get32(sub + 12))
+	if ((int32_t)kcf_get32(sub + KDSH_SPLIT))
 		return kcf_err(vm->ctx, ENOTSUP, "%s is one part of a split dump: reassemble the parts first (--reassemble)",
 			       vm->path);
-	k->max_mapnr = version >= 6 ? kcf_get64(sub + 96) : kcf_get32(h + 440);
-	uint64_t off_vi = kcf_get64(sub + 32), size_vi = kcf_get64(sub + 40);
-	uint64_t off_note = version >= 4 ? kcf_get64(sub + 48) : 0, size_note = version >= 4 ? kcf_get64(sub + 56) : 0;
-	k->bitmap_len = bitmap_blocks * k->block / 2;
-	k->off_bitmap1 = k->block * (1 + (uint64_t)sub_blocks);
-	k->off_bitmap2 = k->off_bitmap1 + k->bitmap_len;
-	k->off_desc = k->off_bitmap2 + k->bitmap_len;
+	k->max_mapnr = version >= 6 ? kcf_get64(sub + KDSH_MAX_MAPNR_64) : kcf_get32(h + KDH_MAX_MAPNR);
+	uint64_t off_vi = kcf_get64(sub + KDSH_OFF_VMCOREINFO), size_vi = kcf_get64(sub + KDSH_SIZE_VMCOREINFO);
+	uint64_t off_note = version >= 4 ? kcf_get64(sub + KDSH_OFF_NOTE) : 0;
+	uint64_t size_note = version >= 4 ? kcf_get64(sub + KDSH_SIZE_NOTE) : 0;
+	struct kdump_geometry g = kdump_geometry(k->block, (uint64_t)sub_blocks, bitmap_blocks * k->block / 2);
+	k->bitmap_len = g.bitmap_len;
+	k->off_bitmap1 = g.off_bitmap1;
+	k->off_bitmap2 = g.off_bitmap2;
+	k->off_desc = g.off_desc;
 	/* (max_mapnr + 7) / 8 would wrap for a max_mapnr near 2^64 */
 	if (k->max_mapnr == 0 || k->max_mapnr > k->bitmap_len * 8 || k->off_desc > vm->file_size)
 		return bad(vm, "max_mapnr does not fit the bitmaps, or the bitmaps run past the end of the file");
@@ -296,7 +298,7 @@ static int kd_open(struct kcf_vmcore *vm)
 		return bad(vm, "header version 3 dumps are not supported yet");
 	}
 	for (int i = 0; i < 6; i++) {
-		memcpy(vm->utsname[i], h + 12 + 65 * i, 65);
+		memcpy(vm->utsname[i], h + KDH_UTSNAME + KDH_UTS_LEN * i, KDH_UTS_LEN);
 		vm->utsname[i][64] = 0;
 	}
 	vm->utsname_from_input = true;
@@ -305,23 +307,6 @@ static int kd_open(struct kcf_vmcore *vm)
 	if (r == 0)
 		r = build_rank(vm, k);
 	return r;
-}
-
-/*
- * No program headers tell where the direct map starts: derive it from
- * a direct-map pointer VMCOREINFO gives (mem_section with EXTREME),
- * translated through the page tables, so ELF output gets its vaddrs.
- */
-static int kd_after_arch_init(struct kcf_vmcore *vm)
-{
-	uint64_t va = (uint64_t)vm->lay.sym_mem_section, pa, span;
-	if (va >= KCF_KERNEL_VA_MIN && va < 0xffffffff80000000ULL &&
-	    vm->arch->vtop(vm, va, &pa, &span) == 0 && ((va - pa) & ((1ULL << 30) - 1)) == 0) {
-		vm->page_offset = va - pa;
-		for (size_t i = 0; i < vm->nr_loads; i++)
-			vm->loads[i].vaddr = vm->page_offset + vm->loads[i].paddr;
-	}
-	return 0;
 }
 
 static void kd_close(struct kcf_vmcore *vm)
@@ -339,9 +324,8 @@ static void kd_close(struct kcf_vmcore *vm)
 
 const struct kcf_input_ops kcf_input_kdump = {
 	.name = "kdump-compressed",
-	.open = kd_open,
-	.after_arch_init = kd_after_arch_init,
-	.close = kd_close,
+	.open = kd_open, .close = kd_close,
+	.no_vaddrs = true,
 	.map = kd_map,
 	.page_present = kd_present,
 };

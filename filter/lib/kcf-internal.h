@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Private to libkcatch-filter. Layers, bottom up:
- *   input (ELF vmcore: physical reads)      input-elf.c
+ *   opening a dump                           vmcore.c
+ *   input (physical reads, per format)       phys.c, input-elf.c, input-kdump.c
  *   VMCOREINFO facts (struct kcf_layout)     vmcoreinfo.c
- *   address translation (arch ops)           arch-x86_64.c
+ *   address translation (arch ops)           arch.c, arch-x86_64.c
  *   mem_map access and page classification   memmap.c, classify.c
  *   compressors (ops per method)             compress*.c
  *   output sinks and writers                 sink.c, write-kdump.c
@@ -25,12 +26,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KCF_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define KCF_MAX(a, b) ((a) > (b) ? (a) : (b))
-/*
- * Lowest kernel virtual address with 5-level paging; with 4 levels the
- * kernel half starts higher and the gap is non-canonical, so this one
- * bound serves both for "looks like a kernel pointer".
- */
-#define KCF_KERNEL_VA_MIN 0xff00000000000000ULL
 #define KCF_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 struct kcf_ctx {
@@ -154,19 +149,25 @@ struct kcf_vmcore;
 /* A dump format we can read. */
 struct kcf_input_ops {
 	const char *name;
-	/* Fill loads, notes, utsname (optional) from the file. */
+	/*
+	 * Fill loads (any order), notes, and the machine: elf_machine or
+	 * utsname; the arch is chosen from it.
+	 */
 	int (*open)(struct kcf_vmcore *vm);
-	/* Once addresses translate (optional). */
-	int (*after_arch_init)(struct kcf_vmcore *vm);
+	/* Its loads carry no vaddrs: the arch tells where the direct map is. */
+	bool no_vaddrs;
 	void (*close)(struct kcf_vmcore *vm);
 	/* Bytes at paddr, valid until the next call on the same window. */
 	const void *(*map)(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len);
 	/*
 	 * Copy len bytes at paddr (inside one PT_LOAD) straight into buf
 	 * (optional: else map + memcpy): one copy instead of two for big
-	 * sequential reads such as mem_map.
+	 * sequential reads such as mem_map. 1: not this range, read it
+	 * page by page through map.
 	 */
 	int (*copy)(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
+	/* The next map calls on win read about bytes in a row (optional). */
+	void (*hint)(struct kcf_vmcore *vm, int win, uint64_t bytes);
 	/* Whether pfn's data is in the input at all (NULL: always). */
 	bool (*page_present)(struct kcf_vmcore *vm, uint64_t pfn);
 };
@@ -180,12 +181,13 @@ struct kcf_vmcore {
 	void *in_state;
 	bool utsname_from_input;     /* the input format carries utsname */
 	bool utsname_from_memory;    /* utsname is the kernel's own, not a stand-in */
+	unsigned elf_machine;        /* the input's e_machine; 0: utsname[4] names the machine */
 	char *path;
 	int fd;
 	uint64_t file_size;
 	bool can_mmap;
 
-	struct kcf_load *loads;      /* RAM PT_LOADs sorted by paddr (text mapping dropped) */
+	struct kcf_load *loads;      /* RAM PT_LOADs sorted by paddr (text mapping set aside) */
 	size_t nr_loads;
 	struct kcf_load text_load;   /* the kernel image mapping, if the dump has one */
 	bool has_text_load;
@@ -206,14 +208,29 @@ struct kcf_vmcore {
 	char utsname[6][65];
 };
 
+/* Whole-buffer pread, through short reads and EINTR (context.c); -ENODATA at EOF. */
 int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off);
-int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len);
-int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len);
-void kcf_window_drop(struct kcf_window *w);
 
 /* Find the PT_LOAD holding paddr; NULL when paddr is not in the dump. */
-const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr);
+static inline const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr)
+{
+	size_t lo = 0, hi = vm->nr_loads;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct kcf_load *l = &vm->loads[mid];
+		if (paddr < l->paddr)
+			hi = mid;
+		else if (paddr - l->paddr >= l->memsz)
+			lo = mid + 1;
+		else
+			return l;
+	}
+	return NULL;
+}
+
+/* ---- physical memory (phys.c), virtual memory (arch.c) ---- */
+
 /*
  * Pointer to len bytes of physical memory at paddr, valid until the next
  * call with the same window. len must not cross a page boundary of
@@ -229,14 +246,25 @@ const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t 
 void kcf_phys_hint(struct kcf_vmcore *vm, int win, uint64_t bytes);
 /* len bytes at paddr, all in one PT_LOAD, into buf; negative errno. */
 int kcf_phys_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
+/* Whether kcf_phys_copy() reads long ranges straight into buf (else a page at a time through map). */
+bool kcf_phys_copy_is_direct(const struct kcf_vmcore *vm);
+/* Whether pfn's data is in the input at all (a kdump file holds only the pages it kept). */
+bool kcf_phys_present(struct kcf_vmcore *vm, uint64_t pfn);
 int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len);
 int kcf_virt_read(struct kcf_vmcore *vm, uint64_t vaddr, void *buf, size_t len);
 int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val);
 
 /* ---- architecture ---- */
 
+/*
+ * One per architecture (arch-*.c), found in arch.c's table by the
+ * machine the input names. Every fact about the architecture's address
+ * space is behind these; nothing else knows where the kernel lives.
+ */
 struct kcf_arch_ops {
-	const char *name;
+	const char *name;            /* utsname machine, e.g. "x86_64" */
+	uint16_t elf_machine;        /* e_machine of its vmcores, e.g. EM_X86_64 */
+	/* Once VMCOREINFO is parsed. fini also runs when init did not, or failed. */
 	int (*init)(struct kcf_vmcore *vm);
 	void (*fini)(struct kcf_vmcore *vm);
 	/*
@@ -244,9 +272,28 @@ struct kcf_arch_ops {
 	 * to be physically contiguous (to the end of the mapping page).
 	 */
 	int (*vtop)(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *paddr, uint64_t *span);
+	/*
+	 * Could va point at a kernel object? The sanity check of pointers
+	 * read from the dump (page->mapping, mem_section). After init.
+	 */
+	bool (*is_kernel_va)(const struct kcf_vmcore *vm, uint64_t va);
+	/*
+	 * Is this PT_LOAD the kernel image mapping (it repeats RAM that
+	 * others cover)? After VMCOREINFO is parsed, before init.
+	 */
+	bool (*is_kernel_text)(const struct kcf_vmcore *vm, const struct kcf_load *ld);
+	/* Start of the direct map when the input has no vaddrs (kdump files); 0: unknown. After init. */
+	uint64_t (*direct_map_base)(struct kcf_vmcore *vm);
 };
 
-extern const struct kcf_arch_ops kcf_arch_x86_64;
+/* The architecture of a vmcore's e_machine / utsname machine; NULL: not supported. */
+const struct kcf_arch_ops *kcf_arch_by_elf_machine(unsigned machine);
+const struct kcf_arch_ops *kcf_arch_by_name(const char *uts_machine);
+
+static inline bool kcf_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)
+{
+	return vm->arch->is_kernel_va(vm, va);
+}
 
 /* ---- mem_map ---- */
 
@@ -295,6 +342,38 @@ int kcf_classify_cycle(struct kcf_classifier *cl, uint64_t start, uint64_t end,
 		       struct kcf_stats *stats, const struct kcf_cycle **ret);
 /* After pass 1: say once what a missing VMCOREINFO field made us keep. */
 void kcf_classify_report(struct kcf_vmcore *vm, const struct kcf_stats *st);
+
+/* ---- the classify pass (pass.c): what every output does first ---- */
+
+struct kcf_pass {
+	struct kcf_vmcore *vm;
+	struct kcf_classifier *cl;
+	struct kcf_stats *stats;
+	unsigned dump_level;
+	uint64_t cycle_pages;
+	uint64_t next, last;         /* the walk kcf_pass_begin() started */
+	bool count;
+};
+
+/* PFNs per cycle for these options: kcf_cycle_pages(), no longer than the dump needs. */
+uint64_t kcf_pass_cycle_pages(const struct kcf_vmcore *vm, const struct kcf_dump_options *o);
+/* Counts go to stats; kcf_pass_fini() is safe after a failure too. */
+int kcf_pass_init(struct kcf_pass *p, struct kcf_vmcore *vm, const struct kcf_dump_options *o,
+		  struct kcf_stats *stats);
+void kcf_pass_fini(struct kcf_pass *p);
+/*
+ * Walk PFNs [first, last) a cycle at a time, adding to the counts when
+ * count (the first pass does, over [0, max_pfn)):
+ *
+ *	kcf_pass_begin(p, first, last, count);
+ *	while ((r = kcf_pass_next(p, &c)) == 0)
+ *		use c, valid until the next call;
+ *	r: 1 at the end, or -errno
+ */
+void kcf_pass_begin(struct kcf_pass *p, uint64_t first, uint64_t last, bool count);
+int kcf_pass_next(struct kcf_pass *p, const struct kcf_cycle **c);
+/* After the first pass: refuse to "filter" when no struct page was readable. */
+int kcf_pass_check(struct kcf_pass *p);
 
 /* ---- compression ---- */
 
@@ -411,19 +490,28 @@ int kcf_sink_fail(struct kcf_sink *s, int r, uint64_t off);
 /* Everything below this offset that was written got there: salvage keeps it. */
 uint64_t kcf_sink_good_end(const struct kcf_sink *s);
 int kcf_sink_finish(struct kcf_sink *s);   /* flush, end marker, fsync */
+/* fdatasync a regular file (not a stream); an error message when it fails. */
+int kcf_sink_sync(struct kcf_sink *s);
+/* The same, negative errno and no message (keeps the message of an earlier failure). */
+int kcf_sink_sync_quiet(struct kcf_sink *s);
+/* Allocate [off, off + len) of a regular file ahead: -ENOSPC when it cannot be, else 0. */
+int kcf_sink_reserve(struct kcf_sink *s, uint64_t off, uint64_t len);
+/* Read back what a regular file holds at off; negative errno (a stream: -ESPIPE). */
+int kcf_sink_read_back(struct kcf_sink *s, void *buf, size_t len, uint64_t off);
+/* Whole-buffer pwrite, through short writes and EINTR: every write of the output side. */
+int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 void kcf_sink_fini(struct kcf_sink *s);
 
-/* After pass 1: refuse to "filter" when no struct page was readable. */
-int kcf_check_memmap_usable(struct kcf_vmcore *vm, const struct kcf_dump_options *o,
-			    const struct kcf_stats *st);
 int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		  struct kcf_sink *sink, struct kcf_stats *stats);
 /* One sink: a normal dump; several: a split dump, one part per sink. */
 int kcf_write_kdump(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		    struct kcf_sink *sinks, unsigned nsinks, struct kcf_stats *stats);
 
-/* Format one record as makedumpfile prints it; -ENOSPC when dst is too small. */
-int kcf_format_record(const struct kcf_log_record *rec, char *dst, size_t cap, size_t *used);
+/* Format one record as makedumpfile prints it (flags: KCF_DMESG_CALLER_ID), in pieces passed to
+ * put; stops at put's first negative return, which it returns. */
+typedef int (*kcf_put_fn)(void *arg, const char *s, size_t n);
+int kcf_format_record(const struct kcf_log_record *rec, unsigned flags, kcf_put_fn put, void *arg);
 
 /*
  * Zero check at memory speed, 64 bytes per step. Pages may sit at any

@@ -77,7 +77,7 @@ static void lookup_section(struct kcf_memmap *mm, uint64_t nr)
 		if (root_idx >= (uint64_t)l->len_mem_section)
 			return;
 		if (kcf_read_u64_virt(mm->vm, (uint64_t)l->sym_mem_section + root_idx * 8, &root) < 0 ||
-		    root < KCF_KERNEL_VA_MIN)
+		    !kcf_is_kernel_va(mm->vm, root))
 			return;
 		entry = root + (nr % mm->sections_per_root) * (uint64_t)l->size_mem_section;
 	} else {
@@ -90,7 +90,7 @@ static void lookup_section(struct kcf_memmap *mm, uint64_t nr)
 	/* Stored as mem_map - section_start_pfn, in struct page units. */
 	mm->cached_base = smm & SECTION_MAP_MASK;
 	uint64_t first = mm->cached_base + (nr << mm->pfn_section_shift) * (uint64_t)l->size_page;
-	mm->cached_has_map = first >= KCF_KERNEL_VA_MIN;
+	mm->cached_has_map = kcf_is_kernel_va(mm->vm, first);
 }
 
 long kcf_memmap_read(struct kcf_memmap *mm, uint64_t pfn, uint64_t n, void *buf, uint64_t *skip)
@@ -119,7 +119,7 @@ long kcf_memmap_read(struct kcf_memmap *mm, uint64_t pfn, uint64_t n, void *buf,
 		uint64_t page = (uint64_t)vm->lay.page_size;
 		uint64_t chunk = KCF_MIN(want - got, span);
 		/* Inputs without a copy op (kdump files) map one page at a time. */
-		if (!vm->in->copy)
+		if (!kcf_phys_copy_is_direct(vm))
 			chunk = KCF_MIN(chunk, page - (pa & (page - 1)));
 		/* Stay inside one PT_LOAD per map call. */
 		const struct kcf_load *ld = kcf_load_find(vm, pa);

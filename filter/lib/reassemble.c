@@ -15,10 +15,8 @@
 #include <unistd.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
-#define DESC_SIZE 24
-#define HEADER_SIZE 464
-#define DUMP_INCOMPLETE 0x8
 #define COPY_CHUNK (1u << 20)
 
 struct part {
@@ -38,14 +36,15 @@ static int cmp_part(const void *a, const void *b)
 }
 
 struct layout {
-	uint8_t hdr[HEADER_SIZE];
+	uint8_t hdr[KDH_SIZE];
 	uint64_t block, sub_blocks, bitmap_blocks, max_mapnr, off_desc;
+	struct kdump_geometry geo;
 	unsigned dump_level;
 };
 
 static int read_part(struct kcf_ctx *ctx, struct part *p, struct layout *first, bool is_first)
 {
-	uint8_t h[HEADER_SIZE], sub[104];
+	uint8_t h[KDH_SIZE], sub[KDSH_SIZE];
 	struct layout l;
 	off_t end;
 
@@ -54,24 +53,26 @@ static int read_part(struct kcf_ctx *ctx, struct part *p, struct layout *first, 
 		return kcf_err(ctx, errno, "cannot open %s: %s", p->path, strerror(errno));
 	end = lseek(p->fd, 0, SEEK_END);
 	p->size = end < 0 ? 0 : (uint64_t)end;
-	if (kcf_pread_all(p->fd, h, sizeof(h), 0) < 0 || memcmp(h, "KDUMP   ", 8))
+	if (kcf_pread_all(p->fd, h, sizeof(h), 0) < 0 || memcmp(h, KDUMP_SIGNATURE, KDUMP_SIGNATURE_LEN))
 		return kcf_err(ctx, EINVAL, "%s is not a kdump-compressed dump", p->path);
-	l.block = kcf_get32(h + 428);
-	if (l.block < 4096 || l.block > 65536 || (l.block & (l.block - 1)) || kcf_get32(h + 8) != 6)
+	l.block = kcf_get32(h + KDH_BLOCK_SIZE);
+	if (l.block < 4096 || l.block > 65536 || (l.block & (l.block - 1)) ||
+	    kcf_get32(h + KDH_VERSION) != KDUMP_HEADER_VERSION)
 		return kcf_err(ctx, EINVAL, "%s: only header version 6 split dumps can be reassembled", p->path);
-	if (kcf_pread_all(p->fd, sub, sizeof(sub), l.block) < 0 || kcf_get32(sub + 12) != 1)
+	if (kcf_pread_all(p->fd, sub, sizeof(sub), l.block) < 0 || kcf_get32(sub + KDSH_SPLIT) != 1)
 		return kcf_err(ctx, EINVAL, "%s is not part of a split dump (its split flag is 0)", p->path);
-	if (!is_first && memcmp(h, first->hdr, HEADER_SIZE))
+	if (!is_first && memcmp(h, first->hdr, KDH_SIZE))
 		return kcf_err(ctx, EINVAL, "%s and %s come from different dumps (their headers differ)",
 			       p->path, "the first part");
-	memcpy(l.hdr, h, HEADER_SIZE);
-	l.sub_blocks = kcf_get32(h + 432);
-	l.bitmap_blocks = kcf_get32(h + 436);
-	l.max_mapnr = kcf_get64(sub + 96);
-	l.dump_level = kcf_get32(sub + 8);
-	l.off_desc = l.block * (1 + l.sub_blocks + l.bitmap_blocks);
-	p->start = kcf_get64(sub + 80);
-	p->end = kcf_get64(sub + 88);
+	memcpy(l.hdr, h, KDH_SIZE);
+	l.sub_blocks = kcf_get32(h + KDH_SUB_HDR_SIZE);
+	l.bitmap_blocks = kcf_get32(h + KDH_BITMAP_BLOCKS);
+	l.max_mapnr = kcf_get64(sub + KDSH_MAX_MAPNR_64);
+	l.dump_level = kcf_get32(sub + KDSH_DUMP_LEVEL);
+	l.geo = kdump_geometry(l.block, l.sub_blocks, l.bitmap_blocks * l.block / 2);
+	l.off_desc = l.geo.off_desc;
+	p->start = kcf_get64(sub + KDSH_START_PFN_64);
+	p->end = kcf_get64(sub + KDSH_END_PFN_64);
 	if (p->start > p->end || p->end > l.max_mapnr || l.off_desc > p->size)
 		return kcf_err(ctx, EINVAL, "%s: its PFN range or layout is corrupt", p->path);
 	if (is_first)
@@ -82,8 +83,8 @@ static int read_part(struct kcf_ctx *ctx, struct part *p, struct layout *first, 
 /* Count bitmap-2 bits in each part's range (the parts' bitmaps are the same). */
 static int count_descs(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struct layout *l)
 {
-	uint64_t bitmap_len = l->bitmap_blocks * l->block / 2;
-	uint64_t off2 = l->block * (1 + l->sub_blocks) + bitmap_len;
+	uint64_t bitmap_len = l->geo.bitmap_len;
+	uint64_t off2 = l->geo.off_bitmap2;
 	uint8_t *buf = malloc(COPY_CHUNK);
 	unsigned cur = 0;
 
@@ -135,26 +136,26 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 	int r;
 
 	for (unsigned i = 0; i < n; i++) {
-		parts[i].off_data = l->off_desc + parts[i].ndesc * DESC_SIZE;
+		parts[i].off_data = l->off_desc + parts[i].ndesc * KDUMP_DESC_SIZE;
 		total += parts[i].ndesc;
 	}
-	uint64_t off_data = l->off_desc + total * DESC_SIZE, cursor = off_data;
+	uint64_t off_data = l->off_desc + total * KDUMP_DESC_SIZE, cursor = off_data;
 
 	/* header (incomplete until the end), sub header and bitmaps from the first part */
 	r = copy_range(ctx, &parts[0], out, 0, l->off_desc, 0, buf);
 	if (r < 0)
 		return r;
-	uint8_t sub[104];
+	uint8_t sub[KDSH_SIZE];
 	if (kcf_pread_all(parts[0].fd, sub, sizeof(sub), l->block) < 0)
 		return -EIO;
-	memset(sub + 12, 0, 4);                 /* split */
-	kcf_put64(sub + 16, 0);
-	kcf_put64(sub + 24, 0);
-	kcf_put64(sub + 80, 0);
-	kcf_put64(sub + 88, 0);
-	uint32_t status = kcf_get32(l->hdr + 424) | DUMP_INCOMPLETE;
+	kcf_put32(sub + KDSH_SPLIT, 0);
+	kcf_put64(sub + KDSH_START_PFN, 0);
+	kcf_put64(sub + KDSH_END_PFN, 0);
+	kcf_put64(sub + KDSH_START_PFN_64, 0);
+	kcf_put64(sub + KDSH_END_PFN_64, 0);
+	uint32_t status = kcf_get32(l->hdr + KDH_STATUS) | KDUMP_INCOMPLETE;
 	if ((r = kcf_pwrite_all(out, sub, sizeof(sub), l->block)) < 0 ||
-	    (r = kcf_pwrite_all(out, &status, 4, 424)) < 0)
+	    (r = kcf_pwrite_all(out, &status, 4, KDH_STATUS)) < 0)
 		return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 	if (zero) {
 		memset(buf, 0, l->block);
@@ -170,14 +171,14 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 		/* Only what descriptors reference: a part may carry trailing bytes. */
 		uint64_t data_end = p->off_data + skip;
 		int64_t delta = (int64_t)(cursor - (p->off_data + skip));
-		for (uint64_t d = 0; d < p->ndesc; d += COPY_CHUNK / DESC_SIZE) {
-			uint64_t cnt = KCF_MIN((uint64_t)COPY_CHUNK / DESC_SIZE, p->ndesc - d);
-			if (kcf_pread_all(p->fd, buf, cnt * DESC_SIZE, l->off_desc + d * DESC_SIZE) < 0)
+		for (uint64_t d = 0; d < p->ndesc; d += COPY_CHUNK / KDUMP_DESC_SIZE) {
+			uint64_t cnt = KCF_MIN((uint64_t)COPY_CHUNK / KDUMP_DESC_SIZE, p->ndesc - d);
+			if (kcf_pread_all(p->fd, buf, cnt * KDUMP_DESC_SIZE, l->off_desc + d * KDUMP_DESC_SIZE) < 0)
 				return kcf_err(ctx, EIO, "%s: cannot read its page descriptors", p->path);
 			for (uint64_t k = 0; k < cnt; k++) {
-				uint8_t *desc = buf + k * DESC_SIZE;
-				uint64_t o = kcf_get64(desc);
-				uint32_t size = kcf_get32(desc + 8);
+				uint8_t *desc = buf + k * KDUMP_DESC_SIZE;
+				uint64_t o = kdump_desc_offset(desc);
+				uint32_t size = kdump_desc_size(desc);
 				if (o > p->off_data && size <= l->block && o + size <= p->size)
 					data_end = KCF_MAX(data_end, o + size);
 				else if (o && !(zero && o == p->off_data))
@@ -189,7 +190,7 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 					o = (uint64_t)((int64_t)o + delta);
 				kcf_put64(desc, o);
 			}
-			r = kcf_pwrite_all(out, buf, cnt * DESC_SIZE, l->off_desc + (desc_out + d) * DESC_SIZE);
+			r = kcf_pwrite_all(out, buf, cnt * KDUMP_DESC_SIZE, l->off_desc + (desc_out + d) * KDUMP_DESC_SIZE);
 			if (r < 0)
 				return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 		}
@@ -202,9 +203,9 @@ static int join(struct kcf_ctx *ctx, struct part *parts, unsigned n, const struc
 	}
 	if (fdatasync(out) < 0 && errno != EINVAL)
 		return kcf_err(ctx, errno, "cannot flush the reassembled dump: %s", strerror(errno));
-	status &= ~(uint32_t)DUMP_INCOMPLETE;
-	status |= kcf_get32(l->hdr + 424) & DUMP_INCOMPLETE;
-	if ((r = kcf_pwrite_all(out, &status, 4, 424)) < 0)
+	status &= ~(uint32_t)KDUMP_INCOMPLETE;
+	status |= kcf_get32(l->hdr + KDH_STATUS) & KDUMP_INCOMPLETE;
+	if ((r = kcf_pwrite_all(out, &status, 4, KDH_STATUS)) < 0)
 		return kcf_err(ctx, r, "cannot write the reassembled dump: %s", strerror(-r));
 	*bytes = cursor;
 	return 0;

@@ -5,8 +5,8 @@
  * becomes a record {offset, size} + data, big-endian, so the stream can
  * go through a pipe or ssh and be rebuilt later with -R.
  */
-#include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +14,38 @@
 #include <unistd.h>
 
 #include "kcf-internal.h"
+#include "format-flat.h"
 
 #define SINK_BUF (1u << 20)
-#define FLAT_HEADER_SIZE 4096
+
+/* Write iov (consumed) at off, through short writes and EINTR. */
+static int pwritev_all(int fd, struct iovec *iov, int iovcnt, uint64_t off)
+{
+	while (iovcnt > 0) {
+		ssize_t n = pwritev(fd, iov, iovcnt > IOV_MAX ? IOV_MAX : iovcnt, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		off += (uint64_t)n;
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	return pwritev_all(fd, &iov, 1, off);
+}
 
 static int write_all(struct kcf_sink *s, const void *data, size_t len)
 {
@@ -81,11 +110,8 @@ int kcf_sink_init(struct kcf_sink *s, struct kcf_ctx *ctx, int fd, bool flattene
 	if (!s->buf)
 		return -ENOMEM;
 	if (flattened) {
-		uint8_t hdr[FLAT_HEADER_SIZE] = { 0 };
-		uint64_t one = htobe64(1);
-		memcpy(hdr, "makedumpfile", 12);
-		memcpy(hdr + 16, &one, 8);   /* type: flat header */
-		memcpy(hdr + 24, &one, 8);   /* version */
+		uint8_t hdr[FLAT_HEADER_SIZE];
+		flat_header_make(hdr);
 		int r = write_all(s, hdr, sizeof(hdr));
 		if (r < 0)
 			return kcf_sink_fail(s, r, 0);
@@ -99,7 +125,8 @@ static int raw_pwrite(struct kcf_sink *s, const void *data, size_t len, uint64_t
 	if (!len)
 		return 0;
 	if (s->flattened) {
-		uint64_t rec[2] = { htobe64(off), htobe64(len) };
+		int64_t rec[2];
+		flat_record_make(rec, (int64_t)off, (int64_t)len);
 		r = write_all(s, rec, sizeof(rec));
 		if (r == 0)
 			r = write_all(s, data, len);
@@ -116,27 +143,15 @@ static int raw_pwrite(struct kcf_sink *s, const void *data, size_t len, uint64_t
 
 int kcf_sink_pwritev(struct kcf_sink *s, struct iovec *iov, int iovcnt, uint64_t off)
 {
-	uint64_t at = off;
-	while (iovcnt > 0) {
-		ssize_t n = pwritev(s->fd, iov, iovcnt > IOV_MAX ? IOV_MAX : iovcnt, (off_t)at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			lost(s, off);
-			return n < 0 ? -errno : -EIO;
-		}
-		at += (uint64_t)n;
-		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			iovcnt--;
-		}
-		if (iovcnt > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
+	uint64_t len = 0;
+	for (int i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	int r = pwritev_all(s->fd, iov, iovcnt, off);
+	if (r < 0) {
+		lost(s, off);
+		return r;
 	}
-	written(s, at);
+	written(s, off + len);
 	return 0;
 }
 
@@ -184,15 +199,42 @@ int kcf_sink_finish(struct kcf_sink *s)
 	if (r < 0)
 		return r;
 	if (s->flattened) {
-		int64_t end[2] = { (int64_t)htobe64((uint64_t)-1), (int64_t)htobe64((uint64_t)-1) };
+		int64_t end[2];
+		flat_record_make(end, FLAT_END_MARK, FLAT_END_MARK);
 		r = write_all(s, end, sizeof(end));
 		if (r < 0)
 			return kcf_sink_fail(s, r, s->size);
 		return 0;
 	}
-	if (fdatasync(s->fd) < 0 && errno != EINVAL && errno != EROFS)
-		return kcf_err(s->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
+	return kcf_sink_sync(s);
+}
+
+int kcf_sink_sync_quiet(struct kcf_sink *s)
+{
+	if (!s->flattened && fdatasync(s->fd) < 0 && errno != EINVAL && errno != EROFS)
+		return -errno;
 	return 0;
+}
+
+int kcf_sink_sync(struct kcf_sink *s)
+{
+	int r = kcf_sink_sync_quiet(s);
+	return r < 0 ? kcf_err(s->ctx, r, "cannot flush the dump to disk: %s", strerror(-r)) : 0;
+}
+
+int kcf_sink_reserve(struct kcf_sink *s, uint64_t off, uint64_t len)
+{
+	if (s->flattened || !len)
+		return 0;
+	return posix_fallocate(s->fd, (off_t)off, (off_t)len) == ENOSPC ? -ENOSPC : 0;
+}
+
+int kcf_sink_read_back(struct kcf_sink *s, void *buf, size_t len, uint64_t off)
+{
+	if (s->flattened)
+		return -ESPIPE;
+	ssize_t n = pread(s->fd, buf, len, (off_t)off);
+	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 }
 
 void kcf_sink_fini(struct kcf_sink *s)

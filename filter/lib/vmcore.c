@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A crash dump opened for reading, whatever its format: format
- * detection, VMCOREINFO, address translation set-up, and the physical
- * and virtual reads every other layer uses. The formats themselves
- * (input-elf.c, input-kdump.c) only turn a physical address into bytes.
+ * detection, the notes and VMCOREINFO, the architecture and its
+ * address translation set up, the RAM ranges sorted, utsname. The
+ * formats themselves (input-elf.c, input-kdump.c) describe the file and
+ * turn a physical address into bytes; phys.c is how the layers above
+ * read physical memory, arch.c how they read virtual memory.
  */
 #include <elf.h>
 #include <errno.h>
@@ -11,55 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <unistd.h>
 
 #include "kcf-internal.h"
-
-#define WINDOW_SIZE (4u << 20)          /* as makedumpfile: big enough to amortise mmap */
-#define META_READ_SIZE (64u << 10)      /* read() refills of the metadata window */
-#define START_KERNEL_MAP 0xffffffff80000000ULL
-
-int kcf_pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -ENODATA;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-int kcf_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
+#include "format-flat.h"
+#include "format-kdump.h"
 
 /* Walk the note list; remember VMCOREINFO and count CPUs. */
 int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len)
@@ -96,154 +57,55 @@ int kcf_parse_notes(struct kcf_vmcore *vm, const char **vi_text, size_t *vi_len)
 	return 0;
 }
 
-void kcf_window_drop(struct kcf_window *w)
+static int cmp_load(const void *a, const void *b)
 {
-	if (w->mapped && w->map)
-		munmap(w->map, w->cap);
-	else
-		free(w->map);
-	memset(w, 0, sizeof(*w));
+	const struct kcf_load *x = a, *y = b;
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
 }
 
-/* Make the window cover [off, off + len) of the file. */
-int kcf_window_cover(struct kcf_vmcore *vm, struct kcf_window *w, uint64_t off, size_t len)
+/*
+ * The kernel image mapping repeats RAM that other PT_LOADs cover: set
+ * it aside for writers that copy segments, and sort the rest.
+ */
+static int sort_loads(struct kcf_vmcore *vm)
 {
-	if (w->map && off >= w->file_off && off + len <= w->file_off + w->len)
-		return 0;
-
-	/*
-	 * Read buffers of the metadata window stay small: its reads (page
-	 * tables, mem_section, symbols) are scattered, and a 4 MiB refill
-	 * for each of them was most of what -d 31 read.
-	 */
-	uint64_t wsize = !vm->can_mmap && w == &vm->win[KCF_WIN_META] ? META_READ_SIZE : WINDOW_SIZE;
-	uint64_t start = off & ~(wsize - 1);
-	uint64_t want = wsize;
-	if (!vm->can_mmap && w->hint) {
-		/* Read just the run the caller will use: excluded pages are never copied. */
-		start = off & ~(uint64_t)4095;
-		want = w->hint > len ? w->hint : len;
-		want = (want + 4095) & ~(uint64_t)4095;
-		w->hint = 0;
-	} else if (off + len > start + want) {
-		start = off & ~(uint64_t)4095;
-		want = ((off + len - start) + wsize - 1) & ~(wsize - 1);
-	}
-	if (start + want > vm->file_size)
-		want = vm->file_size - start;
-
-	if (vm->can_mmap) {
-		size_t cap = (want + 4095) & ~(size_t)4095;
-		if (w->map)
-			munmap(w->map, w->cap);
-		w->map = mmap(NULL, cap, PROT_READ, MAP_SHARED, vm->fd, (off_t)start);
-		if (w->map != MAP_FAILED) {
-			w->mapped = true;
-			w->cap = cap;
-			w->file_off = start;
-			w->len = want;
-			return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < vm->nr_loads; i++) {
+		const struct kcf_load *l = &vm->loads[i];
+		if (vm->arch->is_kernel_text(vm, l)) {
+			if (!vm->has_text_load)
+				vm->text_load = *l;
+			vm->has_text_load = true;
+			continue;
 		}
-		/* /proc/vmcore of old kernels, or a pipe-like file: read() it is. */
-		memset(w, 0, sizeof(*w));
-		vm->can_mmap = false;
+		vm->loads[n++] = *l;
 	}
-	if (w->cap < want) {
-		void *b = realloc(w->mapped ? NULL : w->map, want);
-		if (!b)
-			return -ENOMEM;
-		w->map = b;
-		w->cap = want;
-	}
-	w->mapped = false;
-	int r = kcf_pread_all(vm->fd, w->map, want, start);
-	if (r < 0) {
-		w->len = 0;
-		return kcf_err(vm->ctx, r, "%s: read error at offset %#llx: %s", vm->path,
-			       (unsigned long long)start, strerror(-r));
-	}
-	w->file_off = start;
-	w->len = want;
-	return 0;
-}
-
-const struct kcf_load *kcf_load_find(const struct kcf_vmcore *vm, uint64_t paddr)
-{
-	size_t lo = 0, hi = vm->nr_loads;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct kcf_load *l = &vm->loads[mid];
-		if (paddr < l->paddr)
-			hi = mid;
-		else if (paddr - l->paddr >= l->memsz)
-			lo = mid + 1;
-		else
-			return l;
-	}
-	return NULL;
-}
-
-const void *kcf_phys_map(struct kcf_vmcore *vm, int win, uint64_t paddr, size_t len)
-{
-	return vm->in->map(vm, win, paddr, len);
-}
-
-void kcf_phys_hint(struct kcf_vmcore *vm, int win, uint64_t bytes)
-{
-	vm->win[win].hint = bytes < WINDOW_SIZE ? bytes : WINDOW_SIZE;
-}
-
-int kcf_phys_copy(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len)
-{
-	if (vm->in->copy)
-		return vm->in->copy(vm, paddr, buf, len);
-	const void *src = kcf_phys_map(vm, KCF_WIN_META, paddr, len);
-	if (!src)
-		return -EFAULT;
-	memcpy(buf, src, len);
-	return 0;
-}
-
-int kcf_phys_read(struct kcf_vmcore *vm, uint64_t paddr, void *buf, size_t len)
-{
-	uint8_t *out = buf;
-	while (len) {
-		size_t chunk = 4096 - (paddr & 4095);
-		if (chunk > len)
-			chunk = len;
-		const void *p = kcf_phys_map(vm, KCF_WIN_META, paddr, chunk);
-		if (!p)
-			return -EFAULT;
-		memcpy(out, p, chunk);
-		out += chunk;
-		paddr += chunk;
-		len -= chunk;
+	vm->nr_loads = n;
+	if (!vm->nr_loads)
+		return kcf_err(vm->ctx, ENODATA, "%s: no PT_LOAD segment describes RAM", vm->path);
+	qsort(vm->loads, vm->nr_loads, sizeof(*vm->loads), cmp_load);
+	for (size_t i = 1; i < vm->nr_loads; i++) {
+		if (vm->loads[i].paddr < vm->loads[i - 1].paddr + vm->loads[i - 1].memsz)
+			return kcf_err(vm->ctx, EINVAL, "%s: PT_LOAD segments overlap at physical address %#llx",
+				       vm->path, (unsigned long long)vm->loads[i].paddr);
 	}
 	return 0;
 }
 
-int kcf_virt_read(struct kcf_vmcore *vm, uint64_t vaddr, void *buf, size_t len)
+static int find_arch(struct kcf_vmcore *vm)
 {
-	uint8_t *out = buf;
-	while (len) {
-		uint64_t pa, span;
-		int r = vm->arch->vtop(vm, vaddr, &pa, &span);
-		if (r < 0)
-			return r;
-		size_t chunk = KCF_MIN(len, span);
-		r = kcf_phys_read(vm, pa, out, chunk);
-		if (r < 0)
-			return r;
-		out += chunk;
-		vaddr += chunk;
-		len -= chunk;
+	if (vm->elf_machine) {
+		vm->arch = kcf_arch_by_elf_machine(vm->elf_machine);
+		if (!vm->arch)
+			return kcf_err(vm->ctx, ENOTSUP, "%s: machine %u is not supported (x86_64 only for now)",
+				       vm->path, vm->elf_machine);
+	} else {
+		vm->arch = kcf_arch_by_name(vm->utsname[4]);
+		if (!vm->arch)
+			return kcf_err(vm->ctx, ENOTSUP, "%s: machine \"%s\" is not supported (x86_64 only for now)",
+				       vm->path, vm->utsname[4]);
 	}
 	return 0;
-}
-
-int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val)
-{
-	return kcf_virt_read(vm, vaddr, val, sizeof(*val));
 }
 
 static void read_utsname(struct kcf_vmcore *vm)
@@ -268,7 +130,7 @@ static void read_utsname(struct kcf_vmcore *vm)
 	memset(vm->utsname, 0, sizeof(vm->utsname));
 	snprintf(vm->utsname[0], 65, "Linux");
 	snprintf(vm->utsname[2], 65, "%s", l->osrelease);
-	snprintf(vm->utsname[4], 65, "x86_64");
+	snprintf(vm->utsname[4], 65, "%s", vm->arch->name);
 }
 
 KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf_vmcore **ret)
@@ -310,9 +172,9 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		kcf_pread_all(vm->fd, magic, sizeof(magic), 0);
 	if (!memcmp(magic, ELFMAG, SELFMAG)) {
 		vm->in = &kcf_input_elf;
-	} else if (!memcmp(magic, "KDUMP   ", 8)) {
+	} else if (!memcmp(magic, KDUMP_SIGNATURE, KDUMP_SIGNATURE_LEN)) {
 		vm->in = &kcf_input_kdump;
-	} else if (!memcmp(magic, "makedumpfile", 13)) {
+	} else if (flat_is_signature(magic)) {
 		r = kcf_err(ctx, EINVAL, "%s is a flattened stream: rebuild it first with `kcatch-filter -R DUMPFILE < %s`",
 			    path, path);
 		goto fail;
@@ -322,9 +184,10 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		goto fail;
 	}
 	r = vm->in->open(vm);
-	if (r < 0)
-		goto fail;
-	r = kcf_parse_notes(vm, &vi_text, &vi_len);
+	if (r == 0)
+		r = find_arch(vm);
+	if (r == 0)
+		r = kcf_parse_notes(vm, &vi_text, &vi_len);
 	if (r < 0)
 		goto fail;
 	r = kcf_vmcoreinfo_parse(ctx, vi_text, vi_len, &vm->vi, &vm->lay);
@@ -332,6 +195,8 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		kcf_err_prefix(ctx, r, path);
 		goto fail;
 	}
+	if ((r = sort_loads(vm)) < 0)
+		goto fail;
 	uint64_t page = (uint64_t)vm->lay.page_size;
 	for (size_t i = 0; i < vm->nr_loads; i++) {
 		const struct kcf_load *l = &vm->loads[i];
@@ -341,12 +206,14 @@ KCF_EXPORT int kcf_vmcore_open(struct kcf_ctx *ctx, const char *path, struct kcf
 		if (!vm->page_offset && l->vaddr)
 			vm->page_offset = l->vaddr - l->paddr;
 	}
-	vm->arch = &kcf_arch_x86_64;
 	r = vm->arch->init(vm);
 	if (r < 0)
 		goto fail;
-	if (vm->in->after_arch_init && (r = vm->in->after_arch_init(vm)) < 0)
-		goto fail;
+	if (vm->in->no_vaddrs && vm->arch->direct_map_base &&
+	    (vm->page_offset = vm->arch->direct_map_base(vm)) != 0) {
+		for (size_t i = 0; i < vm->nr_loads; i++)
+			vm->loads[i].vaddr = vm->page_offset + vm->loads[i].paddr;
+	}
 	read_utsname(vm);
 	*ret = vm;
 	return 0;
@@ -363,8 +230,6 @@ KCF_EXPORT void kcf_vmcore_close(struct kcf_vmcore *vm)
 		vm->arch->fini(vm);
 	if (vm->in && vm->in->close)
 		vm->in->close(vm);
-	for (int i = 0; i < KCF_WIN_COUNT; i++)
-		kcf_window_drop(&vm->win[i]);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	kcf_vmcoreinfo_free(&vm->vi);

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kcf-internal.h"
 
@@ -32,9 +31,10 @@ struct elf_writer {
 	const struct kcf_dump_options *opts;
 	struct kcf_sink *sink;
 	struct kcf_stats *stats;
-	struct kcf_classifier *cl;
-	uint64_t page_size, cycle_pages;
+	struct kcf_pass pass;
+	uint64_t page_size;
 	bool writing;                 /* pass 2 */
+	bool counting;                /* this region's pages count in stats */
 	uint8_t *zero;                /* a page of zeros */
 
 	/* segmenter state, per region */
@@ -153,42 +153,51 @@ static bool page_is_zero(struct elf_writer *w, uint64_t a, uint64_t b)
 	return p && b - a == w->page_size && kcf_is_zero_page(p, w->page_size);
 }
 
+/* One classified cycle of the current region, page by page. */
+static int walk_cycle(struct elf_writer *w, const struct kcf_cycle *c)
+{
+	const struct kcf_load *ld = w->region;
+	uint64_t ps = w->page_size, start = ld->paddr, end = ld->paddr + ld->memsz;
+	bool zero = w->opts->dump_level & KCF_DL_ZERO;
+
+	for (uint64_t pfn = c->start_pfn; pfn < c->end_pfn; pfn++) {
+		uint64_t a = KCF_MAX(pfn * ps, start), b = KCF_MIN((pfn + 1) * ps, end);
+		bool in_file = b <= ld->paddr + ld->filesz;
+		bool kept = in_file && c->cls[pfn - c->start_pfn] == KCF_CLASS_KEPT;
+		if (kept && zero && page_is_zero(w, a, b)) {
+			kept = false;
+			if (w->counting) {
+				w->stats->pages[KCF_CLASS_ZERO]++;
+				w->stats->pages[KCF_CLASS_KEPT]--;
+			}
+		}
+		if (kept && !w->writing)
+			w->pages_total++;
+		int r = walk_page(w, a, b, kept);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int walk_region(struct elf_writer *w, const struct kcf_load *ld, bool count)
 {
 	uint64_t ps = w->page_size, start = ld->paddr, end = ld->paddr + ld->memsz;
-	uint64_t first = start / ps, last = (end + ps - 1) / ps;
-	bool zero = w->opts->dump_level & KCF_DL_ZERO;
 	const struct kcf_cycle *c;
 	int r;
 
 	w->region = ld;
+	w->counting = count;
 	w->seg_start = start;
 	w->seg_file_off = w->cursor;
 	w->in_run = false;
 	w->run_pages = 0;
-	for (uint64_t cs = first; cs < last; cs += w->cycle_pages) {
-		uint64_t ce = KCF_MIN(cs + w->cycle_pages, last);
-		r = kcf_classify_cycle(w->cl, cs, ce, count ? w->stats : NULL, &c);
-		if (r < 0)
+	kcf_pass_begin(&w->pass, start / ps, (end + ps - 1) / ps, count);
+	while ((r = kcf_pass_next(&w->pass, &c)) == 0)
+		if ((r = walk_cycle(w, c)) < 0)
 			return r;
-		for (uint64_t pfn = cs; pfn < ce; pfn++) {
-			uint64_t a = KCF_MAX(pfn * ps, start), b = KCF_MIN((pfn + 1) * ps, end);
-			bool in_file = b <= ld->paddr + ld->filesz;
-			bool kept = in_file && c->cls[pfn - cs] == KCF_CLASS_KEPT;
-			if (kept && zero && page_is_zero(w, a, b)) {
-				kept = false;
-				if (count) {
-					w->stats->pages[KCF_CLASS_ZERO]++;
-					w->stats->pages[KCF_CLASS_KEPT]--;
-				}
-			}
-			if (kept && !w->writing)
-				w->pages_total++;
-			r = walk_page(w, a, b, kept);
-			if (r < 0)
-				return r;
-		}
-	}
+	if (r < 0)
+		return r;
 	/* A trailing excluded run, however short, is left to p_memsz. */
 	uint64_t filesz = (w->in_run ? w->run_start : end) - w->seg_start;
 	w->in_run = false;
@@ -219,7 +228,7 @@ static int write_ehdr(struct elf_writer *w, bool complete)
 {
 	Elf64_Ehdr eh = {
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
-		.e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+		.e_type = ET_CORE, .e_machine = w->vm->arch->elf_machine, .e_version = EV_CURRENT,
 		.e_phoff = sizeof(Elf64_Ehdr), .e_flags = complete ? 0 : ELF_INCOMPLETE,
 		.e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
 		.e_phnum = (Elf64_Half)(1 + w->nsegs),
@@ -234,7 +243,6 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 	int r;
 
 	w.page_size = (uint64_t)vm->lay.page_size;
-	w.cycle_pages = kcf_cycle_pages(opts);
 	w.zero = calloc(1, w.page_size);
 	w.phdrs = calloc(PHDR_BATCH, sizeof(Elf64_Phdr));
 	stats->max_mapnr = vm->max_pfn;
@@ -242,7 +250,7 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		r = -ENOMEM;
 		goto out;
 	}
-	r = kcf_classifier_new(vm, opts->dump_level, w.cycle_pages, &w.cl);
+	r = kcf_pass_init(&w.pass, vm, opts, stats);
 	if (r < 0)
 		goto out;
 
@@ -251,7 +259,7 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 	if (r < 0)
 		goto out;
 	w.nsegs = w.seg_index;
-	if ((r = kcf_check_memmap_usable(vm, opts, stats)) < 0)
+	if ((r = kcf_pass_check(&w.pass)) < 0)
 		goto out;
 	if (1 + w.nsegs >= PN_XNUM) {
 		r = kcf_err(vm->ctx, E2BIG, "the ELF dump would need %llu program headers; use the kdump format instead",
@@ -279,8 +287,8 @@ int kcf_write_elf(struct kcf_vmcore *vm, const struct kcf_dump_options *opts,
 		r = flush_phdrs(&w);
 	if (r == 0)
 		r = kcf_sink_flush(sink);
-	if (r == 0 && !sink->flattened && fdatasync(sink->fd) < 0 && errno != EINVAL && errno != EROFS)
-		r = kcf_err(vm->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
+	if (r == 0)
+		r = kcf_sink_sync(sink);
 	if (r == 0)
 		r = write_ehdr(&w, true);
 	if (r == 0)
@@ -293,7 +301,7 @@ out:
 		stats->pages_lost = w.pages_total - w.pages_done;
 	}
 	stats->bytes_written = sink->size;
-	kcf_classifier_free(w.cl);
+	kcf_pass_fini(&w.pass);
 	free(w.zero);
 	free(w.phdrs);
 	return r;

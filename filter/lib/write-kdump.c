@@ -16,18 +16,12 @@
  * cut short by ENOSPC, an I/O error or a kill never looks complete.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kcf-internal.h"
+#include "format-kdump.h"
 
-#define KDUMP_SIGNATURE "KDUMP   "
-#define KDUMP_HEADER_VERSION 6
-#define DUMP_INCOMPLETE 0x8
-#define SUB_HEADER_SIZE 104
-#define DESC_SIZE 24
 #define DESC_BATCH 4096
 #define SPLIT_BLOCK 4096                     /* split boundaries fall on multiples of this */
 
@@ -55,7 +49,7 @@ struct kdump_writer {
 	unsigned nparts;
 	bool split;
 	struct kcf_stats *stats;
-	struct kcf_classifier *cl;
+	struct kcf_pass pass;
 	const struct kcf_compressor_ops *comp;
 	void *comp_state;
 
@@ -89,18 +83,18 @@ static int write_header(struct kdump_writer *w, struct kcf_sink *sink, bool comp
 	if (!b)
 		return -ENOMEM;
 	if (!complete)
-		status |= DUMP_INCOMPLETE;
-	memcpy(b, KDUMP_SIGNATURE, 8);
-	kcf_put32(b + 8, KDUMP_HEADER_VERSION);
+		status |= KDUMP_INCOMPLETE;
+	memcpy(b, KDUMP_SIGNATURE, KDUMP_SIGNATURE_LEN);
+	kcf_put32(b + KDH_VERSION, KDUMP_HEADER_VERSION);
 	for (int i = 0; i < 6; i++)
-		memcpy(b + 12 + 65 * i, vm->utsname[i], 65);
-	kcf_put64(b + 408, vm->lay.crashtime == KCF_UNSET ? 0 : (uint64_t)vm->lay.crashtime);
-	kcf_put32(b + 424, status);
-	kcf_put32(b + 428, (uint32_t)w->page_size);
-	kcf_put32(b + 432, (uint32_t)w->sub_hdr_blocks);
-	kcf_put32(b + 436, (uint32_t)(2 * w->bitmap_len / w->page_size));
-	kcf_put32(b + 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
-	kcf_put32(b + 460, vm->nr_cpus);
+		memcpy(b + KDH_UTSNAME + KDH_UTS_LEN * i, vm->utsname[i], KDH_UTS_LEN);
+	kcf_put64(b + KDH_TIMESTAMP, vm->lay.crashtime == KCF_UNSET ? 0 : (uint64_t)vm->lay.crashtime);
+	kcf_put32(b + KDH_STATUS, status);
+	kcf_put32(b + KDH_BLOCK_SIZE, (uint32_t)w->page_size);
+	kcf_put32(b + KDH_SUB_HDR_SIZE, (uint32_t)w->sub_hdr_blocks);
+	kcf_put32(b + KDH_BITMAP_BLOCKS, (uint32_t)(2 * w->bitmap_len / w->page_size));
+	kcf_put32(b + KDH_MAX_MAPNR, w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
+	kcf_put32(b + KDH_NR_CPUS, vm->nr_cpus);
 	r = kcf_sink_pwrite(sink, b, w->page_size, 0);
 	free(b);
 	return r;
@@ -121,33 +115,33 @@ static int write_sub_header(struct kdump_writer *w, struct kdump_part *p)
 	struct kcf_vmcore *vm = w->vm;
 	size_t len = w->sub_hdr_blocks * w->page_size;
 	uint8_t *b = calloc(1, len);
-	uint64_t off_note = w->page_size + SUB_HEADER_SIZE;
+	uint64_t off_note = w->page_size + KDSH_SIZE;
 	int r;
 
 	if (!b)
 		return -ENOMEM;
-	kcf_put64(b + 0, (uint64_t)vm->lay.phys_base);
-	kcf_put32(b + 8, w->opts->dump_level);
-	kcf_put64(b + 32, off_note + vm->vi_note_off);          /* offset_vmcoreinfo */
-	kcf_put64(b + 40, vm->vi.len);                          /* size_vmcoreinfo */
-	kcf_put64(b + 48, off_note);
-	kcf_put64(b + 56, vm->notes_len);
-	kcf_put64(b + 96, w->max_mapnr);                        /* max_mapnr_64 */
+	kcf_put64(b + KDSH_PHYS_BASE, (uint64_t)vm->lay.phys_base);
+	kcf_put32(b + KDSH_DUMP_LEVEL, w->opts->dump_level);
+	kcf_put64(b + KDSH_OFF_VMCOREINFO, off_note + vm->vi_note_off);
+	kcf_put64(b + KDSH_SIZE_VMCOREINFO, vm->vi.len);
+	kcf_put64(b + KDSH_OFF_NOTE, off_note);
+	kcf_put64(b + KDSH_SIZE_NOTE, vm->notes_len);
+	kcf_put64(b + KDSH_MAX_MAPNR_64, w->max_mapnr);
 	if (w->split) {
-		kcf_put32(b + 12, 1);
-		kcf_put64(b + 16, p->start_pfn);                /* 32-bit era fields, as makedumpfile */
-		kcf_put64(b + 24, p->end_pfn);
-		kcf_put64(b + 80, p->start_pfn);
-		kcf_put64(b + 88, p->end_pfn);
+		kcf_put32(b + KDSH_SPLIT, 1);
+		kcf_put64(b + KDSH_START_PFN, p->start_pfn);    /* 32-bit era fields, as makedumpfile */
+		kcf_put64(b + KDSH_END_PFN, p->end_pfn);
+		kcf_put64(b + KDSH_START_PFN_64, p->start_pfn);
+		kcf_put64(b + KDSH_END_PFN_64, p->end_pfn);
 	}
-	memcpy(b + SUB_HEADER_SIZE, vm->notes, vm->notes_len);
+	memcpy(b + KDSH_SIZE, vm->notes, vm->notes_len);
 	r = kcf_sink_pwrite(p->sink, b, len, w->page_size);
 	free(b);
 	return r;
 }
 
-/* Pass 1 for one cycle: bitmaps and the count of dumped pages. */
-static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint64_t *dumpable)
+/* Both bitmaps of one classified cycle; returns the number of pages kept. */
+static uint64_t fill_bitmaps(struct kdump_writer *w, const struct kcf_cycle *c)
 {
 	uint64_t n = c->end_pfn - c->start_pfn, bytes = (n + 7) / 8;
 	uint64_t kept = 0;
@@ -164,7 +158,17 @@ static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c, uint6
 			kept++;
 		}
 	}
-	*dumpable = kept;
+	return kept;
+}
+
+/* Pass 1 for one cycle: bitmaps written, dumped pages counted. */
+static int bitmap_cycle(struct kdump_writer *w, const struct kcf_cycle *c)
+{
+	uint64_t n = c->end_pfn - c->start_pfn, bytes = (n + 7) / 8;
+	uint64_t kept = fill_bitmaps(w, c);
+
+	w->cycle_dumpable[c->start_pfn / w->cycle_pages] = kept;
+	w->nr_dumpable += kept;
 	if (w->block_dumpable)
 		for (uint64_t i = 0; i < n; i++)
 			if (c->cls[i] == KCF_CLASS_KEPT)
@@ -209,8 +213,8 @@ static int flush_descs(struct kdump_writer *w, struct kdump_part *p)
 		r = kcf_sink_flush(p->sink);
 	if (r < 0)
 		return r;
-	r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
-			    w->off_desc + p->desc_first * DESC_SIZE);
+	r = kcf_sink_pwrite(p->sink, p->descs, p->desc_n * KDUMP_DESC_SIZE,
+			    w->off_desc + p->desc_first * KDUMP_DESC_SIZE);
 	if (r < 0)
 		return r;
 	p->desc_first += p->desc_n;
@@ -227,11 +231,7 @@ static int add_desc(struct kdump_writer *w, struct kdump_part *p, uint64_t off, 
 		if (r < 0)
 			return r;
 	}
-	uint8_t *d = p->descs + p->desc_n * DESC_SIZE;
-	kcf_put64(d + 0, off);
-	kcf_put32(d + 8, size);
-	kcf_put32(d + 12, flags);
-	kcf_put64(d + 16, 0);
+	kdump_desc_put(p->descs + p->desc_n * KDUMP_DESC_SIZE, off, size, flags);
 	p->desc_n++;
 	return 0;
 }
@@ -373,7 +373,7 @@ static uint64_t run_of_ones(const uint8_t *bm, uint64_t i, uint64_t n, uint64_t 
 static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uint64_t expect)
 {
 	uint64_t n = end - start, seen = 0, words = (n + 63) / 64, run_end = 0;
-	bool direct = w->pl && w->vm->in->copy;
+	bool direct = w->pl && kcf_phys_copy_is_direct(w->vm);
 	for (uint64_t wi = 0; wi < words; wi++) {
 		uint64_t bits;
 		memcpy(&bits, w->bm2 + wi * 8, 8);
@@ -419,23 +419,18 @@ static int pages_cycle(struct kdump_writer *w, uint64_t start, uint64_t end, uin
 static int cycle_bitmap(struct kdump_writer *w, uint64_t start, uint64_t end)
 {
 	struct kcf_sink *sink = w->parts[0].sink;
-	uint64_t n = end - start, bytes = (n + 7) / 8;
+	uint64_t bytes = (end - start + 7) / 8;
 	const struct kcf_cycle *c;
 	int r;
 
 	memset(w->bm2, 0, (bytes + 7) & ~7ULL);
-	if (!sink->flattened) {
-		r = kcf_pread_all(sink->fd, w->bm2, bytes, w->off_bitmap2 + start / 8);
-		if (r == 0)
-			return 0;
-		/* an output opened write-only: fall back to classifying */
-	}
-	r = kcf_classify_cycle(w->cl, start, end, NULL, &c);
-	if (r < 0)
+	if (kcf_sink_read_back(sink, w->bm2, bytes, w->off_bitmap2 + start / 8) == 0)
+		return 0;
+	/* an output opened write-only: fall back to classifying (one cycle) */
+	kcf_pass_begin(&w->pass, start, end, false);
+	if ((r = kcf_pass_next(&w->pass, &c)) < 0)
 		return r;
-	for (uint64_t i = 0; i < n; i++)
-		if (c->cls[i] == KCF_CLASS_KEPT)
-			w->bm2[i >> 3] |= (uint8_t)(1u << (i & 7));
+	fill_bitmaps(w, c);
 	return 0;
 }
 
@@ -447,15 +442,14 @@ static int setup(struct kdump_writer *w)
 
 	w->page_size = (uint64_t)vm->lay.page_size;
 	w->max_mapnr = vm->max_pfn;
-	w->cycle_pages = kcf_cycle_pages(o);
-	if (w->cycle_pages > w->max_mapnr)
-		w->cycle_pages = (w->max_mapnr + 7) & ~7ULL;
+	w->cycle_pages = kcf_pass_cycle_pages(vm, o);
 	w->nr_cycles = (w->max_mapnr + w->cycle_pages - 1) / w->cycle_pages;
 	w->bitmap_len = ((w->max_mapnr + 7) / 8 + w->page_size - 1) / w->page_size * w->page_size;
-	w->sub_hdr_blocks = (SUB_HEADER_SIZE + vm->notes_len + w->page_size - 1) / w->page_size;
-	w->off_bitmap1 = w->page_size * (1 + w->sub_hdr_blocks);
-	w->off_bitmap2 = w->off_bitmap1 + w->bitmap_len;
-	w->off_desc = w->off_bitmap2 + w->bitmap_len;
+	w->sub_hdr_blocks = (KDSH_SIZE + vm->notes_len + w->page_size - 1) / w->page_size;
+	struct kdump_geometry g = kdump_geometry(w->page_size, w->sub_hdr_blocks, w->bitmap_len);
+	w->off_bitmap1 = g.off_bitmap1;
+	w->off_bitmap2 = g.off_bitmap2;
+	w->off_desc = g.off_desc;
 
 	if (o->compress != KCF_COMPRESS_NONE) {
 		w->comp = kcf_compressor_get(o->compress);
@@ -473,7 +467,7 @@ static int setup(struct kdump_writer *w)
 	if (!w->bm1 || !w->bm2 || !w->cbuf || !w->cycle_dumpable)
 		return -ENOMEM;
 	for (unsigned i = 0; i < w->nparts; i++)
-		if (!(w->parts[i].descs = malloc(DESC_BATCH * DESC_SIZE)))
+		if (!(w->parts[i].descs = malloc(DESC_BATCH * KDUMP_DESC_SIZE)))
 			return -ENOMEM;
 	if (o->num_threads > 1) {
 		r = kcf_pipeline_new(w->comp, w->comp_state, w->page_size, o->num_threads,
@@ -487,7 +481,7 @@ static int setup(struct kdump_writer *w)
 		if (!w->block_dumpable)
 			return -ENOMEM;
 	}
-	return kcf_classifier_new(vm, o->dump_level, w->cycle_pages, &w->cl);
+	return kcf_pass_init(&w->pass, vm, o, w->stats);
 }
 
 static void teardown(struct kdump_writer *w)
@@ -495,7 +489,7 @@ static void teardown(struct kdump_writer *w)
 	kcf_pipeline_free(w->pl);
 	if (w->comp && w->comp_state)
 		w->comp->fini(w->comp_state);
-	kcf_classifier_free(w->cl);
+	kcf_pass_fini(&w->pass);
 	free(w->bm1);
 	free(w->bm2);
 	for (unsigned i = 0; i < w->nparts; i++)
@@ -514,13 +508,10 @@ static int reserve_descs(struct kdump_writer *w)
 {
 	for (unsigned i = 0; i < w->nparts; i++) {
 		struct kdump_part *p = &w->parts[i];
-		if (p->sink->flattened || !p->nr_dumpable)
-			continue;
-		int r = posix_fallocate(p->sink->fd, (off_t)w->off_desc, (off_t)(p->nr_dumpable * DESC_SIZE));
-		if (r == ENOSPC)
+		if (kcf_sink_reserve(p->sink, w->off_desc, p->nr_dumpable * KDUMP_DESC_SIZE) == -ENOSPC)
 			return kcf_err(w->vm->ctx, ENOSPC,
 				       "no room for the dump's %llu page descriptors (%.1f MiB): the target file system is full",
-				       (unsigned long long)p->nr_dumpable, (double)p->nr_dumpable * DESC_SIZE / 1048576.0);
+				       (unsigned long long)p->nr_dumpable, (double)p->nr_dumpable * KDUMP_DESC_SIZE / 1048576.0);
 		/* other errors (a file system without fallocate): carry on unreserved */
 	}
 	return 0;
@@ -537,17 +528,13 @@ static void salvage(struct kdump_writer *w)
 			continue;
 		kcf_sink_flush(p->sink);          /* may fail again; good_end says how far it got */
 		for (uint64_t k = 0; k < p->desc_n; k++) {
-			uint8_t *d = p->descs + k * DESC_SIZE;
-			uint64_t off;
-			uint32_t size;
-			memcpy(&off, d, 8);
-			memcpy(&size, d + 8, 4);
-			if (off + size > kcf_sink_good_end(p->sink))
-				memset(d, 0, 8);          /* offset 0: lost */
+			uint8_t *d = p->descs + k * KDUMP_DESC_SIZE;
+			if (kdump_desc_offset(d) + kdump_desc_size(d) > kcf_sink_good_end(p->sink))
+				kdump_desc_put(d, 0, kdump_desc_size(d), kdump_desc_flags(d));  /* offset 0: lost */
 		}
-		kcf_sink_pwrite(p->sink, p->descs, p->desc_n * DESC_SIZE,
-				w->off_desc + p->desc_first * DESC_SIZE);
-		fdatasync(p->sink->fd);
+		kcf_sink_pwrite(p->sink, p->descs, p->desc_n * KDUMP_DESC_SIZE,
+				w->off_desc + p->desc_first * KDUMP_DESC_SIZE);
+		kcf_sink_sync_quiet(p->sink);     /* the first error's message stays */
 	}
 }
 
@@ -560,17 +547,11 @@ static int run(struct kdump_writer *w)
 	/* Flattened streams cannot rewrite the header: it goes last, once. */
 	if (!flattened && (r = write_headers(w, false)) < 0)
 		return r;
-	for (uint64_t i = 0; i < w->nr_cycles; i++) {
-		uint64_t start = i * w->cycle_pages, end = KCF_MIN(start + w->cycle_pages, w->max_mapnr);
-		r = kcf_classify_cycle(w->cl, start, end, w->stats, &c);
-		if (r < 0)
+	kcf_pass_begin(&w->pass, 0, w->max_mapnr, true);
+	while ((r = kcf_pass_next(&w->pass, &c)) == 0)
+		if ((r = bitmap_cycle(w, c)) < 0)
 			return r;
-		r = bitmap_cycle(w, c, &w->cycle_dumpable[i]);
-		if (r < 0)
-			return r;
-		w->nr_dumpable += w->cycle_dumpable[i];
-	}
-	if ((r = kcf_check_memmap_usable(w->vm, w->opts, w->stats)) < 0)
+	if (r < 0 || (r = kcf_pass_check(&w->pass)) < 0)
 		return r;
 	if (w->split) {
 		place_parts(w);
@@ -585,7 +566,7 @@ static int run(struct kdump_writer *w)
 		struct kdump_part *p = &w->parts[i];
 		if ((r = write_sub_header(w, p)) < 0)
 			return r;
-		p->off_data = w->off_desc + p->nr_dumpable * DESC_SIZE;
+		p->off_data = w->off_desc + p->nr_dumpable * KDUMP_DESC_SIZE;
 		p->data_cursor = p->off_data;
 		if (w->opts->dump_level & KCF_DL_ZERO) {
 			/* One zero page that every zero page's descriptor points to. */
@@ -619,8 +600,8 @@ static int run(struct kdump_writer *w)
 			return kcf_err(w->vm->ctx, EIO, "internal: part %u got %llu pages, planned %llu", i,
 				       (unsigned long long)w->parts[i].desc_first,
 				       (unsigned long long)w->parts[i].nr_dumpable);
-		if (!flattened && fdatasync(sink->fd) < 0 && errno != EINVAL && errno != EROFS)
-			return kcf_err(w->vm->ctx, errno, "cannot flush the dump to disk: %s", strerror(errno));
+		if ((r = kcf_sink_sync(sink)) < 0)
+			return r;
 	}
 	progress(w);
 	r = write_headers(w, true);

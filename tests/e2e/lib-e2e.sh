@@ -13,12 +13,14 @@ CAPTURE_CMDLINE="console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices panic=1 oo
 
 # e2e_kernel ALIAS: set KVER KDIR VMLINUZ VMLINUX KROOT for a fetched kernel
 e2e_kernel() {
-	"$E2E_DIR/../real/fetch-kernels.sh" "$1" tools >&2 || die "fetch-kernels.sh $1 tools failed"
+	local tools=tools
+	[[ $1 == sid || $1 == exp ]] && tools=sidtools   # drgn 0.3+ reads 7.x; crash 9.0.2 cannot
+	"$E2E_DIR/../real/fetch-kernels.sh" "$1" "$tools" >&2 || die "fetch-kernels.sh $1 $tools failed"
 	KVER=$(kernel_kver "$1")
 	KDIR=$(kernel_dir "$KVER")
 	[[ -f $KDIR/.complete ]] || die "kernel $KVER incomplete: run tests/real/fetch-kernels.sh"
 	KROOT=$KDIR/root
-	VMLINUZ=$KROOT/boot/vmlinuz-$KVER
+	VMLINUZ=$(kernel_vmlinuz "$KVER")   # /boot, or /usr/lib/modules/KVER (7.x's split packages)
 	VMLINUX=$KDIR/vmlinux
 	[[ -f $VMLINUZ && -f $VMLINUX ]] || die "no vmlinuz or vmlinux for $KVER"
 }

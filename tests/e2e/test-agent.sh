@@ -114,6 +114,24 @@ check "unknown key: error names file and line" \
 printf 'target UUID=1\ndump_level 40\n' >"$W/bad2.conf"
 check "bad value: error names file and line" \
 	bash -c "'$AGENT' --check-config '$W/bad2.conf' 2>&1 | grep -q 'bad2.conf:2: dump_level \"40\" is not a number from 0 to 31'"
+# numbers out of range: file, line and the allowed range (nothing the agent adds up can overflow)
+range_case() {  # KEY VALUE EXPECTED-MESSAGE
+	printf 'target UUID=1\n%s %s\n' "$1" "$2" >"$W/range.conf"
+	check "$1 $2 refused: $3" \
+		bash -c "! '$AGENT' --check-config '$W/range.conf' >/dev/null 2>&1 &&
+			'$AGENT' --check-config '$W/range.conf' 2>&1 | grep -qF 'range.conf:2: $1 \"$2\" $3'"
+}
+range_case min_free 1025T "is out of range: from 0 to 1024T (1 PiB)"
+range_case min_free 18446744073709551615 "is out of range: from 0 to 1024T (1 PiB)"
+range_case min_free 99999999999999999999 "is not a size from 0 to 1024T"
+range_case keep 100001 "is not a number from 0 to 100000"
+range_case keep -1 "is not a number from 0 to 100000"
+range_case watchdog 604801 "is not a number from 0 to 604800"
+range_case target_timeout 4294967297 "is not a number from 0 to 3600"
+range_case progress_interval 0 "is not a number from 1 to 3600"
+printf 'target UUID=1\nmin_free 1024T\n' >"$W/range.conf"
+check "min_free 1024T, the largest, is accepted" \
+	bash -c "'$AGENT' --check-config '$W/range.conf' | grep -qx 'min_free 1.0 PiB'"
 run badconf "target /" "keep many" "dump_level 1"
 check "a bad line in the capture environment is reported, the valid lines still save the dump" \
 	bash -c "[[ $RC == 0 ]] && grep -q 'badconf.conf:2: keep \"many\" is not a number' '$LOG' && test -f '$ROOT/$D/vmcore'"
@@ -123,5 +141,21 @@ run badconf2 "target UUID=1" "path /x/../y" "compres zstd"
 check "two bad lines: the first is named, the count of the others given" \
 	bash -c "grep -q 'badconf2.conf:2: path \"/x/../y\" must not contain' '$LOG' && grep -qF '(and 1 more error)' '$LOG'"
 check "the documented example configuration is valid" "$AGENT" --check-config "$EXAMPLE"
+
+# a kernel newer than kcatch: its VMCOREINFO lacks the buddy value, so free
+# pages are kept; the dump is complete, kcatch.json and the console say what
+# was missing and how many pages it kept
+FUTURE=$(dirname "$SPEC")/future-6.12-buddy-renamed.spec
+if "$MKVMCORE" "$FUTURE" "$W/vmcore" "$W/expect" >/dev/null; then
+	run future "target /" "path /var/crash"
+	check "future VMCOREINFO: exit 0, kcatch.json complete" \
+		test "$RC/$(json "$ROOT/$D/kcatch.json" 'j["status"]')" = 0/complete
+	check "kcatch.json names the missing line and the pages kept because of it ($(json "$ROOT/$D/kcatch.json" 'j["pages"].get("kept_missing_vmcoreinfo")'))" \
+		test "$(json "$ROOT/$D/kcatch.json" 'j["pages"]["kept_missing_vmcoreinfo"]["NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)"] > 0 and j["pages"]["free"] == 0')" = True
+	check "the console names it once" \
+		test "$(grep -c 'VMCOREINFO lacks NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)' "$LOG")" = 1
+else
+	not_ok "mkvmcore $FUTURE"
+fi
 
 tap_finish

@@ -5,7 +5,7 @@
 # without mounting it (debugfs) and checks what the agent wrote with
 # independent tools (crash, drgn, python3 json).
 #
-#   test-capture.sh --kernel 6.1|6.12 --build DIR
+#   test-capture.sh --kernel 6.1|6.12|sid --build DIR
 #                   [--scenario ok|partuuid|missing-target|small-target]
 #                   [--mem 1G] [--crashkernel 256M] [--keep]
 #
@@ -33,7 +33,7 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $KERNEL == 6.1 || $KERNEL == 6.12 ]] || die "--kernel must be 6.1 or 6.12"
+[[ $KERNEL == 6.1 || $KERNEL == 6.12 || $KERNEL == sid ]] || die "--kernel must be 6.1, 6.12 or sid"
 [[ -n $BUILD ]] || die "--build DIR is required"
 case $SCENARIO in ok | partuuid | missing-target | small-target) ;; *) die "unknown --scenario $SCENARIO" ;; esac
 need_cmd qemu-system-x86_64 timeout mkfs.ext4 debugfs cpio gzip depmod /usr/bin/python3
@@ -42,7 +42,9 @@ need_cmd qemu-system-x86_64 timeout mkfs.ext4 debugfs cpio gzip depmod /usr/bin/
 [[ -x /bin/busybox && -x /usr/sbin/kexec ]] || die "needs busybox-static and kexec-tools"
 
 e2e_kernel "$KERNEL"
-CRASH=$(crash_bin)
+# crash reads 6.x dumps; Debian's crash cannot open 7.x, sid's drgn reads those
+READER=$(kernel_reader "$KVER")
+[[ $READER == crash ]] && CRASH=$(crash_bin)
 W=$KCATCH_CACHE/e2e/$KERNEL-$SCENARIO-$MEM-$CK
 rm -rf "$W"
 mkdir -p "$W"
@@ -89,6 +91,14 @@ e2e_capture_image "$W/capture.img" "$BUILD" "$W/kcatch.conf" 2>"$W/mkinitramfs.l
 mk_rc=$?
 sed 's/^/# /' "$W/mkinitramfs.log"
 ((mk_rc == 0)) || die "kcatch-mkinitramfs failed"
+check "kcatch-mkinitramfs warned about nothing" bash -c "! grep -qi 'warning' '$W/mkinitramfs.log'"
+# Modules stay compressed where the kernel's config says it decompresses them.
+if grep -q '^CONFIG_MODULE_DECOMPRESS=y' "$KROOT"/{boot/config-"$KVER",usr/lib/modules/"$KVER"/config} 2>/dev/null; then
+	mods=$(zstd -dc "$W/capture.img" 2>/dev/null | cpio -it 2>/dev/null | grep -c '\.ko\.\(xz\|zst\|gz\)$' || true)
+	plain=$(zstd -dc "$W/capture.img" 2>/dev/null | cpio -it 2>/dev/null | grep -c '\.ko$' || true)
+	check "the kernel decompresses modules itself: $mods kept compressed in the image, $plain unpacked" \
+		bash -c "((${mods:-0} > 0 && ${plain:-1} == 0))"
+fi
 e2e_first_image "$W/first.img" "$W/capture.img"
 echo "# capture initramfs $(stat -c %s "$W/capture.img") bytes; first initramfs $(stat -c %s "$W/first.img") bytes"
 
@@ -118,6 +128,10 @@ json_field() {  # FILE EXPR: print a python expression over the parsed kcatch.js
 
 check_ok() {
 	check "modules loaded without failure" grep -Eq 'kcatch: .* modules: [0-9]+ loaded, 0 failed' "$C"
+	if ((${mods:-0} > 0)); then
+		check "the capture kernel took a compressed module as it is ($(grep -aom1 'module [^ ]*\.ko\.[a-z]* loaded' "$C"))" \
+			grep -aEq 'kcatch: .* module [^ ]+\.ko\.(xz|zst|gz) loaded' "$C"
+	fi
 	check "the agent found the target by ${TARGET%%=*} and mounted it" \
 		grep -q "kcatch: .* target $TARGET is /dev/vda$([[ $SCENARIO == partuuid ]] && echo 1) (ext4)" "$C"
 	check "the agent reports a complete dump" grep -q 'kcatch: .* RESULT complete ' "$C"
@@ -145,6 +159,10 @@ check_ok() {
 	echo "# dump $(stat -c %s "$d/vmcore") bytes for $MEM of RAM; $(json_field "$d/kcatch.json" \
 		'"pages kept %d of %d; durations: %s" % (j["pages"]["kept"], j["pages"]["in_memory"], j["durations"])')"
 
+	if [[ $READER == drgn ]]; then
+		check_drgn "$d"
+		return
+	fi
 	printf '%s\n' bt log exit >"$W/crash.cmd"
 	timeout 600 "$CRASH" -s "$VMLINUX" "$d/vmcore" -i "$W/crash.cmd" </dev/null >"$W/crash.txt" 2>&1
 	check "crash opens the dump; bt shows sysrq_handle_crash and panic" \
@@ -183,6 +201,27 @@ PY
 	env -u MALLOC_PERTURB_ /usr/bin/python3 "$REAL_DIR/drgn-check.py" "$VMLINUX" "$d/vmcore" >"$W/drgn.txt" 2>&1 || drgn_rc=$?
 	check "drgn reads the dump: exit 0, $(grep -m1 '^tasks' "$W/drgn.txt"), $(grep -m1 '^log records' "$W/drgn.txt")" \
 		bash -c "(($drgn_rc == 0)) && grep -q '^tasks [1-9]' '$W/drgn.txt' && grep -q '^log records [1-9]' '$W/drgn.txt'"
+	check "drgn's last log lines are in vmcore-dmesg.txt" /usr/bin/python3 - "$W/drgn.txt" "$d/vmcore-dmesg.txt" <<'PY'
+import sys
+dm = open(sys.argv[2], errors="replace").read()
+lines = [l[len("  log "):] for l in open(sys.argv[1], errors="replace").read().splitlines() if l.startswith("  log ")]
+missing = [l for l in lines if l.strip() and l not in dm]
+if not lines or missing:
+    sys.exit("drgn log lines not in vmcore-dmesg.txt: %s" % missing[:5])
+PY
+}
+
+# 7.x: sid's drgn (crash cannot open these kernels) reads the saved dump as
+# the console showed the crash: backtrace through sysrq_handle_crash, tasks,
+# the log with the panic, slab caches.
+check_drgn() {
+	local d=$1 py rc=0
+	py=$(sid_python)
+	"$py" "$REAL_DIR/drgn-check.py" "$VMLINUX" "$d/vmcore" >"$W/drgn.txt" 2>&1 || rc=$?
+	check "sid's drgn reads the dump (crash cannot open $KVER): exit 0, $(grep -m1 '^tasks' "$W/drgn.txt"), $(grep -m1 '^log records' "$W/drgn.txt"), $(grep -m1 '^slab caches' "$W/drgn.txt")" \
+		bash -c "(($rc == 0)) && grep -q '^tasks [1-9]' '$W/drgn.txt' && grep -q '^log records [1-9]' '$W/drgn.txt' && grep -q '^slab caches [1-9]' '$W/drgn.txt'"
+	check "drgn's backtrace of the crashed thread goes through sysrq_handle_crash and panic" \
+		bash -c "grep -q '^  frame sysrq_handle_crash' '$W/drgn.txt' && grep -q '^  frame panic' '$W/drgn.txt'"
 	check "drgn's last log lines are in vmcore-dmesg.txt" /usr/bin/python3 - "$W/drgn.txt" "$d/vmcore-dmesg.txt" <<'PY'
 import sys
 dm = open(sys.argv[2], errors="replace").read()

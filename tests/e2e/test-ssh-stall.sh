@@ -8,7 +8,9 @@
 # exits like a broken connection, or reads N bytes a second. Checked: the
 # files on the "collector" and on the local fallback target (kdump-verify,
 # every page against the vmcore), kcatch.json, the log's timing, and that
-# the stalled ssh process is gone. No QEMU, about 20 s; also under ASan.
+# the stalled ssh process is gone. Also a collector that dies between the
+# stream and kcatch.json, before or after its rename. No QEMU, about 25 s;
+# also under ASan.
 #
 #   test-ssh-stall.sh AGENT MKVMCORE KDUMP_VERIFY SPEC
 set -uo pipefail
@@ -37,6 +39,13 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 	--) cmd=${args[i + 2]}; break ;;
 	esac
 done
+case $FAKE_SSH_AFTER_STREAM:$cmd in
+dead:*kcatch.json*)   # the collector is gone once the stream is in
+	echo "Connection closed by 192.0.2.1 port 22" >&2
+	exit 255 ;;
+nojson:*kcatch.json*)   # it renames, then cannot write kcatch.json (its disk filled up)
+	PATH=$FAKE_FAIL_BIN:$PATH exec sh -c "$cmd" ;;
+esac
 case $cmd in
 *"exec cat > "*/vmcore.flat.incomplete)
 	echo $$ >>"$FAKE_SSH_STREAM_PIDS"   # the execs keep this pid: the process the agent must kill
@@ -75,8 +84,11 @@ else:
     while copy(1 << 20):
         pass
 EOF
-chmod +x "$W/bin/ssh" "$W/collector-bin/cat"
-export PATH=$W/bin:$PATH FAKE_SSH_STREAM_PIDS=$PIDS FAKE_COLLECTOR_BIN=$W/collector-bin
+mkdir -p "$W/fail-bin"
+printf '#!/bin/sh\necho "cat: write error: No space left on device" >&2\nexit 1\n' >"$W/fail-bin/cat"
+chmod +x "$W/bin/ssh" "$W/collector-bin/cat" "$W/fail-bin/cat"
+export PATH=$W/bin:$PATH FAKE_SSH_STREAM_PIDS=$PIDS FAKE_COLLECTOR_BIN=$W/collector-bin FAKE_FAIL_BIN=$W/fail-bin
+export FAKE_SSH_AFTER_STREAM=
 
 # run NAME COLLECTOR-MODE CONFIG-LINES...: the agent saving to ssh://kdump@collector$W/NAME/c,
 # failure_action fallback to the directory $W/NAME/root/fb; sets RC, LOG, ROOT, C (the
@@ -167,6 +179,28 @@ run off "stall:$STALL_AT" "stall_timeout 0" "watchdog 3"
 check "stall_timeout 0: nothing cuts the stall but the watchdog (status $RC, ${SECS} s)" \
 	bash -c "[[ $RC == 124 ]] && grep -q 'WATCHDOG: 3 s are over, still busy streaming the dump' '$LOG' &&
 		grep -q 'no stall_timeout' '$LOG' && ! grep -q 'accepted no data' '$LOG'"
+
+# 4b. the collector dies between the stream and kcatch.json: the stream stays whole
+FAKE_SSH_AFTER_STREAM=dead
+run dead-after pass "stall_timeout 2"
+FAKE_SSH_AFTER_STREAM=
+check "collector gone after the stream: vmcore.flat.incomplete is the whole stream, no vmcore.flat, no kcatch.json" \
+	bash -c "cmp '$C/vmcore.flat.incomplete' '$W/reference.flat' && ! test -e '$C/vmcore.flat' && ! test -e '$C/kcatch.json'"
+check "collector gone after the stream: kdump-verify: every page of vmcore.flat.incomplete equals the vmcore's" \
+	"$KV" --quiet --flattened --vmcore "$W/vmcore" "$C/vmcore.flat.incomplete"
+check "collector gone after the stream: the console says the rename failed, why, and that no kcatch.json exists" \
+	bash -c "grep -q 'renaming vmcore.flat.incomplete to vmcore.flat (the whole stream is in vmcore.flat.incomplete): ssh failed: Connection closed' '$LOG' &&
+		grep -q 'no kcatch.json on the collector' '$LOG' && grep -q 'RESULT incomplete' '$LOG' &&
+		grep -q 'RESULT fallback complete' '$LOG'"
+FAKE_SSH_AFTER_STREAM=nojson
+run nojson pass "stall_timeout 2"
+FAKE_SSH_AFTER_STREAM=
+check "collector renames, then cannot write kcatch.json: vmcore.flat is the whole stream, no kcatch.json" \
+	bash -c "cmp '$C/vmcore.flat' '$W/reference.flat' && ! test -e '$C/vmcore.flat.incomplete' && ! test -e '$C/kcatch.json'"
+check "... the console says kcatch.json failed twice, and that vmcore.flat is complete; the fallback runs" \
+	bash -c "grep -q 'kcatch.json not written on the collector (attempt 2, ssh status 1: cat: write error' '$LOG' &&
+		grep -q 'RESULT incomplete .*kcatch.json could not be written on the collector; vmcore.flat is complete' '$LOG' &&
+		grep -q 'RESULT fallback complete' '$LOG'"
 
 # 5. the key itself
 printf 'target ssh://kdump@collector/srv/crash\nnet auto dhcp\n' >"$W/default.conf"

@@ -5,8 +5,9 @@
  * (layout: fuzz-dmesg.h) inside a tiny ELF vmcore whose VMCOREINFO is
  * fixed, so that executions are cheap and every byte reaches the walker.
  * Every record is formatted as --dump-dmesg would (kcf_format_record,
- * into one static buffer: kcf_dmesg_write's 800 KiB buffer per call would
- * cost more than the walk).
+ * with the caller id field when the input asks for caller ids), into
+ * nothing: kcf_dmesg_write's output buffer and file would cost more than
+ * the walk.
  */
 #include <elf.h>
 #include <errno.h>
@@ -47,6 +48,12 @@ static const struct {
 	{ "SIZE(printk_log)", 16 }, { "OFFSET(printk_log.ts_nsec)", 0 },
 	{ "OFFSET(printk_log.len)", 8 }, { "OFFSET(printk_log.text_len)", 10 },
 };
+/* mode bit 3: the caller id offset (and log_buf's CONFIG_PRINTK_CALLER record size) */
+static const struct {
+	const char *key;
+	unsigned real;
+} caller_layout[2] = { { "OFFSET(printk_info.caller_id)", 20 }, { "OFFSET(printk_log.caller_id)", 16 } };
+#define PRINTK_LOG_CALLER_SIZE 20
 enum {
 	DESC_RING, TEXT_RING, COUNT_BITS, DESCS, INFOS, HEAD, TAIL, SIZE_DESC, STATE, TEXT_LPOS,
 	BEGIN, NEXT, SIZE_INFO, SEQ, TS, TEXT_LEN, SIZE_BITS, DATA, COUNTER, LATCHED_VAL, N_LOCKLESS
@@ -109,11 +116,14 @@ int fuzz_dmesg_vmcore(const uint8_t *data, size_t size, int fd)
 	int r = -ENOMEM;
 
 	memcpy(hdr, data, (size < FUZZ_DMESG_HDR ? size : FUZZ_DMESG_HDR));
-	bool logbuf = hdr[0] & 1, own_layout = hdr[0] & 4;
+	bool logbuf = hdr[0] & 1, own_layout = hdr[0] & 4, caller = hdr[0] & 8;
 	size_t nlay = logbuf ? 4 : N_LOCKLESS;
 	for (size_t i = 0; i < nlay; i++)
 		lay[i] = own_layout ? get(hdr + 32 + 2 * i, 2) % LAYOUT_MOD
 				    : (logbuf ? logbuf_layout[i].real : lockless_layout[i].real);
+	uint64_t caller_off = own_layout ? get(hdr + 32 + 2 * nlay, 2) % LAYOUT_MOD : caller_layout[logbuf].real;
+	if (logbuf && caller && !own_layout)
+		lay[0] = PRINTK_LOG_CALLER_SIZE;
 
 	unsigned count_bits = ring_bits(hdr[1], 13), size_bits = ring_bits(hdr[2], 17);
 	uint64_t count = 1ULL << count_bits, ring = 1ULL << size_bits;
@@ -137,6 +147,8 @@ int fuzz_dmesg_vmcore(const uint8_t *data, size_t size, int fd)
 		if (append(&vi, &vi_len, false, (unsigned long long)lay[i],
 			   logbuf ? logbuf_layout[i].key : lockless_layout[i].key) < 0)
 			goto out;
+	if (caller && append(&vi, &vi_len, false, (unsigned long long)caller_off, caller_layout[logbuf].key) < 0)
+		goto out;
 	if (logbuf) {
 		static const char *const sym[] = { "log_buf", "log_buf_len", "log_first_idx",
 						   "log_next_idx", "clear_idx" };
@@ -206,15 +218,26 @@ out:
 	return r;
 }
 
+static int discard(void *arg, const char *s, size_t n)
+{
+	size_t *total = arg;
+	if (n && !s)
+		abort();
+	*total += n;
+	return 0;
+}
+
 static int format_record(void *arg, const struct kcf_log_record *rec)
 {
-	/* a record's text is at most 64 KiB; 12 bytes per escaped byte */
-	static char line[64 * 1024 * 12 + 64];
-	size_t used;
-	(void)arg;
+	const unsigned *flags = arg;
+	size_t total = 0;
 	if (rec->len > 0xffff)
 		abort();            /* the walkers promise u16 lengths */
-	return kcf_format_record(rec, line, sizeof(line), &used) < 0 ? -1 : 0;
+	int r = kcf_format_record(rec, *flags, discard, &total);
+	/* prefix (timestamp, caller id) and at most a prefix per byte, plus the newline */
+	if (r < 0 || total > 64 + (size_t)rec->len * 64 + 1)
+		abort();
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -230,8 +253,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    kcf_ctx_new(&ctx) == 0) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		if (kcf_vmcore_open(ctx, path, &vm) == 0) {
-			unsigned flags = size && (data[0] & 2) ? KCF_DMESG_PARTIAL : 0;
-			kcf_dmesg_foreach(vm, flags, format_record, NULL);
+			unsigned flags = (size && (data[0] & 2) ? KCF_DMESG_PARTIAL : 0) |
+					 (size && (data[0] & 8) ? KCF_DMESG_CALLER_ID : 0);
+			kcf_dmesg_foreach(vm, flags, format_record, &flags);
 			kcf_vmcore_close(vm);
 		}
 		kcf_ctx_free(ctx);

@@ -10,7 +10,10 @@
  *   0      mode: bit 0 log_buf ring (3.5 .. 5.9) instead of the lockless
  *          ring (5.10+); bit 1 --partial-dmesg; bit 2 the layout numbers
  *          of VMCOREINFO (offsets, sizes) come from bytes 32.. instead of
- *          the real kernel's
+ *          the real kernel's; bit 3 caller ids: VMCOREINFO gets
+ *          OFFSET(printk_info.caller_id) or OFFSET(printk_log.caller_id)
+ *          (real: 20, or 16 with a 20-byte printk_log; with bit 2, the u16
+ *          after the layout numbers) and records are formatted with them
  *   1      lockless: count_bits, 2^N descriptors: N = byte mod 13 for
  *          bytes below 240, else 13 + (byte - 240)
  *   2      lockless: size_bits, 2^N bytes of text: the same with 17

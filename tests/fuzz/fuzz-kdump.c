@@ -35,9 +35,9 @@ static void read_pages(struct kcf_vmcore *vm)
 			uint64_t pfn = pa / 4096;
 			const uint8_t *p;
 			/* both windows, a whole page and a small read at its end */
-			if (vm->in->page_present(vm, pfn) && (p = vm->in->map(vm, KCF_WIN_DATA, pa, 4096)))
+			if (kcf_phys_present(vm, pfn) && (p = kcf_phys_map(vm, KCF_WIN_DATA, pa, 4096)))
 				(void)*(volatile const uint8_t *)(p + 4095);
-			if ((p = vm->in->map(vm, KCF_WIN_META, pa + 4088, 8)))
+			if ((p = kcf_phys_map(vm, KCF_WIN_META, pa + 4088, 8)))
 				(void)*(volatile const uint8_t *)(p + 7);
 		}
 	}

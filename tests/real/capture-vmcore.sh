@@ -1,21 +1,26 @@
 #!/bin/bash
 # Produce a real ELF vmcore by crashing a Debian kernel under QEMU (TCG).
 #
-#   capture-vmcore.sh --kernel 5.10|6.1|6.12 --paging 4|5 [--mem 1G] [--smp N] [--force]
+#   capture-vmcore.sh --kernel 5.10|6.1|6.12|sid|exp --paging 4|5 [--mem 1G] [--smp N] [--force]
 #
 # Result in $KCATCH_CACHE/vmcores/<kver>-l<paging>-<mem>/:
 #   vmcore          copy of /proc/vmcore from the capture kernel (sparse file)
 #   console.log     serial console of the crashed and the capture kernel
 #   info.txt        kernel release, paging, memory, panic line, timings
 #   vmcoreinfo.txt  text of the VMCOREINFO ELF note
-#   crash.txt       output of crash(8) sys/bt/log on it (verification)
+#   crash.txt       output of crash(8) sys/bt/log on it (verification), or
+#   drgn.txt        of drgn-check.py with sid's drgn, for 7.x kernels
 # An existing complete result is reused unless --force is given.
+# QEMU TCG rarely faults in a guest: a failed boot/crash/capture is tried
+# once more, and a second failure is reported with both reasons.
+# Exit status: 0 captured, 3 the guest failed twice (the kernel did not
+# boot, crash or capture under QEMU), 1 anything else.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<EOF
-usage: $0 --kernel 5.10|6.1|6.12 --paging 4|5 [--mem SIZE] [--smp N] [--timeout SEC] [--force]
+usage: $0 --kernel 5.10|6.1|6.12|sid|exp --paging 4|5 [--mem SIZE] [--smp N] [--timeout SEC] [--force]
   --kernel   kernel alias fetched by fetch-kernels.sh
   --paging   4 (-cpu max,la57=off) or 5 (-cpu max, 5-level paging)
   --mem      guest memory, QEMU syntax (default 1G)
@@ -43,22 +48,26 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $ALIAS == 5.10 || $ALIAS == 6.1 || $ALIAS == 6.12 ]] || { usage >&2; die "--kernel must be 5.10, 6.1 or 6.12"; }
+case $ALIAS in
+5.10 | 6.1 | 6.12 | sid | exp) ;;
+*) usage >&2; die "--kernel must be 5.10, 6.1, 6.12, sid or exp" ;;
+esac
 [[ $PAGING == 4 || $PAGING == 5 ]] || { usage >&2; die "--paging must be 4 or 5"; }
 [[ $MEM =~ ^[0-9]+[MG]$ ]] || die "--mem must look like 1G or 1536M"
 [[ $SMP =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
 
 need_cmd qemu-system-x86_64 timeout gcc cpio gzip xz strings mkfs.ext4 truncate fallocate flock
-CRASH=$(crash_bin)
 [[ -x /bin/busybox ]] || die "/bin/busybox missing (apt-get install busybox-static)"
 [[ -x /usr/sbin/kexec ]] || die "/usr/sbin/kexec missing (apt-get install kexec-tools)"
 
 KVER=$(kernel_kver "$ALIAS")
 KDIR=$(kernel_dir "$KVER")
 [[ -f $KDIR/.complete ]] || die "kernel $KVER incomplete: run tests/real/fetch-kernels.sh"
-VMLINUZ="$KDIR/root/boot/vmlinuz-$KVER"
+VMLINUZ=$(kernel_vmlinuz "$KVER")
 VMLINUX="$KDIR/vmlinux"
 MODDIR=$(kernel_moddir "$KVER")
+READER=$(kernel_reader "$KVER")
+if [[ $READER == crash ]]; then CRASH=$(crash_bin); else SIDPY=$(sid_python); fi
 
 NAME="$KVER-l$PAGING-$MEM"
 OUT="$KCATCH_CACHE/vmcores/$NAME"
@@ -66,12 +75,24 @@ mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock -w 1800 9 || die "another capture of $NAME is running (lock $OUT/.lock)"
 
+# A cached vmcore is reused only if the guest ran the same workload: a
+# change to guest/ makes every vmcore stale.
+WORKLOAD=$(cat "$REAL_DIR"/guest/* | sha256sum | cut -c1-16)
 if ((FORCE == 0)) && [[ -f $OUT/.complete && -f $OUT/vmcore ]]; then
-	log "$NAME: cached vmcore $(du -h --apparent-size "$OUT/vmcore" | cut -f1) in $OUT (use --force to capture again)"
-	cat "$OUT/info.txt"
-	exit 0
+	if [[ $(cat "$OUT/.complete") == "workload=$WORKLOAD" ]]; then
+		log "$NAME: cached vmcore $(du -h --apparent-size "$OUT/vmcore" | cut -f1) in $OUT (use --force to capture again)"
+		cat "$OUT/info.txt"
+		exit 0
+	fi
+	log "$NAME: the cached vmcore ran another guest workload (tests/real/guest changed): capturing again"
 fi
-rm -f "$OUT/.complete" "$OUT/vmcore" "$OUT/vmcoreinfo.txt" "$OUT/crash.txt" "$OUT/info.txt"
+# experimental's kernel that failed twice is not booted again until --force
+# or a newer one: its tests skip with this reason
+if ((FORCE == 0)) && [[ $ALIAS == exp && -f $OUT/.boot-failed ]]; then
+	DIE_STATUS=3 die "$(cat "$OUT/.boot-failed") (use --force to try again)"
+fi
+rm -f "$OUT/.complete" "$OUT/vmcore" "$OUT/vmcoreinfo.txt" "$OUT/crash.txt" "$OUT/drgn.txt" "$OUT/info.txt" \
+	"$OUT/console.try1.log" "$OUT/.boot-failed"
 
 WORK="$KCATCH_CACHE/build/$NAME"
 rm -rf "$WORK"
@@ -192,18 +213,11 @@ echo "$CAPTURE_CMDLINE" >"$FIRST/etc/kcatch/capture-cmdline"
 mkcpio "$FIRST" "$WORK/first.img"
 log "initramfs: first $(du -h "$WORK/first.img" | cut -f1), capture $(du -h "$WORK/capture.img" | cut -f1)"
 
-# --- disks ----------------------------------------------------------------------
-
-truncate -s $((MEM_MIB / 4 + 128))M "$WORK/scratch.img"
-mkfs.ext4 -q -F -L kcscratch "$WORK/scratch.img"
-DUMPIMG="$OUT/vmcore.partial"
-rm -f "$DUMPIMG"
-truncate -s $((MEM_MIB + 64))M "$DUMPIMG"
-
 # --- run ------------------------------------------------------------------------
 
 if [[ $PAGING == 5 ]]; then CPU=max; else CPU=max,la57=off; fi
 FIRST_CMDLINE="console=ttyS0,115200 crashkernel=$CRASHKERNEL panic=5 loglevel=7"
+DUMPIMG="$OUT/vmcore.partial"
 # shellcheck disable=SC2054 # commas are QEMU option syntax
 QEMU=(qemu-system-x86_64 -accel tcg -machine pc -cpu "$CPU" -smp "$SMP" -m "$MEM"
 	-nodefaults -no-user-config -display none -monitor none -no-reboot
@@ -214,31 +228,66 @@ QEMU=(qemu-system-x86_64 -accel tcg -machine pc -cpu "$CPU" -smp "$SMP" -m "$MEM
 	-drive "file=$DUMPIMG,format=raw,if=none,id=dump"
 	-device virtio-blk-pci,drive=dump,serial=kcdump)
 
-log "$NAME: booting under QEMU TCG (cpu $CPU, smp $SMP, mem $MEM, timeout ${QEMU_TIMEOUT}s)"
-T0=$(now)
-rc=0
-timeout --kill-after=10 "$QEMU_TIMEOUT" "${QEMU[@]}" </dev/null >"$WORK/qemu.out" 2>&1 || rc=$?
-QEMU_SECS=$(elapsed "$T0")
-
-console_fail() {
+# attempt: fresh disks, boot, crash, capture, cut the image to the vmcore;
+# on failure show the console and set FAIL_REASON
+FAIL_REASON=''
+attempt_fail() {
 	echo "---- last 40 lines of $OUT/console.log ----" >&2
 	tail -n 40 "$OUT/console.log" >&2 || true
 	echo "---- qemu output ----" >&2
 	cat "$WORK/qemu.out" >&2 || true
 	rm -f "$DUMPIMG"
-	die "$NAME: $*"
+	FAIL_REASON=$*
+	return 1
 }
-((rc != 124 && rc != 137)) || console_fail "QEMU timed out after ${QEMU_TIMEOUT}s"
-((rc == 0)) || console_fail "QEMU exited with status $rc"
-grep -q 'KCATCH: FAIL' "$OUT/console.log" && console_fail "guest reported: $(grep -m1 'KCATCH: FAIL' "$OUT/console.log" | tr -d '\r')"
-grep -q 'KCATCH: CAPTURE-DONE' "$OUT/console.log" || console_fail "capture kernel did not finish"
-log "$NAME: QEMU done in ${QEMU_SECS}s"
+attempt() {
+	local rc=0 t0
+	truncate -s 0 "$WORK/scratch.img"
+	truncate -s $((MEM_MIB / 4 + 128))M "$WORK/scratch.img"
+	mkfs.ext4 -q -F -L kcscratch "$WORK/scratch.img"
+	rm -f "$DUMPIMG"
+	truncate -s $((MEM_MIB + 64))M "$DUMPIMG"
+	log "$NAME: booting under QEMU TCG (cpu $CPU, smp $SMP, mem $MEM, timeout ${QEMU_TIMEOUT}s)"
+	t0=$(now)
+	timeout --kill-after=10 "$QEMU_TIMEOUT" "${QEMU[@]}" </dev/null >"$WORK/qemu.out" 2>&1 || rc=$?
+	QEMU_SECS=$(elapsed "$t0")
+	((rc != 124 && rc != 137)) || { attempt_fail "QEMU timed out after ${QEMU_TIMEOUT}s"; return; }
+	((rc == 0)) || { attempt_fail "QEMU exited with status $rc"; return; }
+	if grep -q 'KCATCH: FAIL' "$OUT/console.log"; then
+		attempt_fail "guest reported: $(grep -m1 'KCATCH: FAIL' "$OUT/console.log" | tr -d '\r')"
+		return
+	fi
+	grep -q 'KCATCH: CAPTURE-DONE' "$OUT/console.log" || { attempt_fail "capture kernel did not finish"; return; }
+	log "$NAME: QEMU done in ${QEMU_SECS}s"
+	GUEST_SIZE=$(sed -n 's/.*KCATCH: CAPTURE-DONE vmcore_size=\([0-9]*\).*/\1/p' "$OUT/console.log" | head -n1)
+	LEN=$(/usr/bin/python3 "$REAL_DIR/elfcore.py" length "$DUMPIMG") ||
+		{ attempt_fail "dump disk does not hold an ELF vmcore"; return; }
+	[[ $LEN == "$GUEST_SIZE" ]] || { attempt_fail "ELF length $LEN differs from /proc/vmcore size $GUEST_SIZE"; return; }
+}
+
+QEMU_SECS=0 LEN=0 GUEST_SIZE=0
+if ! attempt; then
+	first=$FAIL_REASON
+	cp "$OUT/console.log" "$OUT/console.try1.log"
+	warn "$NAME: $first; QEMU TCG rarely faults in a guest: trying once more (console in $OUT/console.try1.log)"
+	if ! attempt; then
+		echo "$NAME: failed twice on $(date -u +%F): first: $first; second: $FAIL_REASON" >"$OUT/.boot-failed"
+		DIE_STATUS=3 die "$(cat "$OUT/.boot-failed")"
+	fi
+	warn "$NAME: the second try worked; the first failed with: $first"
+fi
 
 # --- extract and verify -----------------------------------------------------------
 
-GUEST_SIZE=$(sed -n 's/.*KCATCH: CAPTURE-DONE vmcore_size=\([0-9]*\).*/\1/p' "$OUT/console.log" | head -n1)
-LEN=$(/usr/bin/python3 "$REAL_DIR/elfcore.py" length "$DUMPIMG") || console_fail "dump disk does not hold an ELF vmcore"
-[[ $LEN == "$GUEST_SIZE" ]] || console_fail "ELF length $LEN differs from /proc/vmcore size $GUEST_SIZE"
+console_fail() {
+	echo "---- last 40 lines of $OUT/console.log ----" >&2
+	tail -n 40 "$OUT/console.log" >&2 || true
+	rm -f "$DUMPIMG"
+	die "$NAME: $*"
+}
+# the workload must have made the large folios the filter tests are about
+anon_huge=$(tr -d '\r' <"$OUT/console.log" | sed -n 's/.*KCATCH: meminfo AnonHugePages: *\([0-9]*\) kB.*/\1/p' | head -n1)
+[[ ${anon_huge:-0} -gt 0 ]] || console_fail "the workload made no anonymous transparent huge page (AnonHugePages ${anon_huge:-missing})"
 truncate -s "$LEN" "$DUMPIMG"
 fallocate --dig-holes "$DUMPIMG" 2>/dev/null || true
 /usr/bin/python3 "$REAL_DIR/elfcore.py" vmcoreinfo "$DUMPIMG" >"$OUT/vmcoreinfo.txt"
@@ -249,20 +298,35 @@ case $PAGING:$l5 in
 *) console_fail "VMCOREINFO says pgtable_l5_enabled=$l5, wanted $PAGING-level paging" ;;
 esac
 
-log "$NAME: checking with $CRASH ($("$CRASH" --version | awk 'NF { print $2; exit }')) and $VMLINUX"
-printf '%s\n' sys bt log exit >"$WORK/crash.cmd"
 T1=$(now)
 rc=0
-timeout --kill-after=10 "$CRASH_TIMEOUT" "$CRASH" -s "$VMLINUX" "$DUMPIMG" -i "$WORK/crash.cmd" \
-	</dev/null >"$OUT/crash.txt" 2>&1 || rc=$?
+if [[ $READER == crash ]]; then
+	READER_ID="crash $CRASH $("$CRASH" --version | awk 'NF { print $2; exit }')"
+	log "$NAME: checking with $READER_ID and $VMLINUX"
+	printf '%s\n' sys bt log exit >"$WORK/crash.cmd"
+	timeout --kill-after=10 "$CRASH_TIMEOUT" "$CRASH" -s "$VMLINUX" "$DUMPIMG" -i "$WORK/crash.cmd" \
+		</dev/null >"$OUT/crash.txt" 2>&1 || rc=$?
+	reader_ok=1
+	((rc == 0)) || reader_ok=0
+	grep -qE 'PANIC: .*sysrq' "$OUT/crash.txt" || reader_ok=0
+	grep -q 'sysrq_handle_crash' "$OUT/crash.txt" || reader_ok=0
+	READER_OUT=$OUT/crash.txt
+else
+	READER_ID="drgn $SIDPY ($(tr '\n' ' ' <"$KCATCH_CACHE/tools/sid/.complete" | sed 's/ $//'))"
+	log "$NAME: checking with $READER_ID and $VMLINUX"
+	timeout --kill-after=10 "$CRASH_TIMEOUT" "$SIDPY" "$REAL_DIR/drgn-check.py" "$VMLINUX" "$DUMPIMG" \
+		</dev/null >"$OUT/drgn.txt" 2>&1 || rc=$?
+	reader_ok=1
+	((rc == 0)) || reader_ok=0
+	grep -q '^  frame sysrq_handle_crash' "$OUT/drgn.txt" || reader_ok=0
+	grep -q '^panic Kernel panic - not syncing: sysrq triggered crash' "$OUT/drgn.txt" || reader_ok=0
+	grep -q '^tasks [1-9]' "$OUT/drgn.txt" || reader_ok=0
+	READER_OUT=$OUT/drgn.txt
+fi
 CRASH_SECS=$(elapsed "$T1")
-crash_ok=1
-((rc == 0)) || crash_ok=0
-grep -qE 'PANIC: .*sysrq' "$OUT/crash.txt" || crash_ok=0
-grep -q 'sysrq_handle_crash' "$OUT/crash.txt" || crash_ok=0
-if ((crash_ok == 0)); then
-	tail -n 40 "$OUT/crash.txt" >&2
-	die "$NAME: crash could not read the vmcore (status $rc, output in $OUT/crash.txt)"
+if ((reader_ok == 0)); then
+	tail -n 40 "$READER_OUT" >&2
+	die "$NAME: $READER could not read the vmcore (status $rc, output in $READER_OUT)"
 fi
 
 mv "$DUMPIMG" "$OUT/vmcore"
@@ -286,11 +350,14 @@ PANIC_LINE=$(grep -a -m1 'Kernel panic - not syncing' "$OUT/console.log" | tr -d
 	echo "vmcore_disk_usage=$(du -h "$OUT/vmcore" | cut -f1)"
 	echo "$SUMMARY"
 	echo "qemu_seconds=$QEMU_SECS"
-	echo "crash_check_seconds=$CRASH_SECS"
-	echo "crash=$CRASH $("$CRASH" --version | awk 'NF { print $2; exit }')"
+	echo "reader_check_seconds=$CRASH_SECS"
+	if [[ $READER == crash ]]; then echo "crash=${READER_ID#crash }"; fi
+	echo "reader=$READER_ID"
+	echo "anon_huge_kb=$anon_huge"
+	echo "workload=$WORKLOAD"
 	echo "captured_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "qemu_version=$(qemu-system-x86_64 --version | head -n1)"
 } >"$OUT/info.txt"
-touch "$OUT/.complete"
-log "$NAME: OK: $OUT/vmcore ($LEN bytes), QEMU ${QEMU_SECS}s, crash check ${CRASH_SECS}s"
+echo "workload=$WORKLOAD" >"$OUT/.complete"
+log "$NAME: OK: $OUT/vmcore ($LEN bytes), QEMU ${QEMU_SECS}s, $READER check ${CRASH_SECS}s"
 cat "$OUT/info.txt"

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # Print what a debugger needs from a crash dump, through drgn: kernel
 # release, the crashed thread's backtrace, the task list, the tail of the
-# kernel log, and slab caches with their object counts. Run it on the
-# original vmcore and on a filtered dump: the outputs must be identical,
-# which shows no page the kernel was using was dropped.
+# kernel log and its panic line, and slab caches with their object counts.
+# Run it on the original vmcore and on a filtered dump: the outputs must be
+# identical, which shows no page the kernel was using was dropped.
 #
 #   drgn-check.py VMLINUX DUMPFILE
 import sys
@@ -34,6 +34,8 @@ for pid, comm in tasks:
 
 records = get_printk_records(prog)
 print("log records", len(records))
+panic = [r for r in records if r.text.startswith(b"Kernel panic - not syncing")]
+print("panic", panic[0].text.decode(errors="replace") if panic else "(none in the log)")
 for r in records[-20:]:
     print("  log", r.text.decode(errors="replace"))
 

@@ -8,8 +8,9 @@ KCATCH_CACHE=${KCATCH_CACHE:-/root/.cache/kcatch}
 # shellcheck disable=SC2034 # used by the scripts that source this file
 REAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# Debian mirror used for the private (trixie) apt state. Defaults to the
-# first non-security Debian URI the host's apt sources use.
+# Debian mirror used for the private (bullseye, trixie, sid) apt states.
+# Defaults to the first non-security Debian URI the host's apt sources use;
+# there is no built-in fallback.
 KCATCH_DEBIAN_MIRROR=${KCATCH_DEBIAN_MIRROR:-}
 
 # Bookworm 6.1 cloud kernel ABI to fetch (package linux-image-<abi>-unsigned).
@@ -20,7 +21,8 @@ KCATCH_TRIXIE_SUITE=${KCATCH_TRIXIE_SUITE:-trixie}
 _kc_prog=$(basename "$0")
 log()  { printf '[%s] %s\n' "$_kc_prog" "$*" >&2; }
 warn() { printf '[%s] WARNING: %s\n' "$_kc_prog" "$*" >&2; }
-die()  { printf '[%s] ERROR: %s\n' "$_kc_prog" "$*" >&2; exit 1; }
+# die MESSAGE: exit 1 (or $DIE_STATUS, e.g. DIE_STATUS=3 die ...)
+die()  { printf '[%s] ERROR: %s\n' "$_kc_prog" "$*" >&2; exit "${DIE_STATUS:-1}"; }
 
 need_cmd() {
 	local c
@@ -33,8 +35,9 @@ need_cmd() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Kernel aliases: "5.10", "6.1" and "6.12" map to the kernel release fetched by
-# fetch-kernels.sh, recorded in $KCATCH_CACHE/kernels/<alias>.kver.
+# Kernel aliases: "5.10", "6.1", "6.12", "sid" and "exp" map to the kernel
+# release fetched by fetch-kernels.sh, recorded in
+# $KCATCH_CACHE/kernels/<alias>.kver.
 kernel_kver() {
 	local alias=$1 f="$KCATCH_CACHE/kernels/$1.kver"
 	[[ -s $f ]] || die "kernel '$alias' is not fetched yet: run tests/real/fetch-kernels.sh"
@@ -56,6 +59,24 @@ kernel_moddir() {
 	fi
 }
 
+# Kernel image inside an extracted kernel: boot/vmlinuz-KVER (linux-image
+# packages up to 6.x) or usr/lib/modules/KVER/vmlinuz (7.x linux-binary).
+kernel_vmlinuz() {
+	local kver=$1 root
+	root="$(kernel_dir "$kver")/root"
+	if [[ -f $root/boot/vmlinuz-$kver ]]; then
+		printf '%s\n' "$root/boot/vmlinuz-$kver"
+	elif [[ -f $root/usr/lib/modules/$kver/vmlinuz ]]; then
+		printf '%s\n' "$root/usr/lib/modules/$kver/vmlinuz"
+	else
+		die "no boot/vmlinuz-$kver nor usr/lib/modules/$kver/vmlinuz under $root: run tests/real/fetch-kernels.sh --refresh"
+	fi
+}
+
+# The Debian archive URI to use: $KCATCH_DEBIAN_MIRROR, else the first
+# non-security Debian URI of the host's apt sources. Dies (in a command
+# substitution: status 1, the fix on stderr; callers must check) when there
+# is none: no archive host is built in.
 debian_mirror() {
 	if [[ -n $KCATCH_DEBIAN_MIRROR ]]; then
 		printf '%s\n' "$KCATCH_DEBIAN_MIRROR"
@@ -71,7 +92,25 @@ debian_mirror() {
 				awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }'
 		} | grep -v -- '-security' | grep -m1 '/debian/\?$' || true
 	)
-	printf '%s\n' "${uri:-http://deb.debian.org/debian}"
+	[[ -n $uri ]] || die "no Debian archive URI (one ending in /debian) in the host's apt sources" \
+		"(/etc/apt/sources.list, /etc/apt/sources.list.d/*.list, *.sources): set KCATCH_DEBIAN_MIRROR to one"
+	printf '%s\n' "$uri"
+}
+
+# The reader that checks a kernel's vmcores and dumps: crash where Debian's
+# crash opens them, else sid's drgn (crash 9.0.2 cannot open a 7.2 vmcore).
+kernel_reader() {
+	local major=${1%%.*}
+	if ((major >= 7)); then echo drgn; else echo crash; fi
+}
+
+# sid's python3 with drgn 0.3+ (fetch-kernels.sh sidtools), which knows
+# 7.1's compound_info; run through sid's own ld.so and libraries
+sid_python() {
+	local p="$KCATCH_CACHE/tools/bin/sid-python3"
+	[[ -x $p && -f $KCATCH_CACHE/tools/sid/.complete ]] ||
+		die "no sid python3 with drgn: run tests/real/fetch-kernels.sh sidtools"
+	printf '%s\n' "$p"
 }
 
 # crash(8) to verify vmcores with: $KCATCH_CRASH, else the trixie build that

@@ -200,6 +200,11 @@ check "completion: kcatch status --dr<TAB> gives --dry-run" \
 	eval '[[ $(comp "$COMP/kcatch" "$SBIN/kcatch" status --dr) == --dry-run ]]'
 check "completion: nothing after a command that takes no argument" \
 	eval '[[ -z $(comp "$COMP/kcatch" "$SBIN/kcatch" status "") ]]'
+check "completion: kcatch crashkernel --size <TAB> offers auto and the forms of crashkernel=" \
+	eval '[[ $(comp "$COMP/kcatch" "$SBIN/kcatch" crashkernel --size "" | tr "\n" " ") == "auto 256M 512M 512M,high 1G-4G:256M,4G-:512M " ]]'
+check "completion: a --size value with ':' completes past the last ':'; --size's value is not a command" \
+	eval '[[ $(comp "$COMP/kcatch" "$SBIN/kcatch" crashkernel --size 1G-4G:256M,4G) == "256M,4G-:512M" &&
+		$(comp "$COMP/kcatch" "$SBIN/kcatch" --size 256M re | sort | tr "\n" " ") == "rebuild report " ]]'
 # dump IDs from a fake root: kcatch list reads them
 R=$W/root
 mkdir -p "$R/etc" "$R/srv/dumps/2024-01-02-03:04:05-alpha" "$R/srv/dumps/2024-05-06-07:08:09-beta" "$R/srv/dumps/lost+found"

@@ -40,33 +40,7 @@ if readelf -lW "$AGENT" 2>/dev/null | grep -q 'program interpreter'; then
 fi
 [[ -x ${KCATCH_MKINITRAMFS:-} ]] || { echo "Bail out! \$KCATCH_MKINITRAMFS (kcatch-mkinitramfs) is not set"; exit 1; }
 
-# mkkernel OUT INIT_SIZE_MIB SIGNED: an EFI-stub bzImage header (MZ, PE32+
-# with NumberOfRvaAndSizes 16, HdrS protocol 2.15) with init_size, and a
-# certificate table when SIGNED is 1. Enough for the checks and estimate.
-mkkernel() {
-	python3 - "$@" <<'PY'
-import struct, sys
-out, mib, signed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-d = bytearray(8192)
-d[0:2] = b"MZ"
-struct.pack_into("<I", d, 0x3c, 0x400)
-d[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", d, 0x206, 0x20f)
-struct.pack_into("<I", d, 0x260, mib << 20)
-d[0x400:0x404] = b"PE\0\0"
-opt = 0x400 + 24
-struct.pack_into("<H", d, opt, 0x20b)
-struct.pack_into("<I", d, opt + 108, 16)
-if signed:
-    struct.pack_into("<II", d, opt + 112 + 4 * 8, 0x1800, 0x200)
-open(out, "wb").write(d)
-PY
-}
-# image_file IMG PATH: one file of a zstd (or uncompressed) cpio image on stdout
-image_file() {
-	if [[ $(head -c 4 "$1" | od -An -tx1 | tr -d ' ') == 28b52ffd ]]; then zstd -dc "$1"; else cat "$1"; fi |
-		(cd "$W" && rm -rf x && mkdir x && cd x && cpio -id --quiet 2>/dev/null; cat "./$2" 2>/dev/null)
-}
+. "$(dirname "$0")/lib-setup.sh"
 
 # --- the fake root: a kernel from the cache when there is one ---
 R=$W/root
@@ -85,23 +59,8 @@ else
 	echo "# no kernel in $CACHE: a crafted bzImage header and no modules (tests/real/fetch-kernels.sh fetches them)"
 	INIT_SIZE="50.0 MiB"
 fi
-mkdir -p "$R/etc" "$R/sys/kernel/security" "$R/proc/sys/kernel" "$R/proc/self" "$R/boot" "$R/dev/disk/by-uuid" "$R/var/lib"
-printf 'path /var/crash\ncompress zstd\n' >"$R/etc/kcatch.conf"
-echo 0 >"$R/sys/kernel/kexec_crash_loaded"
-echo 0 >"$R/sys/kernel/kexec_crash_size"
-echo 0 >"$R/proc/sys/kernel/panic_on_oops"
-echo "$REL" >"$R/proc/sys/kernel/osrelease"
-echo "BOOT_IMAGE=/boot/vmlinuz-$REL root=UUID=abcd ro crashkernel=256M console=ttyS0 quiet nr_cpus=8 resume=/dev/sda2" >"$R/proc/cmdline"
-printf 'MemTotal:        3939104 kB\nMemFree:         3200000 kB\nBuffers:            2000 kB\nCached:           300000 kB\nShmem:             20000 kB\nAnonPages:        150000 kB\n' >"$R/proc/meminfo"
-# the root file system: an ext4 image file standing for /dev/vda1 (libblkid probes files)
-U1=0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9 U2=11111111-2222-3333-4444-555555555555
-truncate -s 4M "$R/dev/vda1" "$R/dev/vdb"
-mkfs.ext4 -q -F -U "$U1" -L rootfs "$R/dev/vda1" && mkfs.ext4 -q -F -U "$U2" "$R/dev/vdb" ||
-	{ echo "Bail out! mkfs.ext4 failed"; exit 1; }
-MOUNTS_ROOT="22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
-23 22 0:22 / /proc rw,nosuid - proc proc rw
-24 22 0:23 / /run rw,nosuid - tmpfs tmpfs rw,mode=755"
-echo "$MOUNTS_ROOT" >"$R/proc/self/mountinfo"
+mkdir -p "$R/boot"
+fake_host "$R" "$REL" || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
 
 # 1. nothing reserved, nothing present
 k status
@@ -111,7 +70,7 @@ check "status: not armed without reserved memory, exit 3 (status $RC)" \
 k test
 check "test: not ready, exit 1 (status $RC)" eval '[[ $RC == 1 ]]'
 check "test: names the missing reservation, kernel image, capture image and dump directory" \
-	eval 'has "FAIL crashkernel" && has "FAIL kernel image: $R/boot/vmlinuz-$REL is missing" &&
+	eval 'has "FAIL crashkernel" && has "FAIL kernel image: no kernel image for Linux $REL: tried $R/boot/vmlinuz-$REL (missing), $R/usr/lib/modules/$REL/vmlinuz (missing), $R/lib/modules/$REL/vmlinuz (" &&
 		grep -q "FAIL capture image: rebuild needed: the capture image $R/var/lib/kcatch/initrd-$REL.img does not exist; .kcatch load. rebuilds it" <<<"$OUT" &&
 		has "FAIL dump directory: $R/var/crash does not exist"'
 k load --dry-run
@@ -301,7 +260,7 @@ check "estimate: the unpacked size is the image's real one ($unpacked bytes)" \
 echo 83886080 >"$R/sys/kernel/kexec_crash_size"
 k estimate
 check "estimate: 80M is enough without margin, exit 1 (status $RC)" \
-	eval '[[ $RC == 1 ]] && has "reserved now: 80.0 MiB: enough by the estimate but without margin; set crashkernel=96M"'
+	eval '[[ $RC == 1 ]] && has "reserved now: 80.0 MiB: enough by the estimate but without margin; run '"'"'kcatch crashkernel'"'"' (crashkernel=96M)"'
 echo 67108864 >"$R/sys/kernel/kexec_crash_size"
 k estimate
 check "estimate: 64M is not enough, exit 1 (status $RC)" eval '[[ $RC == 1 ]] && has "64.0 MiB: NOT enough"'
@@ -310,7 +269,7 @@ sed -i 's/^MemTotal: .*/MemTotal:       67108864 kB/' "$R/proc/meminfo"
 k estimate
 check "estimate: a 64 GiB host needs more: runtime grows with RAM; nothing reserved, exit 1 (status $RC)" \
 	eval '[[ $RC == 1 ]] && grep -qE "^  capture kernel runtime +35.0 MiB .*\(64 GiB\)" <<<"$OUT" &&
-		has "recommended: crashkernel=112M" && has "reserved now: nothing: add crashkernel=112M"'
+		has "recommended: crashkernel=112M" && has "reserved now: nothing: run '"'"'kcatch crashkernel'"'"' (crashkernel=112M)"'
 sed -i 's/^MemTotal: .*/MemTotal:        3939104 kB/' "$R/proc/meminfo"
 echo 268435456 >"$R/sys/kernel/kexec_crash_size"
 
@@ -408,6 +367,16 @@ check "report: the call trace of the oops, not the earlier warning's; unreliable
 		! grep -q -e early_frame -e __die <<<"$SUMMARY" && has "(1 unreliable \"?\" entries left out)" &&
 		[[ $(grep -A1 "^  backtrace" <<<"$OUT" | tail -1) == "               vfs_write+0xc7/0x3f0" ]]'
 check "report: still ends with the last lines of the log" has "Kernel Offset: disabled"
+CALLER=2024-05-06-07:08:10-caller-host
+mkdir -p "$R/var/crash/$CALLER"
+sed 's/^\(\[[ 0-9.]*\]\) /\1 [  T4242] /; 1s/\[  T4242\]/[      C0]/' "$R/var/crash/$OOPS/vmcore-dmesg.txt" \
+	>"$R/var/crash/$CALLER/vmcore-dmesg.txt"
+SUMMARY_PLAIN=$SUMMARY
+k report "$CALLER"
+check "report: a log with caller ids ([  T4242], as --dump-dmesg writes) gives the same summary (status $RC)" \
+	eval '[[ $RC == 0 ]] && grep -q "^\[ *99.100019\] \[  T4242\] Kernel Offset" "$R/var/crash/$CALLER/vmcore-dmesg.txt" &&
+		[[ $(sed -n "/crash summary/,/last lines of/p" <<<"$OUT" | grep -v -e "^report" -e "$CALLER" -e "$OOPS") == \
+		   $(grep -v -e "^report" -e "$OOPS" <<<"$SUMMARY_PLAIN") ]]'
 
 # network targets: nothing to look up on this host; for ssh:// the image
 # gets the key and known_hosts of --root, not of the host running kcatch

@@ -77,11 +77,15 @@ bool dump_read_va(const struct dump *d, uint64_t va, void *buf, size_t len);
 
 /* ---- check-synth-kernel.c: the kernel's structures in the dump ---- */
 
-/* Page flag numbers and page-type values from VMCOREINFO. */
+/* Page flag numbers, page-type values and offsets from VMCOREINFO (or VMCI_NOT_FOUND). */
 struct page_layout {
 	long long pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison;
-	long long head_mask, buddy, offline, slab_type, hugetlb_type, dtor_hugetlb;
-	long long off_order, off_dtor, free_area_len;
+	long long pg_hugetlb, head_mask, buddy, offline, slab_type, hugetlb_type, unaccepted;
+	long long dtor_hugetlb;
+	long long off_order, off_dtor;   /* in page[1] */
+	long long off_compound;          /* compound_head, or 7.1's compound_info */
+	long long free_area_len;
+	bool compound_mask_ok;  /* 7.1+: a tail's compound_info may be a mask */
 	bool top_byte;          /* page types in the top byte of mapcount (6.12) */
 };
 

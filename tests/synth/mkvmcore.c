@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG]
+ * mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG [DMESG_CALLER]]
  *
  * Build a synthetic x86_64 ELF vmcore (like /proc/vmcore) from a text spec
  * and write the per-page expectation file next to it (format and the
  * exclusion rule: see synth-vmcore.h), and, given DMESG, the kernel log as
- * makedumpfile --dump-dmesg prints it. -v describes the layout built.
+ * makedumpfile 1.7.2 --dump-dmesg prints it; given DMESG_CALLER too, as
+ * makedumpfile 1.7.5+ prints it (with caller ids). -v describes the layout
+ * built.
  *
  * SPEC GRAMMAR. One statement per line; '#' starts a comment; blank lines
  * are ignored; any other line that is not a statement below is an error
@@ -13,7 +15,25 @@
  * an optional K/M/G/T suffix (binary). PFNs are page frame numbers.
  * Defaults are in brackets.
  *
- *   era old|new                 6.1-like or 6.12-like page layout [old]
+ *   era NAME                    the kernel whose struct pages and VMCOREINFO
+ *                               to imitate (synth-eras.c: facts and sources)
+ *                               [old]:
+ *                               5.10      as 6.1 but compound_nr in page[1]
+ *                               old, 6.1  6.1 .. 6.2: order and dtor in page[1],
+ *                                         OFFSET(page.compound_order/_dtor)
+ *                               6.3       OFFSET(folio._folio_order/_dtor)
+ *                               6.6       order in page[1].flags, NUMBER(PG_hugetlb)
+ *                               6.9       hugetlb page type (an exact _mapcount)
+ *                               6.10      slab page type too, no PG_slab
+ *                               6.12      types in the top byte of page_type
+ *                               new       6.12 plus the unaccepted type's key
+ *                               6.16      NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)
+ *                               7.1       OFFSET(page.compound_info)
+ *   compound_info mask|pointer  era 7.1: a tail holds GENMASK(63, order + 6)
+ *                               | 1 (HUGETLB_PAGE_OPTIMIZE_VMEMMAP with a
+ *                               64-byte struct page, as Debian builds it;
+ *                               memmodel vmemmap only) or head | 1
+ *                               [mask with vmemmap, else pointer]
  *   paging 4|5                  page-table levels [4]
  *   memmodel vmemmap|sparse     SPARSEMEM_VMEMMAP, or plain SPARSEMEM with
  *                               each section's mem_map allocated in the
@@ -35,10 +55,10 @@
  *                               alternating per 2 MiB of vmemmap [2m]
  *   crashtime N                 CRASHTIME [1700000000]
  *   seed N                      PRNG seed for the mix and contents [1]
- *   osrelease STR               [6.1.0-synth / 6.12.0-synth]
+ *   osrelease STR               [6.1.0-synth, 6.3.0-synth ... by era]
  *   hostname STR                utsname nodename [synth-host]
  *   uts_offset N                OFFSET(uts_namespace.name) [0, as 6.1/6.12]
- *   type_junk yes|no            new era: junk in the low 24 bits of some
+ *   type_junk yes|no            eras 6.12+: junk in the low 24 bits of some
  *                               page_type values [yes]
  *   fill KIND|mix               what unclaimed pages become [mix]
  *   mixed STRIDE LEN            with fill KIND: the first LEN bytes of every
@@ -49,7 +69,8 @@
  *   mix default | mix KIND=W..  weights of the seeded random mix
  *   page PFN KIND [ORDER]       one block of 2^ORDER pages at PFN (aligned):
  *                               a compound page (head + tails) or, for
- *                               free, a buddy block [ORDER 0; hugetlb 9]
+ *                               free, a buddy block; unaccepted: always
+ *                               order 10 [ORDER 0; hugetlb 9]
  *   pages FIRST-LAST KIND [ORDER]  fill the inclusive range with such blocks
  *   corrupt buddy_order PFN [O] buddy head whose order O >= 11 [13]
  *   corrupt tail_outside PFN    tail page whose compound_head is outside mem_map
@@ -74,11 +95,22 @@
  *                               16-byte header, records 4-byte aligned, a len 0
  *                               header marks the wrap; every 4th record has a
  *                               dict) [lockless]
+ *   dmesg_caller yes|no         logbuf: CONFIG_PRINTK_CALLER (5.1..5.9), a
+ *                               20-byte header ending in caller_id, and
+ *                               OFFSET(printk_log.caller_id) [no]; the lockless
+ *                               ring always records caller ids
  *   vmcoreinfo KEY=VALUE        add or replace a VMCOREINFO line
  *   vmcoreinfo_omit KEY         drop a VMCOREINFO line
  *
  * KIND: kernel random text zero pgtable slab movable cache cache_private
- * shmem anon anon_swapcache ksm hugetlb free offline hwpoison.
+ * shmem anon anon_swapcache ksm hugetlb free offline hwpoison unaccepted
+ * (eras 6.12+: a MAX_ORDER block on zone.unaccepted_pages; it reads as
+ * zeros, and is free where VMCOREINFO exports its type; not for fill).
+ * vmcoreinfo_omit of a key the filter needs makes the pages it could not
+ * classify "kernel" or "unsure" (synth-classes.c: base_class()).
+ *
+ * A VMCOREINFO from the future: rename a key with vmcoreinfo_omit OLD and
+ * vmcoreinfo NEW=VALUE (specs/future-*).
  * Explicit placements are applied first, then the generator's structures
  * (page tables, mem_map, mem_section: top-down from the end of RAM), then
  * the mix fills everything left.
@@ -111,8 +143,8 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG]\n");
+	if (argc < 4 || argc > 6) {
+		fprintf(stderr, "usage: mkvmcore [-v] SPECFILE VMCORE EXPECT [DMESG [DMESG_CALLER]]\n");
 		return 2;
 	}
 	if (synth_new(&s) < 0) {
@@ -133,7 +165,8 @@ int main(int argc, char **argv)
 	}
 	t1 = now();
 	if ((r = synth_write_vmcore(s, argv[2])) < 0 || (r = synth_write_expect(s, argv[3])) < 0 ||
-	    (argc == 5 && (r = synth_write_dmesg(s, argv[4])) < 0)) {
+	    (argc >= 5 && (r = synth_write_dmesg(s, argv[4])) < 0) ||
+	    (argc == 6 && (r = synth_write_dmesg_caller(s, argv[5])) < 0)) {
 		fprintf(stderr, "mkvmcore: %s\n", synth_error(s));
 		goto out;
 	}

@@ -2,9 +2,11 @@
 /*
  * synth: the kernel log as the lockless printk ring buffer of Linux 5.10+
  * (kernel/printk/printk_ringbuffer.[ch]) holds it, in kernel data, and the
- * text a dmesg extractor must print from it (makedumpfile 1.7.2 format:
- * "[%5llu.%06lu] " + text, '\n' inside a record continued with the
- * prefix's width of spaces, other non-printable bytes as \xNN).
+ * text a dmesg extractor must print from it, in two forms: makedumpfile
+ * 1.7.2's, "[%5llu.%06lu] " + text, '\n' inside a record continued with
+ * the prefix's width of spaces, other non-printable bytes as \xNN; and
+ * 1.7.5's, with "[%8s] " of the caller id (T<pid>, or C<cpu> when bit 31
+ * is set) after the timestamp, for records that carry one.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -175,13 +177,20 @@ static void append(char **out, size_t *len, size_t *cap, const char *p, size_t n
 	(*out)[*len] = '\0';
 }
 
-/* makedumpfile 1.7.2's rendering of one record. */
-static void render_msg(char **out, size_t *len, size_t *cap, uint64_t ts, const struct synth_msg *m)
+/* makedumpfile's rendering of one record: 1.7.2's, or 1.7.5's when caller >= 0. */
+static void render_msg(char **out, size_t *len, size_t *cap, uint64_t ts, int64_t caller,
+		       const struct synth_msg *m)
 {
-	char pre[64];
+	char pre[64], id[16];
 	int plen = snprintf(pre, sizeof(pre), "[%5llu.%06lu] ",
 			    (unsigned long long)(ts / 1000000000ull),
 			    (unsigned long)(ts % 1000000000ull / 1000));
+
+	if (caller >= 0) {
+		snprintf(id, sizeof(id), "%c%u", caller & 0x80000000 ? 'C' : 'T',
+			 (unsigned)(caller & 0x7fffffff));
+		plen += snprintf(pre + plen, sizeof(pre) - (size_t)plen, "[%8s] ", id);
+	}
 
 	append(out, len, cap, pre, (size_t)plen);
 	for (size_t i = 0; i < m->len; i++) {
@@ -202,17 +211,57 @@ static void render_msg(char **out, size_t *len, size_t *cap, uint64_t ts, const 
 	append(out, len, cap, "\n", 1);
 }
 
-static void render(char **out, size_t *len, size_t *cap, const struct rec *r)
+/* Who printed record i: mostly tasks, every 7th a CPU, every 13th the largest pid. */
+static uint32_t caller_of(const struct synth *s, size_t i)
 {
-	render_msg(out, len, cap, r->ts, r->m);
+	if (i % 13 == 12)
+		return 4194304;                 /* PID_MAX_LIMIT: 8 characters with the T */
+	return i % 7 == 6 ? 0x80000000u | (uint32_t)(i % (size_t)s->cpus) : 1 + (uint32_t)(i % 5) * 100;
+}
+
+/* Both expected texts, record by record (log_add), then stored (log_done). */
+struct logtext {
+	char *t[2];
+	size_t len[2], cap[2];
+};
+
+static void log_add(struct logtext *lt, uint64_t ts, int64_t caller, const struct synth_msg *m)
+{
+	render_msg(&lt->t[0], &lt->len[0], &lt->cap[0], ts, -1, m);
+	render_msg(&lt->t[1], &lt->len[1], &lt->cap[1], ts, caller, m);
+}
+
+/* A failed allocation leaves a NULL text, which append() keeps and log_done() reports. */
+static void log_init(struct logtext *lt)
+{
+	for (int i = 0; i < 2; i++) {
+		lt->cap[i] = 4096;
+		lt->len[i] = 0;
+		lt->t[i] = calloc(1, lt->cap[i]);
+	}
+}
+
+static int log_done(struct synth *s, struct logtext *lt, size_t records)
+{
+	free(s->dmesg_text);
+	free(s->dmesg_caller_text);
+	s->dmesg_text = lt->t[0];
+	s->dmesg_caller_text = lt->t[1];
+	s->dmesg_len = lt->len[0];
+	s->dmesg_caller_len = lt->len[1];
+	s->dmesg_records = records;
+	if (!lt->t[0] || !lt->t[1])
+		return synth_fail(s, -ENOMEM, "out of memory");
+	return 0;
 }
 
 /*
  * ---- the record ring of 3.5 .. 5.9 (kernel/printk/printk.c, as of 5.4) ----
  *
  * log_buf holds struct printk_log records back to back: { u64 ts_nsec;
- * u16 len; u16 text_len; u16 dict_len; u8 facility; u8 flags:5, level:3; },
- * __packed __aligned(4) on x86_64 (16 bytes, no CONFIG_PRINTK_CALLER),
+ * u16 len; u16 text_len; u16 dict_len; u8 facility; u8 flags:5, level:3;
+ * u32 caller_id with CONFIG_PRINTK_CALLER (5.1+) }, __packed __aligned(4)
+ * on x86_64 (16 bytes, or 20 with the caller id: spec dmesg_caller yes),
  * then the text, the dict and zero padding to LOG_ALIGN (4 with
  * CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS). A header with len 0 marks the
  * end of the used part of the buffer: the next record is at index 0. The
@@ -221,12 +270,14 @@ static void render(char **out, size_t *len, size_t *cap, const struct rec *r)
  * extractor must print is tracked by sequence number, not by walking.
  */
 #define PL_HDR 16u
+#define PL_HDR_CALLER 20u
 #define PL_ALIGN 4u
 #define LOG_NEWLINE 2u
 
 struct logbuf {
 	uint8_t *buf;
 	uint32_t len, first, next;
+	uint32_t hdr;                    /* sizeof(struct printk_log) */
 	uint64_t first_seq, next_seq;
 };
 
@@ -252,7 +303,7 @@ static bool lb_has_space(const struct logbuf *l, uint32_t size, bool empty)
 		free = l->len - l->next > l->first ? l->len - l->next : l->first;
 	else
 		free = l->first - l->next;
-	return free >= size + PL_HDR;
+	return free >= size + l->hdr;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -262,9 +313,9 @@ static void put16(uint8_t *p, uint16_t v)
 
 static int build_logbuf(struct synth *s)
 {
-	struct logbuf l = { .len = 1u << s->dmesg_size_bits };
+	struct logbuf l = { .len = 1u << s->dmesg_size_bits, .hdr = s->dmesg_caller ? PL_HDR_CALLER : PL_HDR };
 	uint64_t buf_pa, ts = 0, *tss;
-	size_t cap = 4096, len = 0;
+	struct logtext lt;
 	uint8_t *misc;
 	int r;
 
@@ -284,11 +335,11 @@ static int build_logbuf(struct synth *s)
 		if (i % 4 == 3)
 			dlen = snprintf(dict, sizeof(dict), "SUBSYSTEM=pci%cDEVICE=+pci:0000:00:%02zx.0",
 					'\0', i % 32);
-		size = PL_HDR + (uint32_t)m->len + (uint32_t)dlen;
+		size = l.hdr + (uint32_t)m->len + (uint32_t)dlen;
 		pad = (0u - size) & (PL_ALIGN - 1);
 		size += pad;
 		/* the kernel truncates such a record; refuse it instead */
-		if (size + PL_HDR > l.len / 2) {
+		if (size + l.hdr > l.len / 2) {
 			r = synth_fail(s, -EINVAL, "dmesg record %zu does not fit a %u-byte log_buf", i, l.len);
 			goto out;
 		}
@@ -302,8 +353,8 @@ static int build_logbuf(struct synth *s)
 			goto out;
 		}
 		/* log_store(): a record and an empty header must fit before the end */
-		if (l.next + size + PL_HDR > l.len) {
-			memset(l.buf + l.next, 0, PL_HDR);
+		if (l.next + size + l.hdr > l.len) {
+			memset(l.buf + l.next, 0, l.hdr);
 			l.next = 0;
 			s->logbuf_wraps++;
 		}
@@ -316,9 +367,11 @@ static int build_logbuf(struct synth *s)
 		put16(h + 12, (uint16_t)dlen);
 		h[14] = 0;                                  /* LOG_KERN */
 		h[15] = (uint8_t)(LOG_NEWLINE | 6u << 5);   /* flags:5, level:3 */
-		memcpy(h + PL_HDR, m->text, m->len);
-		memcpy(h + PL_HDR + m->len, dict, (size_t)dlen);
-		memset(h + PL_HDR + m->len + dlen, 0, pad);
+		if (s->dmesg_caller)
+			put32(h + PL_HDR, caller_of(s, i));
+		memcpy(h + l.hdr, m->text, m->len);
+		memcpy(h + l.hdr + m->len, dict, (size_t)dlen);
+		memset(h + l.hdr + m->len + dlen, 0, pad);
 		l.next += size;
 		l.next_seq++;
 	}
@@ -343,19 +396,10 @@ static int build_logbuf(struct synth *s)
 	s->logbuf_next = l.next;
 	s->logbuf_first_marker = l.first_seq < l.next_seq && !lb_reclen(&l, l.first);
 	/* what an extractor prints: the records still in the buffer, by sequence number */
-	free(s->dmesg_text);
-	s->dmesg_text = malloc(cap);
-	if (s->dmesg_text)
-		s->dmesg_text[0] = '\0';
+	log_init(&lt);
 	for (uint64_t q = l.first_seq; q < l.next_seq; q++)
-		render_msg(&s->dmesg_text, &len, &cap, tss[q], &s->msg[q]);
-	if (!s->dmesg_text) {
-		r = synth_fail(s, -ENOMEM, "out of memory");
-		goto out;
-	}
-	s->dmesg_len = len;
-	s->dmesg_records = (size_t)(l.next_seq - l.first_seq);
-	r = 0;
+		log_add(&lt, tss[q], s->dmesg_caller ? (int64_t)caller_of(s, q) : -1, &s->msg[q]);
+	r = log_done(s, &lt, (size_t)(l.next_seq - l.first_seq));
 out:
 	free(l.buf);
 	free(tss);
@@ -369,7 +413,8 @@ int synth_build_dmesg(struct synth *s)
 	uint64_t descs_pa, infos_pa, data_pa, pa, head_id = id0, head_lpos = 0 - size;
 	uint64_t ts = 0;
 	struct rec *q;
-	size_t nq = 0, first = 0, cap = 4096, len = 0;
+	size_t nq = 0, first = 0;
+	struct logtext lt;
 	uint8_t *misc;
 	int r;
 
@@ -407,8 +452,7 @@ int synth_build_dmesg(struct synth *s)
 		q[nq] = (struct rec){
 			.id = (head_id + 1) & DESC_ID_MASK, .begin = begin, .next = next,
 			.seq = i, .ts = ts, .m = m, .wrapped = wrapped,
-			.caller = i % 7 == 6 ? 0x80000000u | (uint32_t)(i % (size_t)s->cpus)
-					     : 1 + (uint32_t)(i % 5) * 100,
+			.caller = caller_of(s, i),
 		};
 		head_id = q[nq].id;
 		head_lpos = next;
@@ -467,20 +511,11 @@ int synth_build_dmesg(struct synth *s)
 	s->sym_prb = kva(s, s->data_pa + 0x660);
 	put64(misc + 0x660, s->sym_printk_rb_static);
 	s->sym_clear_seq = kva(s, s->data_pa + 0x680);   /* latched_seq, all zero */
-	/* what an extractor prints */
-	free(s->dmesg_text);
-	s->dmesg_text = malloc(cap);
-	if (s->dmesg_text)
-		s->dmesg_text[0] = '\0';
+	/* what an extractor prints (OFFSET(printk_info.caller_id) is in VMCOREINFO) */
+	log_init(&lt);
 	for (size_t i = first; i < nq; i++)
-		render(&s->dmesg_text, &len, &cap, &q[i]);
-	if (!s->dmesg_text) {
-		r = synth_fail(s, -ENOMEM, "out of memory");
-		goto out;
-	}
-	s->dmesg_len = len;
-	s->dmesg_records = nq - first;
-	r = 0;
+		log_add(&lt, q[i].ts, q[i].caller, q[i].m);
+	r = log_done(s, &lt, nq - first);
 out:
 	free(q);
 	return r;

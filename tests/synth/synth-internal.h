@@ -47,6 +47,7 @@ enum synth_kind {
 	K_FREE,
 	K_OFFLINE,
 	K_HWPOISON,
+	K_UNACCEPTED,      /* 6.16: a MAX_ORDER block on zone.unaccepted_pages, reads as zeros */
 	K_BAD_BUDDY,       /* corrupt: buddy head with order >= 11 */
 	K_BAD_TAIL,        /* corrupt: tail whose compound_head is outside mem_map */
 	K_BAD_ORDER,       /* corrupt: compound head with a garbage order (+ its tail) */
@@ -108,13 +109,34 @@ struct synth_msg {
 	uint64_t ts;              /* ns; 0: after the previous one */
 };
 
+/* Where a large folio keeps its order (and hugetlb its dtor). */
+enum era_order {
+	ORD_PAGE,                 /* page[1].compound_order/_dtor, OFFSET(page.*) (< 6.3) */
+	ORD_FOLIO,                /* folio._folio_order/_dtor, OFFSET(folio.*) (6.3 .. 6.5) */
+	ORD_FLAGS,                /* low byte of page[1].flags (6.6+) */
+};
+/* What the first tail page holds besides flags, compound_head and the order. */
+enum era_tail1 { T1_510, T1_61, T1_63, T1_66, T1_612, T1_615 };
+
+/* One kernel era (synth-eras.c says where each fact comes from). */
 struct era {
+	const char *name;         /* as a spec names it: 5.10, 6.1 .. 7.1 */
 	const char *osrelease;
 	int pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab, pg_hwpoison;
 	int pg_head, pg_reserved, pg_uptodate, pg_referenced, pg_dirty, pg_active;
 	int pg_workingset;
+	int pg_hugetlb;           /* 6.6 .. 6.8: hugetlb is this flag of page[1]; else -1 */
 	bool top_byte_types;      /* 6.12: page types in the top byte of page_type */
+	/* page types as exported (an exact _mapcount before 6.12); 0: not a type */
 	int32_t buddy, offline, table, hugetlb, slab, unaccepted;
+	uint8_t order_in;         /* enum era_order */
+	uint8_t tail1;            /* enum era_tail1 */
+	bool slab_cache_first;    /* 6.2+: struct slab's slab_cache overlays page.lru.next */
+	bool compound_info;       /* 7.1+: page.compound_info, a tail may hold a mask */
+	bool vi_vmap_area_list;   /* SYMBOL(vmap_area_list) (< 6.9), else NUMBER(VMALLOC_START) */
+	bool vi_vmemmap;          /* SYMBOL(vmemmap) with SPARSEMEM_VMEMMAP */
+	bool vi_unaccepted;       /* NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE) */
+	int size_pglist_data, off_zone_spanned;
 };
 
 struct synth {
@@ -122,7 +144,10 @@ struct synth {
 	bool built;
 
 	/* ---- spec ---- */
-	int era;                  /* 0 old (6.1-like), 1 new (6.12-like) */
+	int era;                  /* row in synth-eras.c's table */
+	char era_name[8];         /* as the spec said it (old, new, 6.3...) */
+	bool vi_unaccepted;       /* export NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE) */
+	int compound_mask;        /* 7.1: tails hold a mask (1) or head | 1 (0); -1 default */
 	int levels;               /* 4 or 5 */
 	bool vmemmap, extreme;
 	int section_bits, max_physmem_bits;
@@ -155,6 +180,7 @@ struct synth {
 	unsigned dmesg_fill;      /* generated records so far */
 	int dmesg_count_bits, dmesg_size_bits;
 	int dmesg_format;         /* 0 lockless ring (5.10+), 1 log_buf of printk_log (3.5-5.9) */
+	bool dmesg_caller;        /* logbuf: CONFIG_PRINTK_CALLER (5.1-5.9), records carry caller_id */
 
 	/* ---- built ---- */
 	const struct era *e;
@@ -181,7 +207,10 @@ struct synth {
 	bool logbuf_first_marker; /* log_first_idx rests on a wrap marker */
 	char *dmesg_text;         /* what a dmesg extractor prints */
 	size_t dmesg_len, dmesg_records;
+	char *dmesg_caller_text;  /* the same with caller ids, as makedumpfile 1.7.5+ */
+	size_t dmesg_caller_len;
 	uint64_t counts[SYNTH_CLASS_MAX];
+	uint64_t zero_free;       /* free pages that read as zeros (unaccepted memory) */
 	char *vi;                 /* VMCOREINFO text */
 	size_t vi_len;
 	unsigned char *notes;
@@ -199,6 +228,12 @@ const char *synth_kind_name(int kind);
 const uint8_t *synth_page_bytes(const struct synth *s, uint64_t pfn, uint8_t *scratch);
 int synth_write64(struct synth *s, uint64_t pa, uint64_t v);
 int synth_write_bytes(struct synth *s, uint64_t pa, const void *buf, size_t len);
+
+/* synth-eras.c */
+/* The row of an era name or alias, and whether it exports the unaccepted type. */
+int synth_era_find(const char *name, int *row, bool *unaccepted_key);
+const struct era *synth_era(int row);
+void synth_era_names(char *buf, size_t len);
 
 /* synth-layout.c */
 bool synth_run_free(const struct synth *s, uint64_t pfn, uint64_t n);
@@ -222,6 +257,8 @@ void synth_place_block(struct synth *s, uint64_t pfn, int kind, int order);
 bool synth_has_struct_page(const struct synth *s, uint64_t pfn);
 int synth_write_struct_pages(struct synth *s);
 void synth_set_contents(struct synth *s);
+
+/* synth-classes.c */
 int synth_classify(struct synth *s);
 int synth_kind_from_name(const char *name);
 

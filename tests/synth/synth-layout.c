@@ -540,7 +540,7 @@ void synth_describe(const struct synth *s, FILE *f)
 	n = level_shifts(s, shifts);
 	pt_walk(s, s->pgd_pa, 0, n, shifts, 0, &c);
 	fprintf(f, "era %s (%s), %d-level paging, %s%s, SECTION_SIZE_BITS %d, "
-		"MAX_PHYSMEM_BITS %d\n", s->era ? "new" : "old", s->osrelease, s->levels,
+		"MAX_PHYSMEM_BITS %d\n", s->era_name, s->osrelease, s->levels,
 		s->vmemmap ? "SPARSEMEM_VMEMMAP" : "SPARSEMEM", s->extreme ? " + EXTREME" : "",
 		s->section_bits, s->max_physmem_bits);
 	for (int i = 0; i < s->nram; i++)

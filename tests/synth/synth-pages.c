@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * synth: what goes into pages: placements and the random mix, struct
- * pages as 6.1 and 6.12 lay them out, page contents, and the classes the
- * expectation file records.
+ * pages as each era (synth-eras.c) lays them out, page contents, and the
+ * classes the expectation file records.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@ static bool order_ok(int kind, int order)
 {
 	switch (kind) {
 	case K_FREE: return order <= MAX_ORDER_FREE;
+	case K_UNACCEPTED: return order == MAX_ORDER_FREE;
 	case K_HUGETLB: return order >= 1 && order <= MAX_COMPOUND_ORDER;
 	case K_PGTABLE: case K_MOVABLE: case K_OFFLINE: case K_HWPOISON:
 		return order == 0;
@@ -42,7 +43,7 @@ void synth_place_block(struct synth *s, uint64_t pfn, int kind, int order)
 		else if (!k)
 			p->role = R_HEAD;
 		else
-			p->role = kind == K_FREE ? R_FREE_TAIL : R_TAIL;
+			p->role = kind == K_FREE || kind == K_UNACCEPTED ? R_FREE_TAIL : R_TAIL;
 	}
 }
 
@@ -55,6 +56,9 @@ int synth_apply_placements(struct synth *s)
 		if (!order_ok(p->kind, p->order) || p->order > s->section_bits - PAGE_SHIFT)
 			return synth_fail(s, -EINVAL, "line %d: order %d not allowed for %s",
 					  p->line, p->order, synth_kind_name(p->kind));
+		if (p->kind == K_UNACCEPTED && !s->e->unaccepted)
+			return synth_fail(s, -EINVAL, "line %d: era %s has no unaccepted page type "
+					  "(6.12 or later)", p->line, s->era_name);
 		if (p->kind != K_BAD_ORDER && ((p->first & (blk - 1)) || n % blk))
 			return synth_fail(s, -EINVAL,
 					  "line %d: PFN %#llx is not aligned to order %d",
@@ -112,6 +116,7 @@ static int pick_order(int kind, uint64_t h)
 				return o;
 		return MAX_ORDER_FREE;
 	case K_HUGETLB: return 9;
+	case K_UNACCEPTED: return MAX_ORDER_FREE;
 	case K_ANON: return r < 85 ? 0 : r < 93 ? 9 : 2 + (int)(x % 3);
 	case K_CACHE: case K_SHMEM: case K_CACHE_PRIVATE:
 		return r < 80 ? 0 : 1 + (int)(x % 4);
@@ -153,6 +158,8 @@ void synth_fill_rest(struct synth *s)
 				kind = K_CACHE;
 				order = 0;
 			}
+			if (kind == K_UNACCEPTED && (order != MAX_ORDER_FREE || !s->e->unaccepted))
+				kind = K_FREE;
 			synth_place_block(s, pfn, kind, order);
 			pfn += 1ull << order;
 		}
@@ -264,7 +271,7 @@ static void make_head(struct synth *s, uint64_t pfn, const struct pinfo *p, stru
 	sp->flags = zone_bits(pfn);
 	sp->mapcount = -1;
 	sp->refcount = 1;
-	if (head && p->kind != K_FREE)
+	if (head && p->kind != K_FREE && p->kind != K_UNACCEPTED)
 		sp->flags |= bit(e->pg_head);
 	switch (p->kind) {
 	case K_IMAGE_TEXT: case K_IMAGE_DATA: case K_IMAGE_BSS: case K_MEMBLOCK:
@@ -279,18 +286,22 @@ static void make_head(struct synth *s, uint64_t pfn, const struct pinfo *p, stru
 		sp->index = obj(s, OBJ_MISC, h);   /* pt_mm */
 		break;
 	case K_SLAB:
-		if (!e->top_byte_types) {
-			sp->flags |= bit(e->pg_slab);
+		if (!e->slab_cache_first) {
+			/* 6.1: slab_list, then slab_cache where page.mapping is */
 			sp->w8 = list_ptr(s, h);
 			sp->w16 = list_ptr(s, h >> 7);
 			sp->mapping = obj(s, OBJ_CACHE, h);       /* slab_cache */
 		} else {
+			/* 6.2+: slab_cache, then slab_list or a partial list's next/slabs */
 			sp->w8 = obj(s, OBJ_CACHE, h);            /* slab_cache */
 			sp->w16 = list_ptr(s, h);
 			/* slab_list.prev or the "slabs" count of a partial list: maybe odd */
 			sp->mapping = (h & 0x100) ? 1 + 2 * ((h >> 9) % 7) : list_ptr(s, h >> 7);
-			sp->mapcount = ptype(s, e->slab, h);
 		}
+		if (e->slab)
+			sp->mapcount = ptype(s, e->slab, h);  /* 6.10+: __page_type */
+		else
+			sp->flags |= bit(e->pg_slab);
 		sp->index = s->page_offset + (pfn << PAGE_SHIFT) + 64 * (h % 64); /* freelist */
 		sp->priv = 0x80000020u;                   /* counters */
 		break;
@@ -333,8 +344,15 @@ static void make_head(struct synth *s, uint64_t pfn, const struct pinfo *p, stru
 	case K_HUGETLB:
 		sp->mapping = obj(s, OBJ_MAPPING, h);
 		sp->index = (h >> 20) % 1000 * 512;
-		if (e->top_byte_types)
-			sp->mapcount = ptype(s, e->hugetlb, h);
+		if (e->hugetlb)
+			sp->mapcount = ptype(s, e->hugetlb, h);  /* 6.9+ */
+		break;
+	case K_UNACCEPTED:
+		/* first page of a MAX_ORDER block on zone.unaccepted_pages */
+		sp->w8 = list_ptr(s, h);
+		sp->w16 = list_ptr(s, h >> 9);
+		sp->mapcount = ptype(s, e->unaccepted, h);
+		sp->refcount = 0;
 		break;
 	case K_FREE: case K_BAD_BUDDY:
 		sp->w8 = list_ptr(s, h);
@@ -359,6 +377,55 @@ static void make_head(struct synth *s, uint64_t pfn, const struct pinfo *p, stru
 	}
 }
 
+/* The first tail page of a large folio: where the era keeps the order and the rest. */
+static void first_tail(const struct synth *s, const struct pinfo *p, uint64_t nr, bool rmap,
+		       struct spage *sp)
+{
+	const struct era *e = s->e;
+	uint8_t dtor = p->kind == K_HUGETLB ? 2 : (p->kind == K_ANON && p->order == 9) ? 3 : 1;
+	bool huge = p->kind == K_HUGETLB;
+
+	if (e->order_in == ORD_FLAGS)
+		sp->flags |= p->order | (rmap ? bit(e->pg_workingset) : 0) |
+			     (huge && e->pg_hugetlb >= 0 ? bit(e->pg_hugetlb) : 0);
+	switch (e->tail1) {
+	case T1_510:
+		/* compound_dtor, compound_order, compound_mapcount -1; compound_nr */
+		sp->w16 = (uint64_t)dtor | (uint64_t)p->order << 8 | (uint64_t)0xffffffffu << 32;
+		sp->mapping = nr;
+		break;
+	case T1_61:
+		/* compound_dtor, compound_order, compound_mapcount -1; pincount 0, compound_nr */
+		sp->w16 = (uint64_t)dtor | (uint64_t)p->order << 8 | (uint64_t)0xffffffffu << 32;
+		sp->mapping = nr << 32;
+		break;
+	case T1_63:
+		/* _folio_dtor, _folio_order, _entire_mapcount -1; _nr_pages_mapped, _pincount 0 */
+		sp->w16 = (uint64_t)dtor | (uint64_t)p->order << 8 | (uint64_t)0xffffffffu << 32;
+		sp->mapping = 0;
+		sp->index = nr;                              /* _folio_nr_pages */
+		break;
+	case T1_66:
+		/* _folio_avail; _entire_mapcount -1, _nr_pages_mapped; _pincount, _folio_nr_pages */
+		sp->w16 = 0;
+		sp->mapping = 0xffffffffu;
+		sp->index = nr << 32;
+		break;
+	case T1_612:
+		sp->w16 = 0xffffffffffffffffull;             /* _large/_entire_mapcount -1 */
+		sp->mapping = 0;                             /* nr_pages_mapped, pincount */
+		sp->index = nr;                              /* _folio_nr_pages */
+		break;
+	case T1_615:
+		sp->w16 = 0xffffffffu;                       /* _large_mapcount -1, _nr_pages_mapped */
+		sp->mapping = 0xffffffffu;                   /* _entire_mapcount -1, _pincount */
+		sp->index = 0xffffffffffffffffull;           /* _mm_id_mapcount[2] -1 */
+		sp->priv = 0;                                /* _mm_ids */
+		sp->w56 = nr;                                /* _nr_pages */
+		break;
+	}
+}
+
 static int make_struct_page(struct synth *s, uint64_t pfn, uint8_t out[64])
 {
 	const struct era *e = s->e;
@@ -378,29 +445,21 @@ static int make_struct_page(struct synth *s, uint64_t pfn, uint8_t out[64])
 		uint64_t order = p->kind == K_BAD_ORDER ? 1 : p->order;
 		uint64_t hpfn = pfn & ~((1ull << order) - 1);
 		const struct pinfo *hp = pinfo_of(s, hpfn);
-		uint64_t nr = p->kind == K_BAD_ORDER ? 0 : 1ull << p->order;
 		bool rmap = hp->kind >= K_CACHE && hp->kind <= K_KSM;
 
 		if (p->kind == K_BAD_ORDER)
 			hpfn = pfn - 1;
-		sp.w8 = struct_page_va(s, hpfn) | 1;
+		/*
+		 * 7.1 with HVO: the mask that turns this struct page's address into
+		 * its head's (set_compound_head()); else the head's address | 1.
+		 */
+		if (s->compound_mask && p->kind != K_BAD_ORDER)
+			sp.w8 = ~0ull << (order + 6) | 1;
+		else
+			sp.w8 = struct_page_va(s, hpfn) | 1;
 		sp.mapping = TAIL_MAPPING;
-		if (pfn == hpfn + 1) {
-			/* first tail: the folio's order lives here */
-			if (!e->top_byte_types) {
-				uint8_t dtor = p->kind == K_HUGETLB ? 2 :
-					       (p->kind == K_ANON && p->order == 9) ? 3 : 1;
-
-				sp.w16 = (uint64_t)dtor | (uint64_t)p->order << 8 |
-					 (uint64_t)0xffffffffu << 32;   /* compound_mapcount -1 */
-				sp.mapping = nr << 32;                  /* pincount 0, compound_nr */
-			} else {
-				sp.flags |= p->order | (rmap ? bit(e->pg_workingset) : 0);
-				sp.w16 = 0xffffffffffffffffull;         /* _large/_entire_mapcount -1 */
-				sp.mapping = 0;                         /* nr_pages_mapped, pincount */
-				sp.index = nr;                          /* _folio_nr_pages */
-			}
-		}
+		if (pfn == hpfn + 1)
+			first_tail(s, p, p->kind == K_BAD_ORDER ? 0 : 1ull << p->order, rmap, &sp);
 	} else {
 		make_head(s, pfn, p, &sp);
 	}
@@ -488,6 +547,7 @@ void synth_set_contents(struct synth *s)
 					p->content = C_PATTERN;
 				break;
 			case K_MEMBLOCK: case K_ZERO: case K_IMAGE_BSS:
+			case K_UNACCEPTED:   /* the capture kernel reads it as zeros */
 				break;
 			case K_IMAGE_TEXT:
 				k = (pa - s->kernel_pa) >> PAGE_SHIFT;
@@ -504,125 +564,4 @@ void synth_set_contents(struct synth *s)
 				break;
 			}
 		}
-}
-
-/* ------------------------------------------------------------- classes */
-
-static bool page_is_zero(const uint8_t *p)
-{
-	uint64_t acc = 0;
-
-	for (unsigned i = 0; i < PAGE_SIZE; i += 8)
-		acc |= get64(p + i);
-	return !acc;
-}
-
-static int base_class(const struct synth *s, int kind)
-{
-	switch (kind) {
-	case K_ZERO: return SYNTH_ZERO;
-	case K_CACHE: case K_SHMEM: return SYNTH_CACHE;
-	case K_CACHE_PRIVATE: return SYNTH_CACHE_PRIVATE;
-	case K_ANON: case K_ANON_SWAPCACHE: case K_KSM: return SYNTH_USER;
-	case K_HUGETLB:
-		/* hugetlbfs-backed: only the dtor / page type tells */
-		if (s->era == 0 ? synth_vi_omitted(s, "NUMBER(HUGETLB_PAGE_DTOR)") ||
-				  synth_vi_omitted(s, "OFFSET(page.compound_dtor)")
-				: synth_vi_omitted(s, "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)"))
-			return SYNTH_KERNEL;
-		return SYNTH_USER;
-	case K_FREE:
-		return synth_vi_omitted(s, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)") ? SYNTH_KERNEL
-										   : SYNTH_FREE;
-	case K_OFFLINE:
-		return synth_vi_omitted(s, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)") ? SYNTH_KERNEL
-										     : SYNTH_OFFLINE;
-	case K_HWPOISON:
-		return synth_vi_omitted(s, "NUMBER(PG_hwpoison)") ? SYNTH_KERNEL : SYNTH_HWPOISON;
-	case K_BAD_BUDDY: case K_BAD_TAIL: case K_BAD_ORDER: return SYNTH_UNSURE;
-	default: return SYNTH_KERNEL;
-	}
-}
-
-/*
- * Pages of the RAM image nothing ever touched (neither present nor swapped
- * out, says /proc/self/pagemap) are zero without reading them: reading
- * would fault in every zero page of a 64 GiB spec. Entries are read in
- * chunks as the caller walks the image upwards; without pagemap every
- * page is read.
- */
-#define PAGEMAP_CHUNK 4096
-#define PAGEMAP_PRESENT (1ull << 63)
-#define PAGEMAP_SWAPPED (1ull << 62)
-
-struct pagemap_view {
-	int fd;
-	uint64_t first;            /* image page index of buf[0] */
-	size_t n;                  /* valid entries in buf */
-	uint64_t buf[PAGEMAP_CHUNK];
-};
-
-static bool image_page_untouched(const struct synth *s, struct pagemap_view *pm, uint64_t idx)
-{
-	if (pm->fd < 0)
-		return false;
-	if (idx < pm->first || idx >= pm->first + pm->n) {
-		uint64_t vpage = ((uintptr_t)s->mem >> PAGE_SHIFT) + idx;
-		uint64_t want = s->ram_pages - idx < PAGEMAP_CHUNK ? s->ram_pages - idx : PAGEMAP_CHUNK;
-		ssize_t got = pread(pm->fd, pm->buf, want * 8, (off_t)(vpage * 8));
-
-		if (got < 8) {
-			close(pm->fd);
-			pm->fd = -1;
-			return false;
-		}
-		pm->first = idx;
-		pm->n = (size_t)got / 8;
-	}
-	return !(pm->buf[idx - pm->first] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED));
-}
-
-int synth_classify(struct synth *s)
-{
-	struct pagemap_view *pm = malloc(sizeof(*pm));
-	int r;
-
-	if (!pm)
-		return synth_fail(s, -ENOMEM, "out of memory");
-	pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	pm->first = pm->n = 0;
-	memset(s->counts, 0, sizeof(s->counts));
-	for (int i = 0; i < s->nram; i++)
-		for (uint64_t pfn = s->ram[i].start; pfn < s->ram[i].end; pfn++) {
-			struct pinfo *p = pinfo_of(s, pfn);
-			uint64_t idx = (uint64_t)synth_pfn_index(s, pfn);
-			const uint8_t *data = s->mem + idx * PAGE_SIZE;
-			int c = base_class(s, p->kind);
-			bool zero = p->content == C_MEM &&
-				    (image_page_untouched(s, pm, idx) || page_is_zero(data));
-
-			if (!synth_has_struct_page(s, pfn))
-				c = SYNTH_UNSURE;
-			if ((c == SYNTH_KERNEL || c == SYNTH_UNSURE) && zero)
-				c = SYNTH_ZERO;
-			if (c != SYNTH_ZERO && c != SYNTH_KERNEL && c != SYNTH_UNSURE &&
-			    c != SYNTH_HWPOISON && c != SYNTH_OFFLINE && zero) {
-				r = synth_fail(s, -EINVAL, "internal: PFN %#llx (%s) is all zero",
-					       (unsigned long long)pfn, synth_kind_name(p->kind));
-				goto out;
-			}
-			if (c == SYNTH_ZERO && !zero) {
-				r = synth_fail(s, -EINVAL, "internal: zero PFN %#llx has data",
-					       (unsigned long long)pfn);
-				goto out;
-			}
-			p->cls = (uint8_t)c;
-			s->counts[c]++;
-		}
-	r = 0;
-out:
-	if (pm->fd >= 0)
-		close(pm->fd);
-	free(pm);
-	return r;
 }

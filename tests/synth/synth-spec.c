@@ -265,6 +265,12 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		s->dmesg_format = !strcmp(a, "logbuf");
 		return 0;
 	}
+	if (!strcmp(k, "dmesg_caller")) {
+		if (ntok != 2 || (strcmp(a, "yes") && strcmp(a, "no")))
+			return bad(s, "usage: dmesg_caller yes|no", NULL);
+		s->dmesg_caller = !strcmp(a, "yes");
+		return 0;
+	}
 	if (!strcmp(k, "dmesg_fill")) {
 		if (ntok != 2 || parse_num(a, &v) < 0 || v > 100000)
 			return bad(s, "usage: dmesg_fill N (up to 100000)", NULL);
@@ -296,6 +302,8 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 			return -EINVAL;
 		if (kind == K_HUGETLB && ntok <= 3)
 			order = 9;
+		if (kind == K_UNACCEPTED && ntok <= 3)
+			order = MAX_ORDER_FREE;
 		if (last < first)
 			return bad(s, "empty PFN range", a);
 		if (k[4] != 's')
@@ -320,20 +328,26 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 			return 0;
 		}
 		int kind = synth_kind_from_name(a);
-		if (kind < K_KERNEL || kind >= K_BAD_BUDDY)
-			return bad(s, "unknown page kind", a);
+		if (kind < K_KERNEL || kind >= K_BAD_BUDDY || kind == K_UNACCEPTED)
+			return bad(s, "unknown page kind (or one that cannot fill)", a);
 		s->fill_kind = kind;
 		return 0;
 	}
 	if (ntok != 2 && strcmp(k, "kernel"))
 		return bad(s, "expected one value after", k);
 	if (!strcmp(k, "era")) {
-		if (!strcmp(a, "old"))
-			s->era = 0;
-		else if (!strcmp(a, "new"))
-			s->era = 1;
-		else
-			return bad(s, "era is old or new, not", a);
+		char names[120], msg[160];
+
+		synth_era_names(names, sizeof(names));
+		snprintf(msg, sizeof(msg), "era is one of %s, not", names);
+		if (strlen(a) >= sizeof(s->era_name) ||
+		    synth_era_find(a, &s->era, &s->vi_unaccepted) < 0)
+			return bad(s, msg, a);
+		strcpy(s->era_name, a);   /* as written, for the expectation's header */
+	} else if (!strcmp(k, "compound_info")) {
+		if (strcmp(a, "mask") && strcmp(a, "pointer"))
+			return bad(s, "compound_info is mask or pointer, not", a);
+		s->compound_mask = !strcmp(a, "mask");
 	} else if (!strcmp(k, "paging")) {
 		if (parse_num(a, &v) < 0 || (v != 4 && v != 5))
 			return bad(s, "paging is 4 or 5, not", a);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * synth: the object (eras, names, the class rule), RAM addressing, the
+ * synth: the object (names, the class rule), RAM addressing, the
  * spec checks, the kernel image and its data, synth_build() (which calls
  * synth-layout.c for page tables and mem_map, synth-pages.c for struct
  * pages and contents), and the queries.
@@ -12,33 +12,6 @@
 #include <sys/mman.h>
 
 #include "synth-internal.h"
-
-/* ---------------------------------------------------------------- eras */
-
-static const struct era eras[2] = {
-	{
-		/* like Linux 6.1 (include/linux/page-flags.h, x86_64 defconfig-ish) */
-		.osrelease = "6.1.0-synth",
-		.pg_lru = 4, .pg_private = 13, .pg_swapcache = 10, .pg_swapbacked = 19,
-		.pg_slab = 9, .pg_hwpoison = 23, .pg_head = 16, .pg_reserved = 12,
-		.pg_uptodate = 2, .pg_referenced = 1, .pg_dirty = 3, .pg_active = 5,
-		.pg_workingset = 6,
-		.top_byte_types = false,
-		.buddy = -129, .offline = -257, .table = -513,
-	},
-	{
-		/* like Linux 6.12 (PGTY_* << 24 in page_type) */
-		.osrelease = "6.12.0-synth",
-		.pg_lru = 5, .pg_private = 14, .pg_swapcache = 10, .pg_swapbacked = 17,
-		.pg_slab = -1, .pg_hwpoison = 20, .pg_head = 6, .pg_reserved = 13,
-		.pg_uptodate = 3, .pg_referenced = 2, .pg_dirty = 4, .pg_active = 8,
-		.pg_workingset = 9,
-		.top_byte_types = true,
-		.buddy = (int32_t)0xf0000000u, .offline = (int32_t)0xf1000000u,
-		.table = (int32_t)0xf2000000u, .hugetlb = (int32_t)0xf4000000u,
-		.slab = (int32_t)0xf5000000u, .unaccepted = (int32_t)0xf7000000u,
-	},
-};
 
 /* ------------------------------------------------------------- basics */
 
@@ -75,8 +48,8 @@ static const char *const kind_names[K_MAX] = {
 	[K_CACHE] = "cache", [K_CACHE_PRIVATE] = "cache_private", [K_SHMEM] = "shmem",
 	[K_ANON] = "anon", [K_ANON_SWAPCACHE] = "anon_swapcache", [K_KSM] = "ksm",
 	[K_HUGETLB] = "hugetlb", [K_FREE] = "free", [K_OFFLINE] = "offline",
-	[K_HWPOISON] = "hwpoison", [K_BAD_BUDDY] = "bad_buddy", [K_BAD_TAIL] = "bad_tail",
-	[K_BAD_ORDER] = "bad_order",
+	[K_HWPOISON] = "hwpoison", [K_UNACCEPTED] = "unaccepted", [K_BAD_BUDDY] = "bad_buddy",
+	[K_BAD_TAIL] = "bad_tail", [K_BAD_ORDER] = "bad_order",
 };
 
 const char *synth_kind_name(int kind)
@@ -130,7 +103,9 @@ int synth_new(struct synth **ret)
 
 	if (!s)
 		return -ENOMEM;
-	s->era = 0;
+	synth_era_find("old", &s->era, &s->vi_unaccepted);
+	strcpy(s->era_name, "old");
+	s->compound_mask = -1;
 	s->levels = 4;
 	s->vmemmap = true;
 	s->extreme = true;
@@ -175,6 +150,7 @@ void synth_free(struct synth *s)
 		free(s->msg[i].text);
 	free(s->msg);
 	free(s->dmesg_text);
+	free(s->dmesg_caller_text);
 	free(s);
 }
 
@@ -266,7 +242,15 @@ static int check_spec(struct synth *s)
 
 	if (!s->nram)
 		synth_spec_line(s, "ram 1M-64M");
-	s->e = &eras[s->era];
+	s->e = synth_era(s->era);
+	if (s->compound_mask >= 0 && !s->e->compound_info)
+		return synth_fail(s, -EINVAL, "compound_info needs era 7.1 or later, not %s",
+				  s->era_name);
+	if (s->compound_mask < 0)
+		s->compound_mask = s->e->compound_info && s->vmemmap;
+	if (s->compound_mask && !s->vmemmap)
+		return synth_fail(s, -EINVAL, "compound_info mask needs memmodel vmemmap "
+				  "(HUGETLB_PAGE_OPTIMIZE_VMEMMAP depends on SPARSEMEM_VMEMMAP)");
 	if (!s->osrelease[0])
 		strcpy(s->osrelease, s->e->osrelease);
 	if (s->section_bits < 22)
@@ -434,6 +418,9 @@ uint64_t synth_expected_excluded(const struct synth *s, unsigned dump_level)
 	for (int c = 0; c < SYNTH_CLASS_MAX; c++)
 		if (synth_class_excluded((enum synth_class)c, dump_level))
 			n += s->counts[c];
+	/* unaccepted memory is free and reads as zeros: -d 1 drops it as zero */
+	if ((dump_level & 1) && !(dump_level & 16))
+		n += s->zero_free;
 	return n;
 }
 

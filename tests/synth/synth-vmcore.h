@@ -9,7 +9,7 @@
  * Usage:
  *	struct synth *s;
  *	synth_new(&s);
- *	synth_spec_line(s, "era new");          (or synth_spec_file(s, path))
+ *	synth_spec_line(s, "era 6.16");         (or synth_spec_file(s, path))
  *	synth_spec_line(s, "ram 1M-64M");
  *	synth_build(s);
  *	synth_write_vmcore(s, "x.vmcore");
@@ -28,7 +28,11 @@
  * buddy block carry the class of their head, except corrupt ones, which
  * are "unsure" (a careful filter keeps them). "zero" means an in-use page
  * whose bytes are all zero; no page of another excludable class is ever
- * all zero, so the zero test cannot change the expected outcome. Pages
+ * all zero, so the zero test cannot change the expected outcome, except
+ * unaccepted memory (6.16+): free, and read as zeros, so -d 1 without 16
+ * drops it as zero (synth_expected_excluded() counts it). A page the
+ * filter cannot classify because VMCOREINFO lacks a key it needs (a
+ * kernel from the future) is "kernel" or "unsure": kept. Pages
  * whose struct page cannot be read (no mem_map, vmemmap not mapped or not
  * in the dump) are "unsure", or "zero" when their bytes are all zero.
  * synth_class_excluded() implements the rule.
@@ -94,6 +98,14 @@ int synth_write_expect(struct synth *s, const char *path);
  * ring in the dump (makedumpfile 1.7.2 --dump-dmesg format, no caller ids).
  */
 int synth_write_dmesg(struct synth *s, const char *path);
+/*
+ * The same in the form of makedumpfile 1.7.5 and later: "[%5llu.%06lu] "
+ * then "[%8s] " of T<pid> or C<cpu>, for records that carry a caller id
+ * (the lockless ring always; logbuf with dmesg_caller yes); a line break
+ * repeats the whole prefix's width in spaces.
+ */
+int synth_write_dmesg_caller(struct synth *s, const char *path);
+const char *synth_dmesg_caller(const struct synth *s, size_t *len);
 
 /* ---- queries, valid after synth_build() ---- */
 

@@ -140,17 +140,19 @@ static void printk_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	};
 
 	if (s->dmesg_format == 1) {
-		/* 5.4's log_buf_vmcoreinfo_setup(), without CONFIG_PRINTK_CALLER */
+		/* 5.4's log_buf_vmcoreinfo_setup(), with or without CONFIG_PRINTK_CALLER */
 		sym(l, "log_buf", s->sym_log_buf);
 		sym(l, "log_buf_len", s->sym_log_buf_len);
 		sym(l, "log_first_idx", s->sym_log_first_idx);
 		sym(l, "clear_idx", s->sym_clear_idx);
 		sym(l, "log_next_idx", s->sym_log_next_idx);
-		num(l, "SIZE(printk_log)", 16);
+		num(l, "SIZE(printk_log)", s->dmesg_caller ? 20 : 16);
 		num(l, "OFFSET(printk_log.ts_nsec)", 0);
 		num(l, "OFFSET(printk_log.len)", 8);
 		num(l, "OFFSET(printk_log.text_len)", 10);
 		num(l, "OFFSET(printk_log.dict_len)", 12);
+		if (s->dmesg_caller)
+			num(l, "OFFSET(printk_log.caller_id)", 16);
 		return;
 	}
 	sym(l, "prb", s->sym_prb);
@@ -160,7 +162,10 @@ static void printk_vmcoreinfo(const struct synth *s, struct kvlist *l)
 		num(l, nums[i].key, nums[i].v);
 }
 
-/* The order and the struct numbers follow a real Debian 6.1 / 6.12 kernel. */
+/*
+ * The order and the struct numbers follow a real Debian 6.1 / 6.12 kernel;
+ * what each era adds or drops is in synth-eras.c.
+ */
 static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 {
 	const struct era *e = s->e;
@@ -177,13 +182,13 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	sym(l, "node_online_map", s->sym_node_online_map);
 	sym(l, "swapper_pg_dir", pgd);
 	sym(l, "_stext", stext);
-	if (s->era == 0)
+	if (e->vi_vmap_area_list)
 		sym(l, "vmap_area_list", s->sym_vmap_area_list);
 	else
 		kvf(l, "NUMBER(VMALLOC_START)", "0x%llx",
 		    (unsigned long long)(s->levels == 5 ? 0xffa0000000000000ull
 						       : 0xffffb4c680000000ull));
-	if (s->era == 1 && s->vmemmap)
+	if (e->vi_vmemmap && s->vmemmap)
 		sym(l, "vmemmap", s->vmemmap_base);
 	sym(l, "mem_section", s->mem_section_sym);
 	num(l, "LENGTH(mem_section)", (long long)(s->extreme ? s->nr_roots : s->nr_mem_sections));
@@ -192,7 +197,7 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	num(l, "NUMBER(SECTION_SIZE_BITS)", s->section_bits);
 	num(l, "NUMBER(MAX_PHYSMEM_BITS)", s->max_physmem_bits);
 	num(l, "SIZE(page)", STRUCT_PAGE_SIZE);
-	num(l, "SIZE(pglist_data)", s->era ? 174464 : 174208);
+	num(l, "SIZE(pglist_data)", e->size_pglist_data);
 	num(l, "SIZE(zone)", 1536);
 	num(l, "SIZE(free_area)", 88);
 	num(l, "SIZE(list_head)", 16);
@@ -203,11 +208,15 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	num(l, "OFFSET(page.lru)", 8);
 	num(l, "OFFSET(page._mapcount)", 48);
 	num(l, "OFFSET(page.private)", 40);
-	if (s->era == 0) {
+	if (e->order_in == ORD_PAGE) {
 		num(l, "OFFSET(page.compound_dtor)", 16);
 		num(l, "OFFSET(page.compound_order)", 17);
+	} else if (e->order_in == ORD_FOLIO) {
+		/* in page[1]: offsets inside struct folio, past SIZE(page) */
+		num(l, "OFFSET(folio._folio_dtor)", STRUCT_PAGE_SIZE + 16);
+		num(l, "OFFSET(folio._folio_order)", STRUCT_PAGE_SIZE + 17);
 	}
-	num(l, "OFFSET(page.compound_head)", 8);
+	num(l, e->compound_info ? "OFFSET(page.compound_info)" : "OFFSET(page.compound_head)", 8);
 	num(l, "OFFSET(pglist_data.node_zones)", 0);
 	num(l, "OFFSET(pglist_data.nr_zones)", 171552);
 	num(l, "OFFSET(pglist_data.node_start_pfn)", 171560);
@@ -215,11 +224,11 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	num(l, "OFFSET(pglist_data.node_id)", 171584);
 	num(l, "OFFSET(zone.free_area)", 256);
 	num(l, "OFFSET(zone.vm_stat)", 1344);
-	num(l, "OFFSET(zone.spanned_pages)", s->era ? 160 : 144);
+	num(l, "OFFSET(zone.spanned_pages)", e->off_zone_spanned);
 	num(l, "OFFSET(free_area.free_list)", 0);
 	num(l, "OFFSET(list_head.next)", 0);
 	num(l, "OFFSET(list_head.prev)", 8);
-	if (s->era == 0) {
+	if (e->vi_vmap_area_list) {
 		num(l, "OFFSET(vmap_area.va_start)", 0);
 		num(l, "OFFSET(vmap_area.list)", 40);
 	}
@@ -231,22 +240,22 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	num(l, "NUMBER(PG_private)", e->pg_private);
 	num(l, "NUMBER(PG_swapcache)", e->pg_swapcache);
 	num(l, "NUMBER(PG_swapbacked)", e->pg_swapbacked);
-	if (s->era == 0) {
-		num(l, "NUMBER(PG_slab)", e->pg_slab);
-		num(l, "NUMBER(PG_hwpoison)", e->pg_hwpoison);
-		num(l, "NUMBER(PG_head_mask)", 1ll << e->pg_head);
-		num(l, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", e->buddy);
-		num(l, "NUMBER(HUGETLB_PAGE_DTOR)", 2);
-		num(l, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)", e->offline);
-	} else {
+	if (e->slab)
 		num(l, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)", e->slab);
-		num(l, "NUMBER(PG_hwpoison)", e->pg_hwpoison);
-		num(l, "NUMBER(PG_head_mask)", 1ll << e->pg_head);
-		num(l, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", e->buddy);
+	else
+		num(l, "NUMBER(PG_slab)", e->pg_slab);
+	num(l, "NUMBER(PG_hwpoison)", e->pg_hwpoison);
+	num(l, "NUMBER(PG_head_mask)", 1ll << e->pg_head);
+	num(l, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", e->buddy);
+	if (e->hugetlb)
 		num(l, "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)", e->hugetlb);
-		num(l, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)", e->offline);
+	else if (e->pg_hugetlb >= 0)
+		num(l, "NUMBER(PG_hugetlb)", e->pg_hugetlb);
+	else
+		num(l, "NUMBER(HUGETLB_PAGE_DTOR)", 2);
+	num(l, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)", e->offline);
+	if (s->vi_unaccepted)
 		num(l, "NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)", e->unaccepted);
-	}
 	num(l, "NUMBER(phys_base)", (long long)s->phys_base);
 	sym(l, "init_top_pgt", pgd);
 	num(l, "NUMBER(pgtable_l5_enabled)", s->levels == 5);
@@ -494,7 +503,7 @@ int synth_write_expect(struct synth *s, const char *path)
 		return synth_fail(s, -errno, "%s: %s", path, strerror(errno));
 	fprintf(f, "# kcatch synthetic vmcore expectation v1\n");
 	fprintf(f, "# osrelease %s era %s paging %d memmodel %s extreme %s section_bits %d "
-		"max_physmem_bits %d\n", s->osrelease, s->era ? "new" : "old", s->levels,
+		"max_physmem_bits %d\n", s->osrelease, s->era_name, s->levels,
 		s->vmemmap ? "vmemmap" : "sparse", s->extreme ? "yes" : "no", s->section_bits,
 		s->max_physmem_bits);
 	fprintf(f, "# rule: excluded at level L iff (zero && L&1) || (cache && L&6) || "
@@ -532,7 +541,7 @@ int synth_write_expect(struct synth *s, const char *path)
 	return r;
 }
 
-int synth_write_dmesg(struct synth *s, const char *path)
+static int write_text(struct synth *s, const char *path, const char *text, size_t len)
 {
 	FILE *f;
 	int r = 0;
@@ -542,11 +551,28 @@ int synth_write_dmesg(struct synth *s, const char *path)
 	f = fopen(path, "we");
 	if (!f)
 		return synth_fail(s, -errno, "%s: %s", path, strerror(errno));
-	if (fwrite(s->dmesg_text, 1, s->dmesg_len, f) != s->dmesg_len)
+	if (fwrite(text, 1, len, f) != len)
 		r = synth_fail(s, -EIO, "%s: write error", path);
 	if (fclose(f) != 0 && !r)
 		r = synth_fail(s, -errno, "%s: %s", path, strerror(errno));
 	return r;
+}
+
+int synth_write_dmesg(struct synth *s, const char *path)
+{
+	return write_text(s, path, s->dmesg_text, s->dmesg_len);
+}
+
+int synth_write_dmesg_caller(struct synth *s, const char *path)
+{
+	return write_text(s, path, s->dmesg_caller_text, s->dmesg_caller_len);
+}
+
+const char *synth_dmesg_caller(const struct synth *s, size_t *len)
+{
+	if (len)
+		*len = s->dmesg_caller_len;
+	return s->dmesg_caller_text;
 }
 
 const char *synth_dmesg(const struct synth *s, size_t *len, size_t *records)

@@ -260,19 +260,48 @@ static void test_dhcp(void)
 	static const uint8_t no_len[] = { 53, 1, 2, 6 };
 	n = answer(p, 42, MAC, "10.0.2.15", no_len, sizeof(no_len));
 	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -EBADMSG, "an option code without its length: malformed");
-	static const uint8_t nak[] = { 53, 1, 6, 255 };
+	static const uint8_t nak[] = { 53, 1, 6, 54, 4, 10, 0, 2, 2, 255 };
 	n = answer(p, 42, MAC, "0.0.0.0", nak, sizeof(nak));
 	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == 0 && l.type == KC_DHCP_NAK, "NAK accepted without an address");
-	static const uint8_t ack[] = { 53, 1, 5, 255 };
+	static const uint8_t nak_anon[] = { 53, 1, 6, 255 };
+	n = answer(p, 42, MAC, "0.0.0.0", nak_anon, sizeof(nak_anon));
+	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -EBADMSG, "an answer without a server identifier is refused");
+	static const uint8_t two_types[] = { 53, 1, 2, 54, 4, 10, 0, 2, 2, 53, 1, 5, 255 };
+	n = answer(p, 42, MAC, "10.0.2.15", two_types, sizeof(two_types));
+	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -EBADMSG, "OFFER and ACK in one message: malformed");
+	static const uint8_t short_sid[] = { 53, 1, 2, 54, 3, 10, 0, 2, 255 };
+	n = answer(p, 42, MAC, "10.0.2.15", short_sid, sizeof(short_sid));
+	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -EBADMSG, "a 3-byte server identifier: malformed");
+	static const uint8_t ack[] = { 53, 1, 5, 54, 4, 10, 0, 2, 2, 255 };
 	n = answer(p, 42, MAC, "0.0.0.0", ack, sizeof(ack));
 	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -EBADMSG, "an ACK of 0.0.0.0 is refused");
 	n = answer(p, 42, MAC, "224.0.0.1", ack, sizeof(ack));
 	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -EBADMSG, "an ACK of a multicast address is refused");
+	n = answer(p, 42, MAC, "0.1.2.3", ack, sizeof(ack));
+	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -EBADMSG, "an ACK of an address in 0/8 is refused");
+
+	/* which answer the client takes: after its REQUEST to 10.0.2.2 for 10.0.2.15 */
+	struct kc_dhcp_lease a = { .type = KC_DHCP_ACK, .addr = ip("10.0.2.15"), .server_id = ip("10.0.2.2") };
+	uint32_t sid2 = ip("10.0.2.2"), want = ip("10.0.2.15");
+	ok(kc_dhcp_accept(&a, KC_DHCP_ACK, sid2, want), "the chosen server's ACK of the offered address is taken");
+	a.server_id = ip("10.0.2.66");
+	ok(!kc_dhcp_accept(&a, KC_DHCP_ACK, sid2, want), "another server's ACK is ignored");
+	a.server_id = sid2;
+	a.addr = ip("10.0.2.99");
+	ok(!kc_dhcp_accept(&a, KC_DHCP_ACK, sid2, want), "an ACK of another address than the offered one is ignored");
+	a.type = KC_DHCP_NAK;
+	ok(kc_dhcp_accept(&a, KC_DHCP_ACK, sid2, want), "the chosen server's NAK is taken (start over)");
+	a.server_id = ip("10.0.2.66");
+	ok(!kc_dhcp_accept(&a, KC_DHCP_ACK, sid2, want), "another server's NAK is ignored");
+	a.type = KC_DHCP_OFFER;
+	a.server_id = sid2;
+	ok(!kc_dhcp_accept(&a, KC_DHCP_ACK, sid2, want) && kc_dhcp_accept(&a, KC_DHCP_OFFER, 0, 0),
+	   "an OFFER is taken while discovering only");
 	static const uint8_t discover_echo[] = { 53, 1, 1, 255 };
 	n = answer(p, 42, MAC, "10.0.2.15", discover_echo, sizeof(discover_echo));
 	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == -ENOMSG, "a DISCOVER (our own broadcast) is no answer");
 	/* option 52 = 1: the rest of the options are in the 128-byte file field at offset 108 */
-	static const uint8_t overload[] = { 52, 1, 1, 255 };
+	static const uint8_t overload[] = { 52, 1, 1, 54, 4, 10, 0, 2, 2, 255 };
 	n = answer(p, 42, MAC, "10.0.2.16", overload, sizeof(overload));
 	memcpy(p + 108, "\x35\x01\x05\x03\x04\x0a\x00\x02\x01\xff", 10);
 	ok(kc_dhcp_parse(p, n, 42, MAC, &l) == 0 && l.type == KC_DHCP_ACK && l.router == ip("10.0.2.1"),
@@ -351,7 +380,8 @@ static void test_config(void)
 		   "refused: target %s", bad_url[i]);
 	}
 	r = parse(&c, "net eth0 dhcp\nnet_timeout 0\n", err, sizeof(err));
-	ok(r < 0 && strstr(err, "net_timeout must be at least 1"), "net_timeout 0 refused");
+	ok(r < 0 && strstr(err, "test.conf:2: net_timeout \"0\" is not a number from 1 to 3600"),
+	   "net_timeout 0 refused, with the file, line and range");
 	kc_config_free(&c);
 }
 
@@ -389,6 +419,8 @@ static void test_nfs_config(void)
 		"nfs://collector.example/srv", "nfs://10.0.2.2", "nfs://10.0.2.2:/srv", "nfs://10.0.2.2:0/srv",
 		"nfs://10.0.2.2:2049", "nfs://10.0.2.2/a/../b", "nfs://10.0.2.2/a,port=1", "nfs://[fd00::1/x",
 		"nfs://[zz::1]/x", "nfs://10.0.2/x", "nfs://10.0.2.2/x;y",
+		/* octets that overflow, or are too long */
+		"nfs://4294967306.0.2.2/x", "nfs://10.0.2.256/x", "nfs://10.0.2.0002/x",
 	};
 	for (size_t i = 0; i < sizeof(bad_url) / sizeof(bad_url[0]); i++) {
 		char text[128];
@@ -404,7 +436,7 @@ static void test_nfs_config(void)
 
 int main(void)
 {
-	plan(6 + 8 + 17 + 8 + 12 + 13 + 2 + 7 + 11);
+	plan(6 + 8 + 27 + 8 + 12 + 13 + 2 + 7 + 14);
 	test_netlink_builders();
 	test_netlink_parser();
 	test_dhcp();

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Write the seed inputs of fuzz-dmesg (format: tests/fuzz/fuzz-dmesg.h):
 well-formed printk rings, lockless (5.10+) and log_buf (3.5 .. 5.9),
-fresh and wrapped, with and without --partial-dmesg, so that the fuzzer
+fresh and wrapped, with and without --partial-dmesg, with caller ids
+(the 5.10+ info's, 5.1-5.9 CONFIG_PRINTK_CALLER's), so that the fuzzer
 starts from rings the walkers read through to the end.
 
 usage: mkdmesg-seeds.py OUTDIR
@@ -13,7 +14,7 @@ import sys
 
 HDR = 96
 # mode bits
-LOGBUF, PARTIAL, OWN_LAYOUT = 1, 2, 4
+LOGBUF, PARTIAL, OWN_LAYOUT, CALLER = 1, 2, 4, 8
 # Debian 6.1's lockless layout, in fuzz-dmesg.c's order (for OWN_LAYOUT seeds)
 LOCKLESS_REAL = [0, 48, 0, 8, 16, 24, 32, 24, 0, 8, 0, 8, 88, 0, 8, 16, 0, 8, 0, 8]
 SIZE_DESC, SIZE_INFO = 24, 88
@@ -70,6 +71,8 @@ def lockless(count_bits, size_bits, n, mode=0, clear_seq=0, first_id=0):
         descs[d:d + 24] = struct.pack('<QQQ', FINALIZED << 62 | (rid & ID_MASK), begin, nxt)
         f = (rid % count) * SIZE_INFO
         infos[f:f + 18] = struct.pack('<QQH', i, 1000000 * (i + 1) + 7 * i, len(msg))
+        if mode & CALLER:
+            infos[f + 20:f + 24] = struct.pack('<I', 0x80000000 | i % 4 if i % 3 == 2 else 100 + i)
         blocks.append((rid, begin, nxt))
     head = blocks[-1][0]
     # the oldest record whose descriptor and text both survive
@@ -80,20 +83,24 @@ def lockless(count_bits, size_bits, n, mode=0, clear_seq=0, first_id=0):
 
 
 def logbuf(buf_len, n, mode=0, clear_after=0):
-    """log_store() of 5.4: 16-byte headers, 4-byte aligned, len 0 marks the wrap."""
+    """log_store() of 5.4: 16-byte headers (20 with CALLER: caller_id last),
+    4-byte aligned, len 0 marks the wrap."""
+    hs = 20 if mode & CALLER else 16
     buf = bytearray(buf_len)
     recs = []                                     # (idx, size)
     nxt = 0
     clear_idx = 0
     for i, msg in enumerate(messages(n)):
-        size = (16 + len(msg) + 3) & ~3
-        if nxt + size + 16 > buf_len:
-            buf[nxt:nxt + 16] = bytes(16)
+        size = (hs + len(msg) + 3) & ~3
+        if nxt + size + hs > buf_len:
+            buf[nxt:nxt + hs] = bytes(hs)
             nxt = 0
         # drop the records this one overwrites
         recs = [(x, s) for x, s in recs if not (x < nxt + size and nxt < x + s)]
         buf[nxt:nxt + 16] = struct.pack('<QHHHBB', 1000000 * (i + 1), size, len(msg), 0, 0, 6 << 5)
-        buf[nxt + 16:nxt + 16 + len(msg)] = msg
+        if mode & CALLER:
+            buf[nxt + 16:nxt + 20] = struct.pack('<I', 0x80000000 | i % 4 if i % 3 == 2 else 100 + i)
+        buf[nxt + hs:nxt + hs + len(msg)] = msg
         recs.append((nxt, size))
         if i == clear_after:
             clear_idx = nxt
@@ -114,6 +121,8 @@ def main():
         'logbuf-fresh': logbuf(1024, 9),
         'logbuf-wrapped': logbuf(512, 30),
         'logbuf-partial': logbuf(2048, 12, PARTIAL, clear_after=4),
+        'lockless-caller': lockless(3, 9, 40, CALLER, first_id=(1 << 62) - 20),
+        'logbuf-caller': logbuf(512, 30, CALLER),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), 'wb') as f:

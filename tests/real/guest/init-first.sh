@@ -57,14 +57,31 @@ memkb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
 memmb=$((memkb / 1024))
 msg "workload: MemTotal ${memmb} MiB"
 
-# Page cache on ext4 without buffer heads (read back after dropping caches)
-# and with buffer heads / PG_private (just written), plus shmem on tmpfs.
+# Large folios, so that a filter has tail pages of user and page-cache
+# folios to drop: anonymous THP (kcwork anon asks with MADV_HUGEPAGE, which
+# "madvise" and "always" both honour), 64 KiB anonymous mTHP where the
+# kernel has them (6.8+), and a huge=always tmpfs (shmem THP).
+thp=/sys/kernel/mm/transparent_hugepage
+[ -r $thp/enabled ] || fail "no $thp/enabled: kernel without transparent huge pages"
+grep -q '\[never\]' $thp/enabled && echo madvise >$thp/enabled
+if [ -w $thp/hugepages-64kB/enabled ]; then
+	echo always >$thp/hugepages-64kB/enabled || fail "cannot enable 64 KiB mTHP"
+fi
+msg "thp enabled: $(cat $thp/enabled) defrag: $(cat $thp/defrag) shmem_enabled: $(cat $thp/shmem_enabled 2>/dev/null)"
+[ -r $thp/hugepages-64kB/enabled ] && msg "thp 64kB enabled: $(cat $thp/hugepages-64kB/enabled)"
+mkdir -p /mnt/huge
+mount -t tmpfs -o huge=always tmpfs /mnt/huge || fail "mount tmpfs -o huge=always"
+
+# Page cache on ext4 without buffer heads (read back after dropping caches;
+# large folios from readahead on 6.16+) and with buffer heads / PG_private
+# (just written), plus shmem on tmpfs, small and huge folios.
 kcwork fill /mnt/scratch/readback.dat $((memmb / 16)) || fail "fill readback"
 sync
 echo 3 >/proc/sys/vm/drop_caches
 cat /mnt/scratch/readback.dat >/dev/null || fail "read back"
 kcwork fill /mnt/scratch/written.dat $((memmb / 16)) || fail "fill written"
 kcwork fill /tmp/tmpfs.dat $((memmb / 12)) || fail "fill tmpfs"
+kcwork fill /mnt/huge/huge.dat $((memmb / 16)) || fail "fill huge tmpfs"
 # Slab: dentries and inodes on both file systems.
 kcwork slab /tmp/slab 100 100 || fail "slab tmpfs"
 kcwork slab /mnt/scratch/slab 50 100 || fail "slab ext4"
@@ -80,7 +97,7 @@ done
 # Free pages that are not zero: memory written and then freed (after the
 # anonymous workload, so that nothing reuses them before the crash).
 kcwork churn 20 || fail "churn"
-grep -E '^(MemTotal|MemFree|Cached|Buffers|AnonPages|Shmem|Slab|SReclaimable):' /proc/meminfo |
+grep -E '^(MemTotal|MemFree|Cached|Buffers|AnonPages|AnonHugePages|Shmem|ShmemHugePages|FileHugePages|Slab|SReclaimable):' /proc/meminfo |
 	while read -r line; do msg "meminfo $line"; done
 
 kexec -s -p /boot/vmlinuz --initrd=/boot/capture.img --append="$(cat /etc/kcatch/capture-cmdline)" ||

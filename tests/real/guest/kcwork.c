@@ -3,7 +3,11 @@
  *
  *   kcwork anon PERCENT READYFILE  allocate PERCENT% of MemTotal, fill it with
  *                                  a non-zero pattern, create READYFILE, then
- *                                  sleep forever (anonymous user pages)
+ *                                  sleep forever (anonymous user pages): half
+ *                                  of it in a 2 MiB-aligned MADV_HUGEPAGE
+ *                                  mapping (transparent huge pages, whose tail
+ *                                  pages a filter must drop too), half from
+ *                                  malloc (small or mTHP folios)
  *   kcwork churn PERCENT           fill PERCENT% of MemTotal with a non-zero
  *                                  pattern and exit: the freed pages keep it,
  *                                  so free pages are not all zero pages
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,23 +57,48 @@ static void fill_pattern(uint64_t *p, size_t words, uint64_t seed)
 		p[i] = (seed + i) * 0x9e3779b97f4a7c15ULL | 0x0101010101010101ULL;
 }
 
+#define HUGE_2M (2UL << 20)
+
+/* A 2 MiB-aligned anonymous mapping of bytes (a multiple of 2 MiB) that
+ * asks for transparent huge pages: the guest's THP "enabled" setting is
+ * "madvise" or "always" on the Debian kernels. */
+static uint64_t *thp_alloc(size_t bytes)
+{
+	char *p = mmap(NULL, bytes + HUGE_2M, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)p + HUGE_2M - 1) & ~(HUGE_2M - 1);
+	if (madvise((void *)a, bytes, MADV_HUGEPAGE) < 0)
+		fprintf(stderr, "kcwork: madvise(MADV_HUGEPAGE): %s\n",
+			strerror(errno));
+	return (uint64_t *)a;
+}
+
 static int cmd_anon(int percent, const char *ready)
 {
 	unsigned long long kib = mem_total_kib();
 	size_t bytes = (size_t)(kib * 1024ULL * (unsigned)percent / 100);
-	uint64_t *buf;
+	size_t huge = bytes / 2 & ~(HUGE_2M - 1);
+	uint64_t *buf, *thp;
 	int fd;
 
 	if (!kib || percent <= 0 || percent > 90) {
 		errno = EINVAL;
 		return die("anon: bad MemTotal or percent");
 	}
-	buf = malloc(bytes);
+	thp = thp_alloc(huge);
+	if (!thp)
+		return die("anon: mmap");
+	fill_pattern(thp, huge / sizeof(*thp), 0xc3c3);
+	buf = malloc(bytes - huge);
 	if (!buf)
 		return die("anon: malloc");
-	fill_pattern(buf, bytes / sizeof(*buf), 0xa5a5);
-	printf("kcwork: anon: %zu MiB filled (%d%% of %llu MiB)\n", bytes >> 20,
-	       percent, kib >> 10);
+	fill_pattern(buf, (bytes - huge) / sizeof(*buf), 0xa5a5);
+	printf("kcwork: anon: %zu MiB filled (%d%% of %llu MiB), %zu MiB of it MADV_HUGEPAGE\n",
+	       bytes >> 20, percent, kib >> 10, huge >> 20);
 	fflush(stdout);
 	fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -78,6 +108,7 @@ static int cmd_anon(int percent, const char *ready)
 		pause();
 		/* keep the pages referenced so nothing can call them unused */
 		buf[0]++;
+		thp[0]++;
 	}
 }
 
