@@ -113,7 +113,9 @@ check "postinst enables kcatch.service and kcatch-report.service, and starts the
 		grep -qF "deb-systemd-invoke \$_dh_action '"'kcatch-report.service' 'kcatch.service'"'" "$p"'
 check "prerm stops kcatch.service on removal (which unloads the capture kernel)" \
 	eval 'grep -q "deb-systemd-invoke stop .*'"'kcatch.service'"'" "$W/control/prerm"'
-check "postrm removes /var/lib/kcatch on purge" grep -qx $'\t''rm -rf /var/lib/kcatch' "$W/control/postrm"
+check "postrm removes /var/lib/kcatch and kcatch crashkernel's GRUB drop-in on purge" \
+	eval 'grep -qx $'"'"'\t'"'"'"rm -rf /var/lib/kcatch" "$W/control/postrm" &&
+		grep -qx $'"'"'\t\t'"'"'"rm -f /etc/default/grub.d/kcatch.cfg" "$W/control/postrm"'
 check "triggers update-initramfs (the package ships an initramfs-tools hook)" \
 	grep -qx 'activate-noawait update-initramfs' "$W/control/triggers"
 check "the units run the installed kcatch" \
@@ -191,10 +193,11 @@ check "both units enabled ($wants links to $unitdir)" \
 txt=$(in_root apt-get -s install kdump-tools 2>&1) || true
 check "apt-get install kdump-tools would remove kcatch (Conflicts)" \
 	eval 'grep -q "^Remv kcatch " <<<"$txt" && grep -q "^Inst kdump-tools " <<<"$txt" || { echo "$txt" | tail; exit 1; }'
-mkdir -p "$R/var/lib/kcatch" && touch "$R/var/lib/kcatch/initrd-test.img"
+mkdir -p "$R/var/lib/kcatch" "$R/etc/default/grub.d" && touch "$R/var/lib/kcatch/initrd-test.img"
+echo 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=256M"' >"$R/etc/default/grub.d/kcatch.cfg"
 check "apt-get purge kcatch" in_root apt-get -q -y purge kcatch
-check "after purge: no program, config, unit link or /var/lib/kcatch left" \
-	eval 'left=$(for f in /usr/sbin/kcatch /etc/kcatch.conf $wants/kcatch.service $wants/kcatch-report.service /var/lib/kcatch; do
+check "after purge: no program, config, unit link, /var/lib/kcatch or GRUB drop-in left" \
+	eval 'left=$(for f in /usr/sbin/kcatch /etc/kcatch.conf $wants/kcatch.service $wants/kcatch-report.service /var/lib/kcatch /etc/default/grub.d/kcatch.cfg; do
 		if [[ -e $R$f || -L $R$f ]]; then echo "$f"; fi; done); [[ -z $left ]] || { echo "left: $left"; exit 1; }'
 echo "# fresh root: $((SECONDS - t0)) s"
 
