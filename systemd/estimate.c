@@ -139,11 +139,9 @@ static uint64_t image_unpacked(const char *path, uint64_t size, char *how, size_
 	return r;
 }
 
-static bool verbose_rows;
-
-static void row(const char *what, double bytes, const char *how)
+static void row(bool verbose, const char *what, double bytes, const char *how)
 {
-	if (verbose_rows)
+	if (verbose)
 		printf("  %-26s %8.1f MiB%s%s\n", what, bytes / MiB, *how ? "  " : "", how);
 }
 
@@ -154,8 +152,6 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	char how[600], ramb[32];
 	double ram, kernel, image, unpacked, agent, runtime, total, rec;
 	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
-
-	verbose_rows = verbose;
 
 	find_files(o, &f);
 	ram = (double)meminfo_bytes(o, "MemTotal");
@@ -183,24 +179,24 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	if (verbose)
 		printf("crashkernel= estimate for Linux %s on a host with %s of RAM\n", f.release,
 		       kc_format_bytes((uint64_t)ram, ramb, sizeof(ramb)));
-	row("capture kernel", kernel, how);
+	row(verbose, "capture kernel", kernel, how);
 	if (stat(f.image_abs, &st) == 0) {
 		image = (double)st.st_size;
-		row("capture image", image, f.image_abs);
+		row(verbose, "capture image", image, f.image_abs);
 		unpacked = (double)image_unpacked(f.image_abs, (uint64_t)st.st_size, how, sizeof(how));
 		if (unpacked <= 0) {
 			unpacked = 3 * image;
 			snprintf(how, sizeof(how), "format not recognised: assumed 3 times the image");
 		}
-		row("capture image unpacked", unpacked, how);
+		row(verbose, "capture image unpacked", unpacked, how);
 	} else {
 		image = 1 * MiB;
 		unpacked = 3 * MiB;
-		row("capture image", image, "not built yet: assumed (kcatch rebuild builds it)");
-		row("capture image unpacked", unpacked, "not built yet: assumed");
+		row(verbose, "capture image", image, "not built yet: assumed (kcatch rebuild builds it)");
+		row(verbose, "capture image unpacked", unpacked, "not built yet: assumed");
 	}
 	agent = AGENT_BASE + AGENT_CYCLE;
-	row("kcatch-agent peak", agent, "4 MiB + 1 MiB cycle buffer; does not grow with RAM");
+	row(verbose, "kcatch-agent peak", agent, "4 MiB + 1 MiB cycle buffer; does not grow with RAM");
 	/* to the nearest GiB: MemTotal plus the reservation is a little under what is installed */
 	double gib = (double)(uint64_t)(ram / GiB + 0.5);
 	if (gib < 1)
@@ -208,9 +204,9 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	runtime = RUNTIME_BASE + RUNTIME_PER_GIB * gib;
 	snprintf(how, sizeof(how), "19 MiB base + 256 KiB per GiB of RAM (%.0f GiB): the crashed host's memory "
 		 "map, /proc/vmcore", gib);
-	row("capture kernel runtime", runtime, how);
+	row(verbose, "capture kernel runtime", runtime, how);
 	total = kernel + image + unpacked + agent + runtime;
-	row("total", total, "");
+	row(verbose, "total", total, "");
 	rec = (double)(uint64_t)((total * MARGIN + ROUND - 1) / ROUND) * ROUND;
 	*recommended = (uint64_t)rec;
 	*total_out = (uint64_t)total;

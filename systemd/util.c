@@ -142,31 +142,34 @@ static void kernel_release(const struct opts *o, char *buf, size_t len)
 	}
 }
 
-void find_files(const struct opts *o, struct files *f)
+/* Where the kernel's file of this kind is, as on the host, into out ("" and why when not found). */
+static bool kernel_file(const struct opts *o, const char *release, enum kc_kfile_kind what,
+			char *out, size_t len, char *why, size_t whylen)
 {
 	struct kc_kfile kf;
+	int fd = kc_kfile_open(o->root, release, what, &kf, why, whylen);
+
+	snprintf(out, len, "%s", fd >= 0 ? kf.path : "");
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+void find_files(const struct opts *o, struct files *f)
+{
 	char why[1024];
-	int fd;
 
 	kernel_release(o, f->release, sizeof(f->release));
-	fd = kc_kfile_open(o->root, f->release, KC_KFILE_IMAGE, &kf, f->kernel_error, sizeof(f->kernel_error));
-	f->kernel_found = fd >= 0;
-	if (fd >= 0) {
-		close(fd);
-		snprintf(f->kernel, sizeof(f->kernel), "%s", kf.path);
+	f->kernel_found = kernel_file(o, f->release, KC_KFILE_IMAGE, f->kernel, sizeof(f->kernel),
+				      f->kernel_error, sizeof(f->kernel_error));
+	if (f->kernel_found)
 		f->kernel_error[0] = 0;
-	} else {
+	else
 		snprintf(f->kernel, sizeof(f->kernel), "/boot/vmlinuz-%s", f->release);
-	}
 	rpath(o, f->kernel, f->kernel_abs, sizeof(f->kernel_abs));
-	fd = kc_kfile_open(o->root, f->release, KC_KFILE_CONFIG, &kf, why, sizeof(why));
-	snprintf(f->kconfig, sizeof(f->kconfig), "%s", fd >= 0 ? kf.path : "");
-	if (fd >= 0)
-		close(fd);
-	fd = kc_kfile_open(o->root, f->release, KC_KFILE_SYSTEM_MAP, &kf, why, sizeof(why));
-	snprintf(f->sysmap, sizeof(f->sysmap), "%s", fd >= 0 ? kf.path : "");
-	if (fd >= 0)
-		close(fd);
+	kernel_file(o, f->release, KC_KFILE_CONFIG, f->kconfig, sizeof(f->kconfig), why, sizeof(why));
+	kernel_file(o, f->release, KC_KFILE_SYSTEM_MAP, f->sysmap, sizeof(f->sysmap), why, sizeof(why));
 	snprintf(f->image, sizeof(f->image), KC_IMAGE_DIR "/initrd-%s.img", f->release);
 	rpath(o, f->image, f->image_abs, sizeof(f->image_abs));
 	snprintf(f->stamp_abs, sizeof(f->stamp_abs), "%s.stamp", f->image_abs);
