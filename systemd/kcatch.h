@@ -40,6 +40,10 @@ struct opts {
 
 /* ---- util.c ---- */
 
+/* "kcatch: " + the message + newline on stderr; returns -1, so that a
+ * failure is one line: return kc_error("cannot read %s: %s", p, strerror(e)).
+ * The message says what failed, on which file, and the fix. */
+int kc_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* <root> + path into buf (path absolute); returns buf. */
 const char *rpath(const struct opts *o, const char *path, char *buf, size_t len);
 /* snprintf for messages and paths: truncation is acceptable (and bounded). */

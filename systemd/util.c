@@ -22,6 +22,17 @@ void fmt(char *buf, size_t len, const char *format, ...)
 	va_end(ap);
 }
 
+int kc_error(const char *format, ...)
+{
+	va_list ap;
+	fputs("kcatch: ", stderr);
+	va_start(ap, format);
+	vfprintf(stderr, format, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
 const char *rpath(const struct opts *o, const char *path, char *buf, size_t len)
 {
 	if (strcmp(o->root, "/") == 0 || path[0] != '/')
