@@ -4,12 +4,16 @@
  * dump (vmcore-dmesg.txt): the panic line, what caused it (the oops or
  * BUG header before it), the task (the "CPU: N PID: N Comm: X" line),
  * the taint flags, the call trace and the modules loaded at the time.
+ * The log is hostile input (anyone may have planted it): the caller
+ * bounds its size and opens it (dumpdir.h); every piece printed here is
+ * escaped (kc_escape).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kcatch.h"
+#include "dumpdir.h"
 
 #define MAX_LINES 200000
 #define MAX_TRACE 40
@@ -36,14 +40,27 @@ static const char *strip_time(const char *s)
 	return s;
 }
 
-static bool read_log(const char *path, struct log *l)
+/* Prints n bytes of s escaped. */
+static void put_esc(FILE *out, const char *s, size_t n)
 {
-	FILE *f = fopen(path, "re");
+	char e[4 * 1024 + 16];
+	if (n > 1024)
+		n = 1024;
+	fputs(kc_escape_n(s, n, e, sizeof(e)), out);
+}
+
+static void put_line(FILE *out, const char *label, const char *s)
+{
+	fputs(label, out);
+	put_esc(out, s, strlen(s));
+	fputc('\n', out);
+}
+
+static void read_log(FILE *f, struct log *l)
+{
 	char buf[1024];
 	l->line = NULL;
 	l->n = 0;
-	if (!f)
-		return false;
 	while (l->n < MAX_LINES && fgets(buf, sizeof(buf), f)) {
 		buf[strcspn(buf, "\r\n")] = 0;
 		if (l->n % 1024 == 0) {
@@ -56,8 +73,6 @@ static bool read_log(const char *path, struct log *l)
 			break;
 		l->n++;
 	}
-	fclose(f);
-	return true;
 }
 
 static void free_log(struct log *l)
@@ -125,7 +140,9 @@ static void print_taint(FILE *out, const char *cpu_line)
 		size_t n = strcspn(t, " ");
 		if (n != 1)  /* the flags are single letters; the release follows */
 			break;
-		fprintf(out, " %c (%s)", *t, taint_meaning(*t));
+		fputc(' ', out);
+		put_esc(out, t, 1);
+		fprintf(out, " (%s)", taint_meaning(*t));
 		t += 1;
 	}
 	fputc('\n', out);
@@ -140,15 +157,16 @@ static void print_task(FILE *out, const char *cpu_line)
 		if (s && (!cut || s < cut))
 			cut = s;
 	}
-	fprintf(out, "  task         %.*s\n", cut ? (int)(cut - cpu_line) : (int)strlen(cpu_line), cpu_line);
+	fputs("  task         ", out);
+	put_esc(out, cpu_line, cut ? (size_t)(cut - cpu_line) : strlen(cpu_line));
+	fputc('\n', out);
 }
 
-void crash_summary(FILE *out, const char *dmesg_path)
+void crash_summary(FILE *out, FILE *log, const char *name)
 {
 	struct log l;
 	size_t panic = SIZE_MAX, start, i;
-	if (!read_log(dmesg_path, &l))
-		return;
+	read_log(log, &l);
 	for (i = l.n; i-- > 0;)
 		if (strstr(l.line[i], "Kernel panic - not syncing")) {
 			panic = i;
@@ -166,15 +184,15 @@ void crash_summary(FILE *out, const char *dmesg_path)
 			break;
 		}
 	if (start == SIZE_MAX) {
-		fprintf(out, "  crash summary: no panic, oops or BUG in %s\n", dmesg_path);
+		fprintf(out, "  crash summary: no panic, oops or BUG in %s\n", name);
 		free_log(&l);
 		return;
 	}
 	fprintf(out, "  crash summary (from vmcore-dmesg.txt):\n");
 	if (start != panic)
-		fprintf(out, "  cause        %s\n", l.line[start]);
+		put_line(out, "  cause        ", l.line[start]);
 	if (panic != SIZE_MAX)
-		fprintf(out, "  panic        %s\n", strstr(l.line[panic], "Kernel panic"));
+		put_line(out, "  panic        ", strstr(l.line[panic], "Kernel panic"));
 	for (i = start; i < l.n; i++)
 		if (strstr(l.line[i], "CPU: ") && strstr(l.line[i], " PID: ") && strstr(l.line[i], " Comm: ")) {
 			print_task(out, strstr(l.line[i], "CPU: "));
@@ -190,7 +208,7 @@ void crash_summary(FILE *out, const char *dmesg_path)
 		if (starts(l.line[i], "Modules linked in:"))
 			mods = l.line[i] + 18;
 	if (mods)
-		fprintf(out, "  modules     %s%s\n", *mods ? "" : " ", *mods ? mods : "(none)");
+		put_line(out, *mods ? "  modules     " : "  modules      ", *mods ? mods : "(none)");
 	for (i = start; i < l.n; i++) {
 		if (!starts(l.line[i], "Call Trace:"))
 			continue;
@@ -205,7 +223,7 @@ void crash_summary(FILE *out, const char *dmesg_path)
 				continue;
 			}
 			if (shown++ < MAX_TRACE)
-				fprintf(out, "               %s\n", fr);
+				put_line(out, "               ", fr);
 		}
 		if (shown > MAX_TRACE)
 			fprintf(out, "               ... %u more frames\n", shown - MAX_TRACE);

@@ -4,296 +4,421 @@
  * directory, one <YYYY-MM-DD-HH:MM:SS[-host]>/ each, with kcatch.json,
  * vmcore-dmesg.txt and vmcore (vmcore.incomplete while or after a
  * failed write). A dump without kcatch.json is still listed, from its
- * files. report --journal sends new dumps to the journal.
+ * files. report --journal sends new dumps to the journal
+ * (sd_journal_send) and marks them with a file named "reported".
+ *
+ * Everything under the dump directory is hostile (it may be world-
+ * writable, or an export many hosts share): it is read through
+ * dumpdir.h (relative to the directory, no symbolic link followed or
+ * created, only regular files of bounded size, nothing that blocks) and
+ * every name and value is escaped before it is printed or logged.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#define SD_JOURNAL_SUPPRESS_LOCATION  /* the fields are ours, not this file's line numbers */
+#include <json-c/json.h>
+#include <systemd/sd-journal.h>
+
 #include "kcatch.h"
+#include "dumpdir.h"
 
 #define REPORT_MESSAGE_ID "5e1c3a4f9b2d4e7a8c6f0b1d2e3f4a5b"
+#define TAIL_LINES 20
 
 /* ---- dumps ---- */
 
+/* Every string here is escaped already (kc_escape): printable as is. */
 struct dump {
-	char id[256];
-	char dir[4096];
-	struct json_doc j;
+	const char *name;       /* the directory's raw name: only for openat */
+	char id[1024];          /* escaped */
+	char dir[5200];         /* <base>/<id>, escaped */
+	int fd;                 /* the dump directory, -1 when it is not one */
+	char note[256];         /* why it is not read, or what was not */
 	bool has_json, has_vmcore, has_incomplete, has_dmesg, reported;
 	unsigned long long bytes;
-	char state[32];
-	char panic[512];
-	char time[256];
-	char kernel[256];
+	char state[128];
+	char panic[2048];
+	char time[512];
+	char kernel[512];
+	char error[2048], hostname[512], memory[64], dump_file[256], level[64], compressor[64], pages[64];
 };
 
-static bool exists(const char *dir, const char *name, unsigned long long *bytes)
+static void note(struct dump *d, const char *file, int r)
 {
-	char p[4400];
+	size_t n = strlen(d->note);
+	if (n < sizeof(d->note) - 1)
+		snprintf(d->note + n, sizeof(d->note) - n, "%s%s: %s", n ? "; " : "", file, dd_strerror(r));
+}
+
+/* Whether file is a regular file there (its size counted); anything else noted. */
+static bool regular(struct dump *d, const char *file)
+{
+	int r = dd_regular(d->fd, file, &d->bytes);
+	if (r < 0)
+		note(d, file, r);
+	return r > 0;
+}
+
+/* vmcore-dmesg.txt as a stream, or NULL (noted). */
+static FILE *open_dmesg(struct dump *d)
+{
 	struct stat st;
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if (stat(p, &st) < 0)
-		return false;
-	if (bytes)
-		*bytes += (unsigned long long)st.st_size;
-	return true;
+	int fd = dd_open_file(d->fd, "vmcore-dmesg.txt", DD_DMESG_MAX, &st);
+	FILE *f;
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			note(d, "vmcore-dmesg.txt", fd);
+		return NULL;
+	}
+	if (!(f = fdopen(fd, "r")))
+		close(fd);
+	return f;
 }
 
 /* The panic line from the kernel log when kcatch.json has none. */
 static void panic_from_dmesg(struct dump *d)
 {
-	char p[4400], line[1024];
-	snprintf(p, sizeof(p), "%s/vmcore-dmesg.txt", d->dir);
-	FILE *f = fopen(p, "re");
+	char line[1024];
+	FILE *f = open_dmesg(d);
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		char *k = strstr(line, "Kernel panic - not syncing");
 		if (k) {
 			k[strcspn(k, "\n")] = 0;
-			snprintf(d->panic, sizeof(d->panic), "%s", k);
+			kc_escape(k, d->panic, sizeof(d->panic));
 			break;
 		}
 	}
 	fclose(f);
 }
 
-static void load_dump(struct dump *d, const char *base, const char *id)
+static void load_json(struct dump *d)
 {
-	char p[4400];
-	memset(d, 0, sizeof(*d));
-	snprintf(d->id, sizeof(d->id), "%s", id);
-	snprintf(d->dir, sizeof(d->dir), "%s/%s", base, id);
-	d->has_vmcore = exists(d->dir, "vmcore", &d->bytes);
-	d->has_incomplete = exists(d->dir, "vmcore.incomplete", &d->bytes);
-	d->has_dmesg = exists(d->dir, "vmcore-dmesg.txt", &d->bytes);
-	d->reported = exists(d->dir, "reported", NULL);
-	snprintf(p, sizeof(p), "%s/kcatch.json", d->dir);
-	char *t = read_text(p);
-	if (t) {
-		d->has_json = json_parse(t, &d->j) == 0;
-		free(t);
+	struct json_object *j = NULL;
+	char err[256];
+	size_t len;
+	int r;
+	char *t = dd_read_file(d->fd, "kcatch.json", DD_JSON_MAX, &len, &r);
+	if (!t) {
+		if (r != -ENOENT)
+			note(d, "kcatch.json", r);
+		return;
 	}
-	const char *s = d->has_json ? json_get(&d->j, "status") : NULL;
+	r = dd_json_parse(t, len, &j, err, sizeof(err));
+	free(t);
+	if (r < 0) {
+		size_t n = strlen(d->note);
+		snprintf(d->note + n, sizeof(d->note) - n, "%skcatch.json: %s", n ? "; " : "", err);
+		return;
+	}
+	d->has_json = true;
+#define GET(field, key) \
+	if (!dd_json_get(j, key, d->field, sizeof(d->field))) \
+		d->field[0] = 0
+	GET(state, "status");
+	GET(time, "crash_time");
+	GET(kernel, "kernel_release");
+	GET(panic, "panic_message");
+	GET(error, "error");
+	GET(hostname, "hostname");
+	GET(memory, "bytes.memory");
+	GET(dump_file, "dump.file");
+	GET(level, "dump.dump_level");
+	GET(compressor, "dump.compressor");
+	GET(pages, "pages.in_memory");
+#undef GET
+	json_object_put(j);
+}
+
+/* Fills d from the directory name at base (an fd); d->fd is left open (close_dump). */
+static void load_dump(struct dump *d, int base, const char *base_esc, const char *name)
+{
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	kc_escape(name, d->id, sizeof(d->id));
+	snprintf(d->dir, sizeof(d->dir), "%s/%s", base_esc, d->id);
+	d->fd = dd_open_dir(base, name);
+	if (d->fd < 0) {
+		note(d, "the entry", d->fd);
+		snprintf(d->state, sizeof(d->state), "not-a-dump");
+		kc_escape(name, d->time, sizeof(d->time));
+		snprintf(d->kernel, sizeof(d->kernel), "?");
+		return;
+	}
+	d->has_vmcore = regular(d, "vmcore");
+	d->has_incomplete = regular(d, "vmcore.incomplete");
+	d->has_dmesg = regular(d, "vmcore-dmesg.txt");
+	/* only a regular file counts; anything else there is never replaced (dd_mark says so) */
+	d->reported = dd_regular(d->fd, "reported", NULL) > 0;
+	load_json(d);
 	if (d->has_incomplete && !d->has_vmcore)
-		s = "incomplete";
-	else if (!s)
-		s = d->has_vmcore ? "unknown" : "no-dump";
-	snprintf(d->state, sizeof(d->state), "%s", s);
-	s = d->has_json ? json_get(&d->j, "crash_time") : NULL;
-	snprintf(d->time, sizeof(d->time), "%s", s ? s : d->id);
-	s = d->has_json ? json_get(&d->j, "kernel_release") : NULL;
-	snprintf(d->kernel, sizeof(d->kernel), "%s", s ? s : "?");
-	s = d->has_json ? json_get(&d->j, "panic_message") : NULL;
-	if (s)
-		snprintf(d->panic, sizeof(d->panic), "%s", s);
-	else
+		snprintf(d->state, sizeof(d->state), "incomplete");
+	else if (!d->state[0])
+		snprintf(d->state, sizeof(d->state), "%s", d->has_vmcore ? "unknown" : "no-dump");
+	if (!d->time[0])
+		kc_escape(name, d->time, sizeof(d->time));
+	if (!d->kernel[0])
+		snprintf(d->kernel, sizeof(d->kernel), "?");
+	if (!d->panic[0])
 		panic_from_dmesg(d);
-	/* one line: the journal fields and list columns need it */
-	for (char *c = d->panic; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = *(c + 1) ? ' ' : 0;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
+static void close_dump(struct dump *d)
 {
-	return strcmp((*a)->d_name, (*b)->d_name);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
 }
 
-/* A dump directory: starts with YYYY-MM-DD-. */
-static int is_dump(const struct dirent *e)
+static int by_name(const void *a, const void *b)
 {
-	const char *n = e->d_name;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A dump directory's name: starts with YYYY-MM-DD-. */
+static bool is_dump(const char *n)
+{
 	return strlen(n) >= 19 && n[4] == '-' && n[7] == '-' && n[10] == '-' && n[0] >= '0' && n[0] <= '9';
 }
 
-/* Sorted oldest first; returns count or -1 with the message printed. */
-static int scan(const struct opts *o, char *base, size_t len, struct dirent ***names)
+struct scan {
+	int fd;              /* the dump directory; -1 when it does not exist */
+	char path[4096];     /* as configured (trusted: root's config) */
+	char esc[4096 * 4];
+	char **names;        /* sorted oldest first */
+	size_t n;
+};
+
+static void scan_free(struct scan *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	if (s->fd >= 0)
+		close(s->fd);
+}
+
+/* 0, or -1 with the message printed. */
+static int scan(const struct opts *o, struct scan *s)
 {
 	struct kc_config c;
+	struct dirent *e;
+	DIR *dir;
+	size_t cap = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
 	if (load_config(o, &c, false) < 0) {
 		kc_config_free(&c);
 		return -1;
 	}
-	dump_dir(o, &c, base, len);
+	dump_dir(o, &c, s->path, sizeof(s->path));
 	kc_config_free(&c);
-	int n = scandir(base, names, is_dump, by_name);
-	if (n < 0) {
-		if (errno == ENOENT) {
-			*names = NULL;
-			return 0;
-		}
-		fprintf(stderr, "kcatch: cannot read the dump directory %s: %s\n", base, strerror(errno));
+	kc_escape(s->path, s->esc, sizeof(s->esc));
+	/* the configured path may be a symbolic link (the admin's); what is inside it is not followed */
+	s->fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->fd < 0)
+		return errno == ENOENT ? 0 : kc_error("cannot read the dump directory %s: %s; check the path "
+						      "in the configuration", s->esc, strerror(errno));
+	int dfd = dup(s->fd);
+	if (dfd < 0 || !(dir = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return kc_error("cannot read the dump directory %s: %s", s->esc, strerror(errno));
 	}
-	return n;
-}
-
-static void free_names(struct dirent **names, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	while ((e = readdir(dir))) {
+		if (!is_dump(e->d_name))
+			continue;
+		if (s->n == DD_MAX_DUMPS) {
+			kc_error("more than %d entries in %s look like dumps; only the first %d read are shown: "
+				 "remove old ones", DD_MAX_DUMPS, s->esc, DD_MAX_DUMPS);
+			break;
+		}
+		if (s->n == cap) {
+			char **g = realloc(s->names, (cap = cap ? cap * 2 : 64) * sizeof(*g));
+			if (!g)
+				break;
+			s->names = g;
+		}
+		if (!(s->names[s->n] = strdup(e->d_name)))
+			break;
+		s->n++;
+	}
+	closedir(dir);
+	if (s->n)
+		qsort(s->names, s->n, sizeof(*s->names), by_name);
+	return 0;
 }
 
 int cmd_list(const struct opts *o)
 {
-	char base[4096], sz[32];
-	struct dirent **names;
-	int n = scan(o, base, sizeof(base), &names);
-	if (n < 0)
+	char sz[32];
+	struct scan s;
+	if (scan(o, &s) < 0)
 		return 1;
-	if (n == 0) {
-		printf("no dumps in %s\n", base);
+	if (s.n == 0) {
+		printf("no dumps in %s\n", s.esc);
+		scan_free(&s);
 		return 0;
 	}
 	printf("%-32s %-20s %-22s %10s %-10s %s\n", "ID", "CRASH TIME", "KERNEL", "SIZE", "STATE", "PANIC");
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < s.n; i++) {
 		struct dump d;
-		load_dump(&d, base, names[i]->d_name);
+		load_dump(&d, s.fd, s.esc, s.names[i]);
 		printf("%-32s %-20s %-22s %10s %-10s %s\n", d.id, d.time, d.kernel,
 		       kc_format_bytes(d.bytes, sz, sizeof(sz)), d.state, d.panic[0] ? d.panic : "-");
-		json_free(&d.j);
+		if (d.note[0])
+			kc_error("%s: %s", d.dir, d.note);
+		close_dump(&d);
 	}
-	free_names(names, n);
+	scan_free(&s);
 	return 0;
 }
 
+/* The last lines of the log, escaped. */
+static void tail(FILE *out, FILE *in)
+{
+	char *lines[TAIL_LINES] = { 0 }, line[1024], e[4200];
+	size_t n = 0;
+	while (fgets(line, sizeof(line), in)) {
+		free(lines[n % TAIL_LINES]);
+		line[strcspn(line, "\n")] = 0;
+		lines[n % TAIL_LINES] = strdup(line);
+		n++;
+	}
+	fprintf(out, "  last lines of vmcore-dmesg.txt:\n");
+	for (size_t i = n > TAIL_LINES ? n - TAIL_LINES : 0; i < n; i++)
+		fprintf(out, "    %s\n", lines[i % TAIL_LINES] ? kc_escape(lines[i % TAIL_LINES], e, sizeof(e)) : "");
+	for (size_t i = 0; i < TAIL_LINES; i++)
+		free(lines[i]);
+}
+
 /* Summary of one dump into a malloc'ed string. */
-static char *summary(const struct dump *d)
+static char *summary(struct dump *d)
 {
 	char *buf = NULL, sz[32];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-#define J(k) (d->has_json && json_get(&d->j, k) ? json_get(&d->j, k) : "?")
+#define J(k) (d->k[0] ? d->k : "?")
 	fprintf(f, "kcatch: crash dump %s\n", d->id);
 	fprintf(f, "  directory    %s\n", d->dir);
 	fprintf(f, "  state        %s%s\n", d->state, d->has_json ? "" : " (no kcatch.json)");
-	if (d->has_json && json_get(&d->j, "error"))
-		fprintf(f, "  error        %s\n", json_get(&d->j, "error"));
+	if (d->note[0])
+		fprintf(f, "  not read     %s\n", d->note);
+	if (d->error[0])
+		fprintf(f, "  error        %s\n", d->error);
 	fprintf(f, "  kernel       %s\n", d->kernel);
-	fprintf(f, "  host         %s\n", J("hostname"));
+	fprintf(f, "  host         %s\n", J(hostname));
 	fprintf(f, "  crash time   %s\n", d->time);
 	fprintf(f, "  panic        %s\n", d->panic[0] ? d->panic : "?");
 	fprintf(f, "  size         %s on disk", kc_format_bytes(d->bytes, sz, sizeof(sz)));
-	if (d->has_json && json_get(&d->j, "bytes.memory")) {
-		fprintf(f, " for %s of memory",
-			kc_format_bytes(strtoull(json_get(&d->j, "bytes.memory"), NULL, 10), sz, sizeof(sz)));
-	}
+	if (d->memory[0])
+		fprintf(f, " for %s of memory", kc_format_bytes(strtoull(d->memory, NULL, 10), sz, sizeof(sz)));
 	fputc('\n', f);
 	if (d->has_json)
-		fprintf(f, "  dump         %s, level %s, %s, %s pages in memory\n", J("dump.file"),
-			J("dump.dump_level"), J("dump.compressor"), J("pages.in_memory"));
-	if (d->has_dmesg) {
-		char p[4400], *lines[20] = { 0 }, line[1024];
-		snprintf(p, sizeof(p), "%s/vmcore-dmesg.txt", d->dir);
-		crash_summary(f, p);
-		int n = 0;
-		FILE *in = fopen(p, "re");
-		while (in && fgets(line, sizeof(line), in)) {
-			free(lines[n % 20]);
-			lines[n % 20] = strdup(line);
-			n++;
-		}
-		if (in)
-			fclose(in);
-		fprintf(f, "  last lines of vmcore-dmesg.txt:\n");
-		for (int i = n > 20 ? n - 20 : 0; i < n; i++) {
-			fprintf(f, "    %s", lines[i % 20] ? lines[i % 20] : "\n");
-		}
-		for (int i = 0; i < 20; i++)
-			free(lines[i]);
-	}
+		fprintf(f, "  dump         %s, level %s, %s, %s pages in memory\n", J(dump_file), J(level),
+			J(compressor), J(pages));
 #undef J
+	if (d->has_dmesg && d->fd >= 0) {
+		FILE *in = open_dmesg(d);
+		if (in) {
+			crash_summary(f, in, "vmcore-dmesg.txt");
+			rewind(in);
+			tail(f, in);
+			fclose(in);
+		} else {
+			fprintf(f, "  vmcore-dmesg.txt not read: %s\n", d->note);
+		}
+	}
 	fclose(f);
 	return buf;
 }
 
-/* Native journal protocol: binary-safe field for the multi-line message. */
+/* One field per value (sd_journal_send writes a value with a newline
+ * binary-safe; ours are escaped anyway), the summary as MESSAGE. */
 static int journal_send(const struct dump *d, const char *text)
 {
-	char head[8192];
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket" };
-	uint64_t len = strlen(text);
-	snprintf(head, sizeof(head), "MESSAGE_ID=" REPORT_MESSAGE_ID "\nPRIORITY=2\nSYSLOG_IDENTIFIER=kcatch\n"
-		 "KCATCH_DUMP_ID=%s\nKCATCH_DUMP_DIR=%s\nKCATCH_KERNEL=%s\nKCATCH_PANIC=%s\nMESSAGE\n",
-		 d->id, d->dir, d->kernel, d->panic);
-	struct iovec iov[3] = { { head, strlen(head) }, { &len, 8 }, { (void *)text, len } };
-	struct iovec nl = { (void *)"\n", 1 };
-	struct iovec all[4] = { iov[0], iov[1], iov[2], nl };
-	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = all, .msg_iovlen = 4 };
-	int r = 0;
-	if (fd < 0 || sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
-		r = -errno;
-		fputs(text, stderr);  /* the service's stderr goes to the journal too */
-	}
-	if (fd >= 0)
-		close(fd);
+	int r = sd_journal_send("MESSAGE=%s", text, "MESSAGE_ID=" REPORT_MESSAGE_ID, "PRIORITY=2",
+				"SYSLOG_IDENTIFIER=kcatch", "KCATCH_DUMP_ID=%s", d->id, "KCATCH_DUMP_DIR=%s", d->dir,
+				"KCATCH_KERNEL=%s", d->kernel, "KCATCH_PANIC=%s", d->panic, NULL);
+	if (r < 0)
+		fputs(text, stderr);  /* no journald: the service's stderr goes to the journal when there is one */
 	return r;
+}
+
+static int report_journal(struct scan *s)
+{
+	int sent = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct dump d;
+		load_dump(&d, s->fd, s->esc, s->names[i]);
+		if (d.fd < 0) {
+			kc_error("%s: %s; not reported", d.dir, d.note);
+		} else if (!d.reported) {
+			char *t = summary(&d);
+			int r;
+			if (t) {
+				journal_send(&d, t);
+				printf("reported %s to the journal\n", d.id);
+				free(t);
+			}
+			r = dd_mark(d.fd, "reported");
+			if (r < 0)
+				kc_error("cannot mark %s/reported: %s; remove what is there so that the dump is reported "
+					 "once", d.dir, dd_strerror(r));
+			sent++;
+		}
+		close_dump(&d);
+	}
+	if (!sent)
+		printf("no new dumps in %s\n", s->esc);
+	return 0;
 }
 
 int cmd_report(const struct opts *o)
 {
-	char base[4096];
-	struct dirent **names;
-	int n = scan(o, base, sizeof(base), &names), r = 0, sent = 0;
-	if (n < 0)
+	struct scan s;
+	int r = 0;
+	if (scan(o, &s) < 0)
 		return 1;
 	if (o->journal) {
-		for (int i = 0; i < n; i++) {
-			struct dump d;
-			load_dump(&d, base, names[i]->d_name);
-			if (!d.reported) {
-				char *t = summary(&d), p[4400];
-				if (t) {
-					journal_send(&d, t);
-					printf("reported %s to the journal\n", d.id);
-					free(t);
-				}
-				snprintf(p, sizeof(p), "%s/reported", d.dir);
-				FILE *m = fopen(p, "we");
-				if (m)
-					fclose(m);
-				else
-					fprintf(stderr, "kcatch: cannot mark %s as reported: %s\n", p, strerror(errno));
-				sent++;
-			}
-			json_free(&d.j);
-		}
-		if (!sent)
-			printf("no new dumps in %s\n", base);
-		free_names(names, n);
+		report_journal(&s);
+		scan_free(&s);
 		return 0;
 	}
-	int pick = -1;
-	for (int i = 0; i < n; i++)
-		if (!o->id || strcmp(names[i]->d_name, o->id) == 0)
+	size_t pick = s.n;
+	for (size_t i = 0; i < s.n; i++) {
+		struct stat st;
+		/* the newest by default: a dump directory, not something planted under a later name */
+		if (o->id ? strcmp(s.names[i], o->id) == 0 :
+		    fstatat(s.fd, s.names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 			pick = i;
-	if (pick < 0) {
+	}
+	if (pick == s.n) {
+		char e[1024];
 		if (o->id)
-			fprintf(stderr, "kcatch: no dump %s in %s; 'kcatch list' shows the ids\n", o->id, base);
+			r = kc_error("no dump %s in %s; 'kcatch list' shows the ids", kc_escape(o->id, e, sizeof(e)), s.esc);
 		else
-			fprintf(stderr, "kcatch: no dumps in %s\n", base);
-		r = 1;
+			r = kc_error("no dumps in %s", s.esc);
 	} else {
 		struct dump d;
-		load_dump(&d, base, names[pick]->d_name);
+		load_dump(&d, s.fd, s.esc, s.names[pick]);
 		char *t = summary(&d);
 		if (t)
 			fputs(t, stdout);
 		free(t);
-		json_free(&d.j);
+		close_dump(&d);
 	}
-	free_names(names, n);
-	return r;
+	scan_free(&s);
+	return r ? 1 : 0;
 }

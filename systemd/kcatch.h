@@ -160,24 +160,4 @@ int cmd_crashkernel(const struct opts *o); /* crashkernel.c */
 /* 0 when v is a valid crashkernel= value, else -1 and why (the rule broken). */
 int crashkernel_syntax(const char *v, char *why, size_t len);
 
-/* ---- crashlog.c ---- */
-
-/* Panic, cause, task, taint, modules and call trace from a vmcore-dmesg.txt. */
-void crash_summary(FILE *out, const char *dmesg_path);
-
-/* ---- json.c: a small reader for kcatch.json ---- */
-
-struct json_field {
-	char *key;    /* "dump.file" */
-	char *value;  /* string unescaped, or the literal (number, true, null) */
-	bool is_string;
-};
-struct json_doc {
-	struct json_field *f;
-	size_t n;
-};
-int json_parse(const char *text, struct json_doc *doc);
-const char *json_get(const struct json_doc *doc, const char *key);  /* NULL if absent or null */
-void json_free(struct json_doc *doc);
-
 #endif
