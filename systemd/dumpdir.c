@@ -97,8 +97,14 @@ const char *kc_escape(const char *s, char *buf, size_t len)
 
 int dd_open_dir(int dir, const char *name)
 {
+	struct stat st;
 	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	/* O_DIRECTORY says ENOTDIR for a link too: say which */
+	if ((errno == ENOTDIR || errno == ELOOP) && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR;
+	return -errno;
 }
 
 static int kind(const struct stat *st)

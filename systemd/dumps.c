@@ -31,6 +31,8 @@
 
 #define REPORT_MESSAGE_ID "5e1c3a4f9b2d4e7a8c6f0b1d2e3f4a5b"
 #define TAIL_LINES 20
+/* where sd_journal_send sends (libsystemd's fixed path) */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 /* ---- dumps ---- */
 
@@ -348,7 +350,12 @@ static char *summary(struct dump *d)
  * binary-safe; ours are escaped anyway), the summary as MESSAGE. */
 static int journal_send(const struct dump *d, const char *text)
 {
-	int r = sd_journal_send("MESSAGE=%s", text, "MESSAGE_ID=" REPORT_MESSAGE_ID, "PRIORITY=2",
+	struct stat st;
+	int r = -ENOENT;
+	/* sd_journal_send succeeds silently when journald is absent (a
+	 * capture guest, a container): then the summary goes to stderr */
+	if (stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode))
+		r = sd_journal_send("MESSAGE=%s", text, "MESSAGE_ID=" REPORT_MESSAGE_ID, "PRIORITY=2",
 				"SYSLOG_IDENTIFIER=kcatch", "KCATCH_DUMP_ID=%s", d->id, "KCATCH_DUMP_DIR=%s", d->dir,
 				"KCATCH_KERNEL=%s", d->kernel, "KCATCH_PANIC=%s", d->panic, NULL);
 	if (r < 0)
