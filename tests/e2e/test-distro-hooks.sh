@@ -189,6 +189,7 @@ build_itools() {
 	local conf=$W/initramfs-tools t0 rc
 	cp -a /etc/initramfs-tools "$conf"
 	install -m 755 "$BUILD/initramfs/initramfs-tools/kcatch-hook" "$conf/hooks/kcatch"
+	mkdir -p "$conf/conf.d" && echo KCATCH_INITRAMFS=y >"$conf/conf.d/kcatch"  # a capture image
 	install -D -m 755 "$SRC/initramfs/initramfs-tools/scripts/local-bottom/kcatch" \
 		"$conf/scripts/local-bottom/kcatch"
 	# MODULES=list: the drivers of /etc/initramfs-tools/modules and the
