@@ -6,18 +6,29 @@
  * an operator reads, and it may be exactly what got corrupted: every
  * index is reduced modulo its ring, every length clamped, and every
  * walk bounded by the ring's capacity so that no loop can spin.
+ * What a walk allocates is bounded too (the agent is PID 1 of a kernel
+ * with little memory, and PID 1 cannot be OOM-killed): sizes are capped
+ * by what a kernel's ring can be, then by half of this kernel's memory.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "kcf-internal.h"
 
 #define MAX_DESC_BITS 22          /* 4M records */
 #define MAX_TEXT_RING (64u << 20)
+/* struct prb_desc is 24 bytes on 64-bit, struct printk_info 88 (5.10 to
+ * 7.x); room for growth, but not for a VMCOREINFO that asks for more. */
+#define MAX_SIZE_DESC 64
+#define MAX_SIZE_INFO 512
+/* The most a walk allocates: a 32 MiB ring (CONFIG_LOG_BUF_SHIFT's
+ * largest) with its 2^20 descriptors and infos needs 144 MiB. */
+#define MAX_ALLOC (160ull << 20)
 #define DESC_STATE(sv) (((sv) >> 62) & 3)
 #define DESC_ID_MASK (~(3ULL << 62))
 enum { DESC_COMMITTED = 1, DESC_FINALIZED = 2 };
@@ -57,6 +68,28 @@ static int64_t caller_offset(struct kcf_vmcore *vm, const char *key, int64_t siz
 		return -1;
 	int64_t off = strtoll(v, &end, 0);
 	return *end || off < 0 || off + 4 > size ? -1 : off;
+}
+
+/*
+ * Whether the walk may allocate bytes (for what, in words): 0, or -EFBIG
+ * beyond what any kernel's log needs, -ENOMEM beyond half of this
+ * kernel's memory (the log stays in the dump either way).
+ */
+static int alloc_budget(struct kcf_vmcore *vm, uint64_t bytes, const char *what)
+{
+	struct sysinfo si;
+	uint64_t half;
+
+	if (bytes > MAX_ALLOC)
+		return kcf_err(vm->ctx, EFBIG, "%s: reading the printk ring would take %llu MiB (%s): more than any "
+			       "kernel's log needs (%llu MiB); VMCOREINFO or the ring header is corrupt", vm->path,
+			       (unsigned long long)(bytes >> 20), what, MAX_ALLOC >> 20);
+	if (sysinfo(&si) == 0 && si.mem_unit && (half = (uint64_t)si.totalram * si.mem_unit / 2) < bytes)
+		return kcf_err(vm->ctx, ENOMEM, "%s: reading the printk ring takes %llu MiB (%s), more than half of "
+			       "this kernel's memory (%llu MiB); the log is still in the dump: kcatch-filter "
+			       "--dump-dmesg on a larger machine reads it", vm->path, (unsigned long long)(bytes >> 20),
+			       what, (unsigned long long)(half >> 20));
+	return 0;
 }
 
 /* ---- lockless ring (5.10+) ---- */
@@ -116,6 +149,17 @@ static int walk_lockless(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_f
 	uint64_t count = 1ULL << count_bits, ring = 1ULL << size_bits;
 	uint64_t sd = (uint64_t)n[L_SIZE_DESC].val, si = (uint64_t)n[L_SIZE_INFO].val;
 	int64_t cid = caller_offset(vm, "OFFSET(printk_info.caller_id)", si_sz);
+	char what[160];
+	/* a kernel sizes its descriptors from its text ring (2^(size_bits - 5) of them) */
+	if (sd > MAX_SIZE_DESC || si > MAX_SIZE_INFO || count_bits > size_bits)
+		return kcf_err(vm->ctx, EINVAL, "%s: printk ring of 2^%u records of %llu + %llu bytes for 2^%u bytes "
+			       "of text is implausible (at most %u + %u bytes, no more records than bytes)", vm->path,
+			       count_bits, (unsigned long long)sd, (unsigned long long)si, size_bits, MAX_SIZE_DESC,
+			       MAX_SIZE_INFO);
+	snprintf(what, sizeof(what), "2^%u records of %llu + %llu bytes, 2^%u bytes of text", count_bits,
+		 (unsigned long long)sd, (unsigned long long)si, size_bits);
+	if ((r = alloc_budget(vm, count * (sd + si) + ring, what)) < 0)
+		return r;
 	descs = malloc(count * sd);
 	infos = malloc(count * si);
 	text = malloc(ring);
@@ -218,6 +262,8 @@ static int walk_log_buf(struct kcf_vmcore *vm, unsigned flags, kcf_log_record_fn
 	/* shorter than one record header: nothing to read, and buf_len - hs would wrap */
 	if (buf_len < n[O_SIZE].val || buf_len > MAX_TEXT_RING)
 		return kcf_err(vm->ctx, EINVAL, "%s: log_buf_len %u is implausible", vm->path, buf_len);
+	if ((r = alloc_budget(vm, buf_len, "log_buf")) < 0)
+		return r;
 	buf = malloc(buf_len);
 	if (!buf)
 		return -ENOMEM;
