@@ -8,9 +8,11 @@
  *      uses (host, or [host]:port), with their fingerprints printed for the
  *      operator to compare on the collector; a pinned key that changed is
  *      an error, never silently replaced
- *   3. the public key appended to the collector user's
- *      ~/.ssh/authorized_keys over the operator's own ssh login (as
- *      ssh-copy-id does), then a BatchMode login with the capture key
+ *   3. the public key put into the collector user's ~/.ssh/authorized_keys
+ *      over the operator's own ssh login (as ssh-copy-id does), restricted:
+ *      "restrict" and a forced command that only writes new dumps under
+ *      the target's directory (sshrestrict.c), replacing any earlier line
+ *      of the same key; then a BatchMode login with the capture key
  * ADDRESS: where to reach the collector from this host when it is not the
  * target's host name (NAT, a test's loopback); the keys are still pinned
  * under the target's name. --dry-run prints step 3 instead of running it.
@@ -20,25 +22,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kcatch.h"
+#include "sshrestrict.h"
 
-/* Run argv; its stdout into out (NUL-terminated, may be cut) when out is set. Exit status or -1. */
-static int run(char *const argv[], char *out, size_t outlen)
+/* Run argv, with in (when set) on its stdin; its stdout into out
+ * (NUL-terminated, may be cut) when out is set. Exit status or -1. */
+static int run_in(char *const argv[], const char *in, char *out, size_t outlen)
 {
-	int pfd[2] = { -1, -1 }, status;
+	int pfd[2] = { -1, -1 }, status, infd = -1;
 	size_t got = 0;
 	pid_t pid;
 
-	if (out && pipe2(pfd, O_CLOEXEC) < 0)
+	if (in) {
+		size_t n = strlen(in);
+		infd = memfd_create("kcatch-propagate", MFD_CLOEXEC);
+		if (infd < 0 || write(infd, in, n) != (ssize_t)n || lseek(infd, 0, SEEK_SET) != 0) {
+			if (infd >= 0)
+				close(infd);
+			return -1;
+		}
+	}
+	if (out && pipe2(pfd, O_CLOEXEC) < 0) {
+		if (infd >= 0)
+			close(infd);
 		return -1;
+	}
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		if (infd >= 0)
+			dup2(infd, 0);
 		if (out) {  /* a captured command's chatter (ssh-keyscan's "# host" lines) is noise */
 			int null = open("/dev/null", O_WRONLY);
 			dup2(pfd[1], 1);
@@ -59,10 +78,17 @@ static int run(char *const argv[], char *out, size_t outlen)
 		out[got] = 0;
 		close(pfd[0]);
 	}
+	if (infd >= 0)
+		close(infd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run(char *const argv[], char *out, size_t outlen)
+{
+	return run_in(argv, NULL, out, outlen);
 }
 
 static int make_key(const char *key)
@@ -175,19 +201,36 @@ out:
 	return r;
 }
 
-static int install_key(const struct opts *o, const struct kc_ssh_url *u, const char *address, const char *key,
-		       const char *known_path)
+/* The key's base64 field ("type BLOB comment"): what finds its earlier lines. */
+static bool key_blob(const char *pub, char *blob, size_t len)
 {
-	char pub_path[4200], port[16], cmd[2048], alias[300], kh[4200], id[4200], uh[300];
-	char *pub;
+	const char *b = strchr(pub, ' ');
+	size_t n = b ? strcspn(b + 1, " ") : 0;
+	if (!n || n >= len || strspn(b + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") < n)
+		return false;
+	memcpy(blob, b + 1, n);
+	blob[n] = 0;
+	return true;
+}
+
+static int install_key(const struct opts *o, const struct kc_ssh_url *u, const char *address, const char *key,
+		       const char *known_path, const char *base)
+{
+	char pub_path[4200], port[16], cmd[2048], alias[300], kh[4200], id[4200], uh[300], blob[1024], err[512];
+	char *pub, *line;
 
 	fmt(pub_path, sizeof(pub_path), "%s.pub", key);
 	pub = read_text(pub_path);
-	if (!pub || strchr(pub, '\'') || strchr(pub, '\n')) {
-		fprintf(stderr, "kcatch: %s: %s\n", pub_path, pub ? "not a single-line public key" : strerror(errno));
+	if (!pub || strchr(pub, '\n') || !key_blob(pub, blob, sizeof(blob))) {
+		kc_error("%s: %s; delete the key pair and run kcatch propagate again", pub_path,
+			 pub ? "not a single-line public key" : strerror(errno));
 		free(pub);
 		return -1;
 	}
+	line = ssh_restricted_line(pub, base, err, sizeof(err));
+	free(pub);
+	if (!line)
+		return kc_error("%s", err);
 	fmt(port, sizeof(port), "%u", u->port);
 	fmt(alias, sizeof(alias), "HostKeyAlias=%s", u->port == 22 ? u->host : "");
 	if (u->port != 22)
@@ -195,34 +238,40 @@ static int install_key(const struct opts *o, const struct kc_ssh_url *u, const c
 	fmt(kh, sizeof(kh), "UserKnownHostsFile=%s", known_path);
 	fmt(id, sizeof(id), "IdentityFile=%s", key);
 	fmt(uh, sizeof(uh), "%s@%s", u->user, address);
+	/* the restricted line comes on stdin; earlier lines of this key (unrestricted
+	 * ones from an older kcatch) go; the file is rewritten in place, keeping its mode */
 	fmt(cmd, sizeof(cmd), "umask 077 && mkdir -p .ssh && touch .ssh/authorized_keys && "
-	    "{ grep -qxF '%s' .ssh/authorized_keys || echo '%s' >> .ssh/authorized_keys; }", pub, pub);
+	    "{ grep -vF '%s' .ssh/authorized_keys; cat; } > .ssh/authorized_keys.kcatch-new && "
+	    "cat .ssh/authorized_keys.kcatch-new > .ssh/authorized_keys && rm -f .ssh/authorized_keys.kcatch-new", blob);
 	/* The alias makes ssh look the key up under the target's name even when ADDRESS differs. */
 	char *inst[] = { "ssh", "-p", port, "-o", "StrictHostKeyChecking=yes", "-o", kh, "-o", alias,
 			 "--", uh, cmd, NULL };
 	char *check[] = { "ssh", "-F", "/dev/null", "-p", port, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
 			  "-o", kh, "-o", alias, "-o", id, "-o", "IdentitiesOnly=yes", "--", uh, "true", NULL };
-	free(pub);
+	int r = -1;
 	if (o->dry_run) {
 		printf("dry run: would install the public key with:\n ");
 		for (char **a = inst; *a; a++)
 			printf(" '%s'", *a);
-		printf("\n");
+		printf("\nand this line on its input (restricted to new dumps under %s):\n%s\n", base, line);
+		free(line);
 		return 0;
 	}
-	printf("installing %s in %s@%s:~/.ssh/authorized_keys (log in as you normally do):\n", pub_path, u->user, u->host);
-	if (run(inst, NULL, 0) != 0) {
-		fprintf(stderr, "kcatch: installing the key on %s failed; append %s to ~%s/.ssh/authorized_keys there by hand\n",
-			u->host, pub_path, u->user);
-		return -1;
-	}
-	if (run(check, NULL, 0) != 0) {
-		fprintf(stderr, "kcatch: the capture key does not log in to %s@%s (BatchMode); check sshd's "
-			"AuthorizedKeysFile and PubkeyAuthentication there\n", u->user, u->host);
-		return -1;
-	}
-	printf("the capture key logs in to %s@%s\n", u->user, u->host);
-	return 0;
+	printf("installing %s in %s@%s:~/.ssh/authorized_keys, restricted to writing new dumps under %s "
+	       "(log in as you normally do):\n", pub_path, u->user, u->host, base);
+	fflush(stdout);
+	if (run_in(inst, line, NULL, 0) != 0)
+		kc_error("installing the key on %s failed; put this line into ~%s/.ssh/authorized_keys there by hand:\n%s",
+			 u->host, u->user, line);
+	else if (run(check, NULL, 0) != 0)
+		kc_error("the capture key does not log in to %s@%s (BatchMode); check sshd's "
+			 "AuthorizedKeysFile and PubkeyAuthentication there", u->user, u->host);
+	else
+		r = 0;
+	free(line);
+	if (r == 0)
+		printf("the capture key logs in to %s@%s\n", u->user, u->host);
+	return r;
 }
 
 int cmd_propagate(const struct opts *o)
@@ -240,10 +289,13 @@ int cmd_propagate(const struct opts *o)
 		fprintf(stderr, "kcatch: propagate is for an ssh:// target; the configuration has none\n");
 		goto fail;
 	}
+	/* where the agent writes (capture/ssh.c: the URL's path, else the path key) */
+	const char *base = u.path[0] ? u.path : t == &c.fallback_target && c.fallback_path ? c.fallback_path :
+			   c.path ? c.path : KC_DEFAULT_PATH;
 	rpath(o, KC_SSH_IDENTITY, key, sizeof(key));
 	rpath(o, KC_SSH_KNOWN_HOSTS, known, sizeof(known));
 	const char *address = o->nargs > 0 ? o->args[0] : u.host;
-	if (make_key(key) < 0 || pin_host(&u, address, known) < 0 || install_key(o, &u, address, key, known) < 0)
+	if (make_key(key) < 0 || pin_host(&u, address, known) < 0 || install_key(o, &u, address, key, known, base) < 0)
 		goto fail;
 	printf("done: run 'kcatch rebuild' (or load) to put the key and the pinned host key into the capture image\n");
 	kc_config_free(&c);
