@@ -173,6 +173,21 @@ first_image() {  # OUT CAPTURE_IMG
 json_field() { /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 mbps() { json_field "$1" '"%.1f MB/s (%d bytes in %.2f s)" % (j["bytes"]["dump"] / 1e6 / max(j["durations"]["dump"], 0.01), j["bytes"]["dump"], j["durations"]["dump"])'; }
 
+# restricted_key BASE: the collector's authorized_keys holds the capture key as
+# kcatch propagate installs it (restrict + the forced command, for new dumps
+# under BASE only), so that every capture goes through that restriction.
+restricted_key() {
+	local R=$W/restrict
+	[[ -x $BUILD/systemd/kcatch ]] || die "build $BUILD first (systemd/kcatch)"
+	rm -rf "$R" && mkdir -p "$R/etc/kcatch"
+	cp "$W/keys/id_kcatch" "$W/keys/id_kcatch.pub" "$W/keys/known_hosts" "$R/etc/kcatch/"
+	printf 'target ssh://root@10.0.2.2:%s%s\n' "$PORT" "$1" >"$R/etc/kcatch.conf"
+	"$BUILD/systemd/kcatch" --root "$R" --dry-run propagate 127.0.0.1 2>&1 |
+		sed -n '/^and this line on its input/{n;p}' >"$W/keys/authorized_keys.new"
+	grep -q '^restrict,command=' "$W/keys/authorized_keys.new" || die "kcatch propagate --dry-run printed no restricted line"
+	mv "$W/keys/authorized_keys.new" "$W/keys/authorized_keys"
+}
+
 # run SCENARIO NET TARGET-PORT KNOWN_HOSTS FALLBACK [extra conf lines...]: build, boot, crash;
 # sets S C. FALLBACK: "" (failure_action reboot), disk (the local disk) or a target.
 run() {
@@ -181,6 +196,7 @@ run() {
 	t0=$(now)
 	S=$W/$sc
 	mkdir -p "$S" "$W/collector/$sc"
+	restricted_key "$W/collector/$sc"
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	{
 		echo "# kcatch network test, scenario $sc"
