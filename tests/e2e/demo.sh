@@ -28,7 +28,7 @@ say "1/5 packages"
 # (tests/setup/test-deb.sh checks that this list holds them all); g++
 # brings libstdc++.a, which the static agent links after snappy (C++).
 PKGS=(meson ninja-build pkg-config gcc g++ libc6-dev libzstd-dev zlib1g-dev liblzo2-dev libsnappy-dev
-	libblkid-dev libmount-dev libkmod-dev liblzma-dev kmod qemu-system-x86 busybox-static kexec-tools
+	libblkid-dev libmount-dev libkmod-dev liblzma-dev libjson-c-dev libsystemd-dev kmod qemu-system-x86 busybox-static kexec-tools
 	e2fsprogs cpio gzip zstd xz-utils crash python3 python3-drgn binutils ca-certificates)
 missing=()
 for p in "${PKGS[@]}"; do
