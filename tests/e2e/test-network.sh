@@ -181,7 +181,7 @@ restricted_key() {
 	[[ -x $BUILD/systemd/kcatch ]] || die "build $BUILD first (systemd/kcatch)"
 	rm -rf "$R" && mkdir -p "$R/etc/kcatch"
 	cp "$W/keys/id_kcatch" "$W/keys/id_kcatch.pub" "$W/keys/known_hosts" "$R/etc/kcatch/"
-	printf 'target ssh://root@10.0.2.2:%s%s\n' "$PORT" "$1" >"$R/etc/kcatch.conf"
+	printf 'target ssh://root@10.0.2.2:%s%s\nnet eth0 dhcp\n' "$PORT" "$1" >"$R/etc/kcatch.conf"
 	"$BUILD/systemd/kcatch" --root "$R" --dry-run propagate 127.0.0.1 2>&1 |
 		sed -n '/^and this line on its input/{n;p}' >"$W/keys/authorized_keys.new"
 	grep -q '^restrict,command=' "$W/keys/authorized_keys.new" || die "kcatch propagate --dry-run printed no restricted line"
