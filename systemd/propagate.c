@@ -65,7 +65,7 @@ static int run_in(char *const argv[], const char *in, char *out, size_t outlen)
 				dup2(null, 2);
 		}
 		execvp(argv[0], argv);
-		fprintf(stderr, "kcatch: cannot run %s: %m\n", argv[0]);
+		kc_error("cannot run %s: %s (is openssh-client installed?)", argv[0], strerror(errno));
 		_exit(127);
 	}
 	if (out) {
@@ -103,15 +103,13 @@ static int make_key(const char *key)
 	fmt(dir, sizeof(dir), "%s", key);
 	*strrchr(dir, '/') = 0;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, "kcatch: cannot create %s: %m\n", dir);
-		return -1;
+		return kc_error("cannot create %s: %s", dir, strerror(errno));
 	}
 	gethostname(host, sizeof(host) - 1);
 	fmt(comment, sizeof(comment), "kcatch-capture@%s", host);
 	char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", (char *)key, NULL };
 	if (run(argv, NULL, 0) != 0) {
-		fprintf(stderr, "kcatch: ssh-keygen could not create %s (is openssh-client installed?)\n", key);
-		return -1;
+		return kc_error("ssh-keygen could not create %s (is openssh-client installed?)", key);
 	}
 	printf("capture key: %s (created, ed25519, no passphrase; it stays in the capture image, mode 0600)\n", key);
 	return 0;
@@ -151,7 +149,7 @@ static int pin_host(const struct kc_ssh_url *u, const char *address, const char 
 	fmt(port, sizeof(port), "%u", u->port);
 	char *argv[] = { "ssh-keyscan", "-T", "10", "-p", port, (char *)address, NULL };
 	if (run(argv, scan, sizeof(scan)) != 0 || !strchr(scan, ' ')) {
-		fprintf(stderr, "kcatch: no host key from %s port %u (ssh-keyscan): is sshd running there?\n", address, u->port);
+		kc_error("no host key from %s port %u (ssh-keyscan): is sshd running there?", address, u->port);
 		goto out;
 	}
 	for (char *save, *l = strtok_r(scan, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -160,9 +158,9 @@ static int pin_host(const struct kc_ssh_url *u, const char *address, const char 
 			continue;
 		int p = pinned(known ? known : "", name, tk + 1);
 		if (p < 0) {
-			fprintf(stderr, "kcatch: the %.*s host key of %s differs from the one pinned in %s.\n"
+			kc_error("the %.*s host key of %s differs from the one pinned in %s.\n"
 				"  If the collector was reinstalled, verify its new key and delete the old line; "
-				"otherwise someone may be in between.\n", (int)strcspn(tk + 1, " "), tk + 1, name, known_path);
+				"otherwise someone may be in between.", (int)strcspn(tk + 1, " "), tk + 1, name, known_path);
 			goto out;
 		}
 		if (p == 0) {
@@ -175,7 +173,7 @@ static int pin_host(const struct kc_ssh_url *u, const char *address, const char 
 	if (added) {
 		FILE *f = fopen(known_path, "ae");
 		if (!f || fputs(add, f) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "kcatch: cannot write %s: %m\n", known_path);
+			kc_error("cannot write %s: %s", known_path, strerror(errno));
 			goto out;
 		}
 	}
@@ -286,7 +284,8 @@ int cmd_propagate(const struct opts *o)
 		goto fail;
 	t = c.target.kind == KC_TARGET_SSH ? &c.target : &c.fallback_target;
 	if (t->kind != KC_TARGET_SSH || kc_ssh_url_parse(t->value, &u) < 0) {
-		fprintf(stderr, "kcatch: propagate is for an ssh:// target; the configuration has none\n");
+		kc_error("propagate is for an ssh:// target; the configuration has none "
+			 "(see kcatch.conf(5): target ssh://USER@HOST/PATH)");
 		goto fail;
 	}
 	/* where the agent writes (capture/ssh.c: the URL's path, else the path key) */
