@@ -226,7 +226,7 @@ static int scan(const struct opts *o, struct scan *s)
 	kc_config_free(&c);
 	kc_escape(s->path, s->esc, sizeof(s->esc));
 	/* the configured path may be a symbolic link (the admin's); what is inside it is not followed */
-	s->fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->fd = open(s->path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
 	if (s->fd < 0)
 		return errno == ENOENT ? 0 : kc_error("cannot read the dump directory %s: %s; check the path "
 						      "in the configuration", s->esc, strerror(errno));

@@ -12,7 +12,9 @@
  * this base (rebuilt and compared whole), and then does the work itself:
  * the requested text is never run. Files are created with noclobber
  * (set -C), directories are checked not to be symbolic links, and a dump
- * that has a vmcore.flat or a kcatch.json is never written again. When
+ * that has a vmcore.flat or a kcatch.json is never written again (so the
+ * agent's second kcatch.json attempt, after a first one that wrote the
+ * file but lost its answer, is refused: the first file stands). When
  * ssh.c changes its commands, this must change with it
  * (tests/setup/test-propagate.sh runs the real agent through it).
  */
