@@ -3,7 +3,7 @@
  * The architectures the filter knows, found by what the input names:
  * an ELF vmcore's e_machine (input-elf.c), a kdump file's utsname
  * machine (input-kdump.c). A new architecture is one arch-*.c file
- * with its kcf_arch_ops, and one row here. Virtual memory is read here
+ * with its kcf_arch_ops, and one row here (and in filter/meson.build). Virtual memory is read here
  * too: the arch translates, phys.c reads.
  */
 #include <string.h>
@@ -11,9 +11,11 @@
 #include "kcf-internal.h"
 
 extern const struct kcf_arch_ops kcf_arch_x86_64;
+extern const struct kcf_arch_ops kcf_arch_arm64;
 
 static const struct kcf_arch_ops *const arches[] = {
 	&kcf_arch_x86_64,
+	&kcf_arch_arm64,
 };
 
 const struct kcf_arch_ops *kcf_arch_by_elf_machine(unsigned machine)

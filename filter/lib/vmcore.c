@@ -97,12 +97,12 @@ static int find_arch(struct kcf_vmcore *vm)
 	if (vm->elf_machine) {
 		vm->arch = kcf_arch_by_elf_machine(vm->elf_machine);
 		if (!vm->arch)
-			return kcf_err(vm->ctx, ENOTSUP, "%s: machine %u is not supported (x86_64 only for now)",
+			return kcf_err(vm->ctx, ENOTSUP, "%s: ELF machine %u is not supported (x86_64 and aarch64 are)",
 				       vm->path, vm->elf_machine);
 	} else {
 		vm->arch = kcf_arch_by_name(vm->utsname[4]);
 		if (!vm->arch)
-			return kcf_err(vm->ctx, ENOTSUP, "%s: machine \"%s\" is not supported (x86_64 only for now)",
+			return kcf_err(vm->ctx, ENOTSUP, "%s: machine \"%s\" is not supported (x86_64 and aarch64 are)",
 				       vm->path, vm->utsname[4]);
 	}
 	return 0;
