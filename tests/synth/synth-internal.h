@@ -19,8 +19,14 @@
 /* arm64 (6.6+): the image sits 2 GiB (MODULES_VSIZE) above PAGE_END */
 #define ARM64_PAGE_END(va_bits) (-(1ull << (((va_bits) > 48 ? 48 : (va_bits)) - 1)))
 #define ARM64_KIMAGE_VADDR(va_bits) (ARM64_PAGE_END(va_bits) + (2ull << 30))
-/* VMEMMAP_START: -(1 << (VA_BITS - (PAGE_SHIFT - STRUCT_PAGE_MAX_SHIFT))) */
-#define ARM64_VMEMMAP_START(va_bits) (-(1ull << ((va_bits) - 6)))
+/*
+ * 6.12's VMEMMAP_START: VMEMMAP_END (-1 GiB) less struct pages for the
+ * linear map [-(1 << VA_BITS), PAGE_END) (a real 6.12 52-bit kernel says
+ * NUMBER(VMEMMAP_START)=0xffffc1ffc0000000)
+ */
+#define ARM64_VMEMMAP_END (-(1ull << 30))
+#define ARM64_VMEMMAP_START(va_bits) \
+	(ARM64_VMEMMAP_END - ((ARM64_PAGE_END(va_bits) + (1ull << (va_bits))) >> 6))
 #define STRUCT_PAGE_SIZE 64u
 #define MEM_SECTION_SIZE 16u
 #define SECTIONS_PER_ROOT (PAGE_SIZE / MEM_SECTION_SIZE)

@@ -175,15 +175,14 @@ static void arm64_vmcoreinfo(const struct synth *s, struct kvlist *l)
 {
 	uint64_t page_end = ARM64_PAGE_END(s->va_bits);
 	uint64_t vmemmap_start = ARM64_VMEMMAP_START(s->va_bits);
-	uint64_t vmemmap_size = (page_end - (-(1ull << s->va_bits))) >> 6;
 
 	num(l, "NUMBER(VA_BITS)", s->va_bits);
 	kvf(l, "NUMBER(MODULES_VADDR)", "0x%llx", (unsigned long long)page_end);
 	kvf(l, "NUMBER(MODULES_END)", "0x%llx", (unsigned long long)(page_end + (2ull << 30)));
 	kvf(l, "NUMBER(VMALLOC_START)", "0x%llx", (unsigned long long)(page_end + (2ull << 30)));
-	kvf(l, "NUMBER(VMALLOC_END)", "0x%llx", (unsigned long long)(vmemmap_start - (256ull << 20) - 0x10000));
+	kvf(l, "NUMBER(VMALLOC_END)", "0x%llx", (unsigned long long)(vmemmap_start - (8ull << 20)));
 	kvf(l, "NUMBER(VMEMMAP_START)", "0x%llx", (unsigned long long)vmemmap_start);
-	kvf(l, "NUMBER(VMEMMAP_END)", "0x%llx", (unsigned long long)(vmemmap_start + vmemmap_size));
+	kvf(l, "NUMBER(VMEMMAP_END)", "0x%llx", (unsigned long long)ARM64_VMEMMAP_END);
 	kvf(l, "NUMBER(kimage_voffset)", "0x%llx", (unsigned long long)(s->text_base - s->kernel_pa));
 	kvf(l, "NUMBER(PHYS_OFFSET)", "0x%llx", (unsigned long long)s->phys_offset);
 	kvf(l, "NUMBER(TCR_EL1_T1SZ)", "0x%llx", (unsigned long long)(64 - s->va_actual));
