@@ -271,5 +271,5 @@ int main(void)
 	test_64k_42(ctx);
 	test_old_layout(ctx);
 	kcf_ctx_free(ctx);
-	return done_testing();
+	return plan_at_end();
 }
