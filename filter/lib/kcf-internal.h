@@ -296,6 +296,8 @@ struct kcf_arch_ops {
 /* The architecture of a vmcore's e_machine / utsname machine; NULL: not supported. */
 const struct kcf_arch_ops *kcf_arch_by_elf_machine(unsigned machine);
 const struct kcf_arch_ops *kcf_arch_by_name(const char *uts_machine);
+/* "x86_64, aarch64": the machines the table knows, for messages. */
+void kcf_arch_names(char *buf, size_t len);
 
 static inline bool kcf_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)
 {
