@@ -59,6 +59,7 @@ static int x86_init(struct kcf_vmcore *vm)
 			       vm->path, (unsigned long long)root_sym);
 	/* __pa_symbol(): VMCOREINFO symbols are already relocated by KASLR. */
 	st->root_pa = (uint64_t)root_sym - START_KERNEL_MAP + (uint64_t)l->phys_base;
+	vm->kdump_phys_base = (uint64_t)l->phys_base;
 	st->levels = l->pgtable_l5 ? 5 : 4;
 	st->pfn_mask = PTE_PFN_MASK & ~(uint64_t)l->sme_mask;
 	if (!kcf_load_find(vm, st->root_pa))

@@ -3,17 +3,20 @@
  * The architectures the filter knows, found by what the input names:
  * an ELF vmcore's e_machine (input-elf.c), a kdump file's utsname
  * machine (input-kdump.c). A new architecture is one arch-*.c file
- * with its kcf_arch_ops, and one row here. Virtual memory is read here
+ * with its kcf_arch_ops, and one row here (and in filter/meson.build). Virtual memory is read here
  * too: the arch translates, phys.c reads.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kcf-internal.h"
 
 extern const struct kcf_arch_ops kcf_arch_x86_64;
+extern const struct kcf_arch_ops kcf_arch_arm64;
 
 static const struct kcf_arch_ops *const arches[] = {
 	&kcf_arch_x86_64,
+	&kcf_arch_arm64,
 };
 
 const struct kcf_arch_ops *kcf_arch_by_elf_machine(unsigned machine)
@@ -30,6 +33,14 @@ const struct kcf_arch_ops *kcf_arch_by_name(const char *uts_machine)
 		if (!strcmp(arches[i]->name, uts_machine))
 			return arches[i];
 	return NULL;
+}
+
+void kcf_arch_names(char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(arches) && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", arches[i]->name);
 }
 
 int kcf_virt_read(struct kcf_vmcore *vm, uint64_t vaddr, void *buf, size_t len)

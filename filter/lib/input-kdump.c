@@ -153,9 +153,16 @@ static int build_loads(struct kcf_vmcore *vm, struct kdump_in *k)
 			r = kcf_err(vm->ctx, r, "%s: cannot read bitmap 1", vm->path);
 			break;
 		}
-		for (uint64_t i = 0; i < len * 8 && r == 0; i++) {
+		/*
+		 * One step past the bitmap's last bit closes a run that ends
+		 * there: RAM up to max_mapnr exactly, and a bitmap without
+		 * padding (max_mapnr a multiple of 8 * block, such as 2 GiB
+		 * of 4 KiB pages).
+		 */
+		bool last = off + len >= k->bitmap_len;
+		for (uint64_t i = 0; i < len * 8 + last && r == 0; i++) {
 			uint64_t pfn = off * 8 + i;
-			bool set = pfn < k->max_mapnr && ((buf[i >> 3] >> (i & 7)) & 1);
+			bool set = i < len * 8 && pfn < k->max_mapnr && ((buf[i >> 3] >> (i & 7)) & 1);
 			if (set && !in_run) {
 				run_start = pfn;
 				in_run = true;
@@ -183,8 +190,6 @@ static int build_loads(struct kcf_vmcore *vm, struct kdump_in *k)
 		}
 	}
 	free(buf);
-	if (r == 0 && in_run)
-		r = bad(vm, "bitmap 1 runs past max_mapnr");
 	if (r == 0 && !vm->nr_loads)
 		r = bad(vm, "bitmap 1 describes no RAM");
 	return r;

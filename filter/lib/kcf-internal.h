@@ -4,7 +4,7 @@
  *   opening a dump                           vmcore.c
  *   input (physical reads, per format)       phys.c, input-elf.c, input-kdump.c
  *   VMCOREINFO facts (struct kcf_layout)     vmcoreinfo.c
- *   address translation (arch ops)           arch.c, arch-x86_64.c
+ *   address translation (arch ops)           arch.c, arch-*.c
  *   mem_map access and page classification   memmap.c, classify.c
  *   compressors (ops per method)             compress*.c
  *   output sinks and writers                 sink.c, write-kdump.c
@@ -118,6 +118,12 @@ int kcf_vmcoreinfo_parse(struct kcf_ctx *ctx, const char *text, size_t len,
 			 struct kcf_vmcoreinfo *vi, struct kcf_layout *lay);
 void kcf_vmcoreinfo_free(struct kcf_vmcoreinfo *vi);
 const char *kcf_vmcoreinfo_get(const struct kcf_vmcoreinfo *vi, const char *key);
+/*
+ * A number the library does not keep in struct kcf_layout (an arch's
+ * own keys), decimal or 0x-hex, negative allowed: 0, -ENOENT when the
+ * key is absent, -EINVAL when the value is garbled.
+ */
+int kcf_vmcoreinfo_number(const struct kcf_vmcoreinfo *vi, const char *key, uint64_t *val);
 
 /* ---- input: physical memory of the crashed kernel ---- */
 
@@ -192,7 +198,8 @@ struct kcf_vmcore {
 	struct kcf_load text_load;   /* the kernel image mapping, if the dump has one */
 	bool has_text_load;
 	uint64_t max_pfn;            /* highest PFN + 1 */
-	uint64_t page_offset;        /* start of the direct map */
+	uint64_t page_offset;        /* va - pa of the direct map (x86_64: its start) */
+	uint64_t kdump_phys_base;    /* the kdump sub-header's phys_base, set by the arch's init */
 
 	uint8_t *notes;              /* all PT_NOTE contents, concatenated */
 	size_t notes_len;
@@ -289,6 +296,8 @@ struct kcf_arch_ops {
 /* The architecture of a vmcore's e_machine / utsname machine; NULL: not supported. */
 const struct kcf_arch_ops *kcf_arch_by_elf_machine(unsigned machine);
 const struct kcf_arch_ops *kcf_arch_by_name(const char *uts_machine);
+/* "x86_64, aarch64": the machines the table knows, for messages. */
+void kcf_arch_names(char *buf, size_t len);
 
 static inline bool kcf_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)
 {

@@ -133,7 +133,8 @@ long kcf_memmap_read(struct kcf_memmap *mm, uint64_t pfn, uint64_t n, void *buf,
 	long whole = (long)(got / size_page);
 	if (whole == 0) {
 		/* This PFN's struct page is unreadable: skip to the next page of struct pages. */
-		uint64_t next = ((va & ~4095ULL) + 4096 - va + size_page - 1) / size_page;
+		uint64_t page = (uint64_t)vm->lay.page_size;
+		uint64_t next = ((va & ~(page - 1)) + page - va + size_page - 1) / size_page;
 		*skip = KCF_MAX(1, KCF_MIN(next, n));
 	}
 	return whole;

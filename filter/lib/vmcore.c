@@ -94,18 +94,20 @@ static int sort_loads(struct kcf_vmcore *vm)
 
 static int find_arch(struct kcf_vmcore *vm)
 {
-	if (vm->elf_machine) {
+	char names[128];
+
+	if (vm->elf_machine)
 		vm->arch = kcf_arch_by_elf_machine(vm->elf_machine);
-		if (!vm->arch)
-			return kcf_err(vm->ctx, ENOTSUP, "%s: machine %u is not supported (x86_64 only for now)",
-				       vm->path, vm->elf_machine);
-	} else {
+	else
 		vm->arch = kcf_arch_by_name(vm->utsname[4]);
-		if (!vm->arch)
-			return kcf_err(vm->ctx, ENOTSUP, "%s: machine \"%s\" is not supported (x86_64 only for now)",
-				       vm->path, vm->utsname[4]);
-	}
-	return 0;
+	if (vm->arch)
+		return 0;
+	kcf_arch_names(names, sizeof(names));
+	if (vm->elf_machine)
+		return kcf_err(vm->ctx, ENOTSUP, "%s: ELF machine %u is not supported (only %s are)",
+			       vm->path, vm->elf_machine, names);
+	return kcf_err(vm->ctx, ENOTSUP, "%s: machine \"%s\" is not supported (only %s are)",
+		       vm->path, vm->utsname[4], names);
 }
 
 static void read_utsname(struct kcf_vmcore *vm)

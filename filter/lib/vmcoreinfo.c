@@ -112,6 +112,19 @@ const char *kcf_vmcoreinfo_get(const struct kcf_vmcoreinfo *vi, const char *key)
 	return NULL;
 }
 
+int kcf_vmcoreinfo_number(const struct kcf_vmcoreinfo *vi, const char *key, uint64_t *val)
+{
+	const char *s = kcf_vmcoreinfo_get(vi, key);
+	int64_t v;
+
+	if (!s)
+		return -ENOENT;
+	if (!parse_value(s, DEC, &v))
+		return -EINVAL;
+	*val = (uint64_t)v;
+	return 0;
+}
+
 static bool is_pow2(int64_t v)
 {
 	return v > 0 && (v & (v - 1)) == 0;

@@ -120,7 +120,7 @@ static int write_sub_header(struct kdump_writer *w, struct kdump_part *p)
 
 	if (!b)
 		return -ENOMEM;
-	kcf_put64(b + KDSH_PHYS_BASE, (uint64_t)vm->lay.phys_base);
+	kcf_put64(b + KDSH_PHYS_BASE, vm->kdump_phys_base);
 	kcf_put32(b + KDSH_DUMP_LEVEL, w->opts->dump_level);
 	kcf_put64(b + KDSH_OFF_VMCOREINFO, off_note + vm->vi_note_off);
 	kcf_put64(b + KDSH_SIZE_VMCOREINFO, vm->vi.len);

@@ -317,7 +317,7 @@ void classify_dump(const struct classifier *c, uint8_t *cls)
 
 	memset(cls, CLASS_NOT_RAM, d->max_pfn);
 	for (int i = 0; i < d->nload; i++)
-		if (d->load[i].va < START_KERNEL_MAP)
+		if (dump_load_is_ram(d, &d->load[i]))
 			memset(cls + (d->load[i].pa >> 12), SYNTH_CLASS_MAX, d->load[i].len >> 12);
 	for (uint64_t pfn = 0; pfn < d->max_pfn; pfn++) {
 		uint64_t va = struct_page_va(c, pfn), n = 1;

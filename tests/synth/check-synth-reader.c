@@ -76,7 +76,7 @@ static int read_notes(struct dump *d, const Elf64_Phdr *ph, char *err, size_t er
 			return -1;
 		}
 		if (nh->n_namesz == 5 && !memcmp(name, "CORE", 5) &&
-		    nh->n_type == NT_PRSTATUS && nh->n_descsz == 336)
+		    nh->n_type == NT_PRSTATUS && nh->n_descsz == (d->arm64 ? 392 : 336))
 			d->nprstatus++;
 		if (nh->n_namesz == 11 && !memcmp(name, "VMCOREINFO", 11)) {
 			d->vmci = (const char *)desc;
@@ -87,7 +87,7 @@ static int read_notes(struct dump *d, const Elf64_Phdr *ph, char *err, size_t er
 	return 0;
 }
 
-/* The ELF header and program headers: an x86_64 core, PT_NOTE first. */
+/* The ELF header and program headers: an x86_64 or arm64 core, PT_NOTE first. */
 static int read_elf(struct dump *d, char *err, size_t errlen)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d->map;
@@ -95,12 +95,13 @@ static int read_elf(struct dump *d, char *err, size_t errlen)
 
 	if (d->size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh->e_type != ET_CORE || eh->e_machine != EM_X86_64 ||
+	    eh->e_type != ET_CORE || (eh->e_machine != EM_X86_64 && eh->e_machine != EM_AARCH64) ||
 	    eh->e_phentsize != sizeof(Elf64_Phdr) ||
 	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > d->size) {
-		snprintf(err, errlen, "not an x86_64 ELF64 core");
+		snprintf(err, errlen, "not an x86_64 or aarch64 ELF64 core");
 		return -1;
 	}
+	d->arm64 = eh->e_machine == EM_AARCH64;
 	ph = (const Elf64_Phdr *)(d->map + eh->e_phoff);
 	if (!eh->e_phnum || ph[0].p_type != PT_NOTE) {
 		snprintf(err, errlen, "first program header is not PT_NOTE");
@@ -150,6 +151,32 @@ uint64_t vmci_hex(const struct dump *d, const char *key)
 	return strtoull(buf, NULL, 16);
 }
 
+/*
+ * arm64 (arch/arm64/include/asm/memory.h): swapper_pg_dir is an image
+ * address, pa = va - kimage_voffset; the image lies above PAGE_END =
+ * -(1 << (min(VA_BITS, 48) - 1)); levels of 9 bits above the 4K page
+ * cover 64 - TCR_EL1_T1SZ bits.
+ */
+static int read_layout_arm64(struct dump *d, char *err, size_t errlen)
+{
+	long long vab = vmci_num(d, "NUMBER(VA_BITS)");
+	long long t1sz = vmci_num(d, "NUMBER(TCR_EL1_T1SZ)");
+	uint64_t kvo = vmci_hex(d, "NUMBER(kimage_voffset)");   /* above LLONG_MAX */
+	uint64_t root = vmci_hex(d, "SYMBOL(swapper_pg_dir)");
+
+	if (!vmci_has(vab) || !vmci_has(t1sz) || !kvo || !root || vab < 39 || vab > 52 ||
+	    t1sz < 12 || t1sz > 25) {
+		snprintf(err, errlen, "VMCOREINFO lacks arm64 translation keys");
+		return -1;
+	}
+	d->va_actual = 64 - (int)t1sz;
+	d->levels = (d->va_actual - 12 + 8) / 9;
+	d->lpa2 = d->va_actual == 52;
+	d->pgd = root - kvo;
+	d->text_va = -(1ull << ((vab > 48 ? 48 : vab) - 1));
+	return 0;
+}
+
 /* What translation needs: page-table root and levels, sections, max PFN. */
 static int read_layout(struct dump *d, char *err, size_t errlen)
 {
@@ -160,20 +187,29 @@ static int read_layout(struct dump *d, char *err, size_t errlen)
 	uint64_t top = vmci_hex(d, "SYMBOL(init_top_pgt)");
 	long long len = vmci_num(d, "LENGTH(mem_section)");
 
-	if (!vmci_has(pb) || !top || !vmci_has(ssb) || !vmci_has(mpb) || !vmci_has(len)) {
+	if (d->arm64) {
+		if (read_layout_arm64(d, err, errlen) < 0)
+			return -1;
+	} else if (!vmci_has(pb) || !top) {
+		snprintf(err, errlen, "VMCOREINFO lacks translation keys");
+		return -1;
+	} else {
+		d->levels = l5 == 1 ? 5 : 4;
+		d->phys_base = (uint64_t)pb;
+		d->pgd = top - START_KERNEL_MAP + d->phys_base;
+		d->text_va = START_KERNEL_MAP;
+	}
+	if (!vmci_has(ssb) || !vmci_has(mpb) || !vmci_has(len)) {
 		snprintf(err, errlen, "VMCOREINFO lacks translation keys");
 		return -1;
 	}
-	d->levels = l5 == 1 ? 5 : 4;
-	d->phys_base = (uint64_t)pb;
-	d->pgd = top - START_KERNEL_MAP + d->phys_base;
 	d->section_bits = (int)ssb;
 	d->pps = 1ull << (ssb - 12);
 	d->nr_sections = 1ull << (mpb - ssb);
 	d->extreme = (uint64_t)len == d->nr_sections / 256 && (uint64_t)len != d->nr_sections;
 	d->mem_section = vmci_hex(d, "SYMBOL(mem_section)");
 	for (int i = 0; i < d->nload; i++)
-		if (d->load[i].va < START_KERNEL_MAP && (d->load[i].pa + d->load[i].len) >> 12 > d->max_pfn)
+		if (dump_load_is_ram(d, &d->load[i]) && (d->load[i].pa + d->load[i].len) >> 12 > d->max_pfn)
 			d->max_pfn = (d->load[i].pa + d->load[i].len) >> 12;
 	return 0;
 }
@@ -224,7 +260,7 @@ const uint8_t *dump_pa(const struct dump *d, uint64_t pa, uint64_t len)
 	for (int i = 0; i < d->nload; i++) {
 		const struct dump_load *l = &d->load[i];
 
-		if (l->va >= START_KERNEL_MAP)
+		if (!dump_load_is_ram(d, l))
 			continue;
 		if (pa >= l->pa && pa + len <= l->pa + l->len)
 			return d->map + l->off + (pa - l->pa);
@@ -237,15 +273,57 @@ bool dump_pa_hole(const struct dump *d, uint64_t pa)
 	for (int i = 0; i < d->nload; i++) {
 		const struct dump_load *l = &d->load[i];
 
-		if (l->va < START_KERNEL_MAP && pa >= l->pa && pa + 4096 <= l->pa + l->len)
+		if (dump_load_is_ram(d, l) && pa >= l->pa && pa + 4096 <= l->pa + l->len)
 			return dump_file_hole(d, l->off + (pa - l->pa));
 	}
 	return false;
 }
 
+/*
+ * arm64, 4K granule: bit 0 valid, bit 1 table (or page at the last
+ * level), clear for a block; the top table indexes what is left of
+ * va_actual; addresses in bits 47:12, or 49:12 plus PA[51:50] in bits
+ * 9:8 with LPA2.
+ */
+static uint64_t a64_addr(const struct dump *d, uint64_t e)
+{
+	if (d->lpa2)
+		return (e & 0x0003fffffffff000ull) | ((e >> 8) & 3) << 50;
+	return e & 0x0000fffffffff000ull;
+}
+
+static int vtop_arm64(const struct dump *d, uint64_t va, uint64_t *pa)
+{
+	uint64_t table = d->pgd;
+
+	for (int l = 0; l < d->levels; l++) {
+		int sh = 12 + 9 * (d->levels - 1 - l);
+		uint64_t mask = l == 0 ? (1ull << (d->va_actual - sh)) - 1 : 511;
+		const uint8_t *p = dump_pa(d, table + ((va >> sh) & mask) * 8, 8);
+		uint64_t e;
+
+		if (!p)
+			return -1;
+		e = kv_le64(p);
+		if (!(e & 1) || (sh == 12 && !(e & 2)))
+			return -1;
+		if (sh == 12 || !(e & 2)) {
+			uint64_t m = (1ull << sh) - 1;
+
+			*pa = (a64_addr(d, e) & ~m) | (va & m);
+			return 0;
+		}
+		table = a64_addr(d, e);
+	}
+	return -1;
+}
+
 /* 4 or 5 levels of 512 entries; 1 GiB and 2 MiB leaves have bit 7 (PS) set. */
 int dump_vtop(const struct dump *d, uint64_t va, uint64_t *pa)
 {
+	if (d->arm64)
+		return vtop_arm64(d, va, pa);
+
 	static const int l4[] = { 39, 30, 21, 12 }, l5[] = { 48, 39, 30, 21, 12 };
 	const int *sh = d->levels == 5 ? l5 : l4;
 	uint64_t table = d->pgd;

@@ -7,7 +7,7 @@
  * then read the vmcore back with check-synth's own reader
  * (check-synth-reader.c, check-synth-kernel.c), which knows nothing of
  * the generator, and check:
- *  - ELF64 ET_CORE EM_X86_64, PT_NOTE first, NT_PRSTATUS notes, VMCOREINFO
+ *  - ELF64 ET_CORE EM_X86_64 or EM_AARCH64, PT_NOTE first, NT_PRSTATUS notes, VMCOREINFO
  *    note identical to what the generator meant;
  *  - init_uts_ns read through the page tables holds OSRELEASE;
  *  - for every PFN with a struct page, the page-table walk of its vmemmap

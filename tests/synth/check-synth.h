@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * check-synth's own reader of an x86_64 ELF vmcore, shared by its files:
+ * check-synth's own reader of an x86_64 or arm64 ELF vmcore, shared by its files:
  *  - check-synth-reader.c: the ELF core, its holes, VMCOREINFO, and
  *    physical/virtual addresses through the dump's page tables;
  *  - check-synth-kernel.c: what the kernel's structures in the dump say
@@ -44,6 +44,10 @@ struct dump {
 	/* from VMCOREINFO */
 	uint64_t pgd, phys_base, max_pfn, pps, nr_sections, mem_section;
 	int levels, section_bits;
+	bool arm64;             /* EM_AARCH64: its descriptors, from swapper_pg_dir */
+	int va_actual;          /* arm64: 64 - TCR_EL1_T1SZ */
+	bool lpa2;              /* arm64 at 52 bits: PA[51:50] in descriptor bits 9:8 */
+	uint64_t text_va;       /* a PT_LOAD at or above this is the kernel image's */
 	bool extreme;           /* CONFIG_SPARSEMEM_EXTREME: mem_section is a root array */
 };
 
@@ -60,6 +64,12 @@ uint64_t vmci_hex(const struct dump *d, const char *key);
 static inline bool vmci_has(long long value)
 {
 	return value != VMCI_NOT_FOUND;
+}
+
+/* Whether a PT_LOAD is RAM (not the kernel image mapping). */
+static inline bool dump_load_is_ram(const struct dump *d, const struct dump_load *l)
+{
+	return l->va < d->text_va;
 }
 
 /* Whether the 4 KiB page at this file offset is a hole (all zero, unwritten). */

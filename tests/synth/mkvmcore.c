@@ -35,6 +35,12 @@
  *                               memmodel vmemmap only) or head | 1
  *                               [mask with vmemmap, else pointer]
  *   paging 4|5                  page-table levels [4]
+ *   arch x86_64|arm64           the machine [x86_64]; arm64: 4K pages, the 5.4+
+ *                               layout, swapper_pg_dir, EM_AARCH64, aarch64
+ *   va_bits 39|48|52            arm64 NUMBER(VA_BITS) [48]; paging follows
+ *   va_actual 48|52             arm64 runtime VA (TCR_EL1_T1SZ) [va_bits]; 52 on 4K
+ *                               is LPA2 (5 levels, PA[51:50] in bits 9:8); a
+ *                               52-bit kernel at 48 lowers PHYS_OFFSET
  *   memmodel vmemmap|sparse     SPARSEMEM_VMEMMAP, or plain SPARSEMEM with
  *                               each section's mem_map allocated in the
  *                               direct map [vmemmap]

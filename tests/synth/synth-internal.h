@@ -13,8 +13,20 @@
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE 4096ull
+#define SYNTH_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define START_KERNEL_MAP 0xffffffff80000000ull
 #define KERNEL_TEXT_BASE 0xffffffff81000000ull  /* _stext without KASLR */
+/* arm64 (6.6+): the image sits 2 GiB (MODULES_VSIZE) above PAGE_END */
+#define ARM64_PAGE_END(va_bits) (-(1ull << (((va_bits) > 48 ? 48 : (va_bits)) - 1)))
+#define ARM64_KIMAGE_VADDR(va_bits) (ARM64_PAGE_END(va_bits) + (2ull << 30))
+/*
+ * 6.12's VMEMMAP_START: VMEMMAP_END (-1 GiB) less struct pages for the
+ * linear map [-(1 << VA_BITS), PAGE_END) (a real 6.12 52-bit kernel says
+ * NUMBER(VMEMMAP_START)=0xffffc1ffc0000000)
+ */
+#define ARM64_VMEMMAP_END (-(1ull << 30))
+#define ARM64_VMEMMAP_START(va_bits) \
+	(ARM64_VMEMMAP_END - ((ARM64_PAGE_END(va_bits) + (1ull << (va_bits))) >> 6))
 #define STRUCT_PAGE_SIZE 64u
 #define MEM_SECTION_SIZE 16u
 #define SECTIONS_PER_ROOT (PAGE_SIZE / MEM_SECTION_SIZE)
@@ -148,7 +160,10 @@ struct synth {
 	char era_name[8];         /* as the spec said it (old, new, 6.3...) */
 	bool vi_unaccepted;       /* export NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE) */
 	int compound_mask;        /* 7.1: tails hold a mask (1) or head | 1 (0); -1 default */
-	int levels;               /* 4 or 5 */
+	int levels;               /* 4 or 5 (arm64: 3 to 5, from va_actual) */
+	bool arm64;               /* arch arm64: its descriptors, layout, VMCOREINFO, e_machine */
+	int va_bits, va_actual;   /* arm64: NUMBER(VA_BITS), and 64 - TCR_EL1_T1SZ */
+	bool lpa2;                /* arm64 4K with 52-bit VA: PA[51:50] in descriptor bits 9:8 */
 	bool vmemmap, extreme;
 	int section_bits, max_physmem_bits;
 	struct ram_range ram[MAX_RAM_RANGES];
@@ -188,6 +203,8 @@ struct synth {
 	uint8_t *mem;             /* ram_pages * PAGE_SIZE */
 	struct pinfo *pi;
 	uint64_t phys_base;
+	uint64_t text_base;       /* _stext: the kernel image's virtual address */
+	uint64_t phys_offset;     /* arm64: NUMBER(PHYS_OFFSET), memstart_addr */
 	uint64_t pgd_pa;
 	uint64_t pps;             /* pages per section */
 	uint64_t nsect;           /* sections up to max_pfn */
@@ -292,8 +309,9 @@ static inline uint64_t get64(const uint8_t *p)
 }
 static inline uint64_t kva(const struct synth *s, uint64_t pa)
 {
-	return KERNEL_TEXT_BASE + s->kaslr + (pa - s->kernel_pa);
+	return s->text_base + (pa - s->kernel_pa);
 }
+/* page_offset is va - pa of the direct map (x86_64: its start; arm64: PAGE_OFFSET - PHYS_OFFSET). */
 static inline uint64_t dva(const struct synth *s, uint64_t pa)
 {
 	return s->page_offset + pa;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * synth: the memory layout of the synthetic kernel: the memblock allocator
- * (top-down, as early boot allocates), the x86_64 page tables (kernel
- * image, direct map, vmemmap), SPARSEMEM sections with their mem_map and
- * the mem_section array, and the description mkvmcore -v prints.
+ * (top-down, as early boot allocates), the page tables (kernel image,
+ * direct map, vmemmap) in x86_64's or arm64's descriptor format,
+ * SPARSEMEM sections with their mem_map and the mem_section array, and
+ * the description mkvmcore -v prints.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,19 @@
 #define PTE_DATA 0x163ull            /* P RW A D G */
 #define PTE_KERNEL 0x1e1ull          /* P A D PSE G */
 #define PTE_PFN_MASK 0x000ffffffffff000ull
+
+/*
+ * arm64 descriptors (4K granule, arch/arm64/include/asm/pgtable-hwdef.h):
+ * bit 0 valid; bit 1 table (upper levels) or page (last level), clear
+ * for a block; AF bit 10; SH bits 9:8 (inner shareable, 3) unless LPA2
+ * puts PA[51:50] there; PXN/UXN 53/54; bit 55 the software dirty bit.
+ */
+#define A64_VALID 0x1ull
+#define A64_TABLE 0x2ull
+#define A64_AF (1ull << 10)
+#define A64_SH_INNER (3ull << 8)
+#define A64_XN (3ull << 53)
+#define A64_SW_DIRTY (1ull << 55)
 
 /* ------------------------------------------------------- allocators */
 
@@ -106,10 +120,59 @@ int synth_data_alloc(struct synth *s, uint64_t size, uint64_t align, uint64_t *p
 
 static int level_shifts(const struct synth *s, int shifts[5])
 {
-	static const int l4[] = { 39, 30, 21, 12 }, l5[] = { 48, 39, 30, 21, 12 };
-
-	memcpy(shifts, s->levels == 5 ? l5 : l4, sizeof(int) * (size_t)s->levels);
+	for (int l = 0; l < s->levels; l++)
+		shifts[l] = PAGE_SHIFT + 9 * (s->levels - 1 - l);
 	return s->levels;
+}
+
+/* Index into a table of level l (arm64's top table covers what is left of va_actual). */
+static uint64_t pt_index(const struct synth *s, int l, int shift, uint64_t va)
+{
+	if (s->arm64 && l == 0)
+		return (va >> shift) & ((1ull << (s->va_actual - shift)) - 1);
+	return (va >> shift) & 511;
+}
+
+/* The address a descriptor points at. */
+static uint64_t pt_addr(const struct synth *s, uint64_t e)
+{
+	if (!s->arm64)
+		return e & PTE_PFN_MASK;
+	if (s->lpa2)
+		return (e & 0x0003fffffffff000ull) | ((e >> 8) & 3) << 50;
+	return e & 0x0000fffffffff000ull;
+}
+
+static uint64_t a64_addr_bits(const struct synth *s, uint64_t pa)
+{
+	if (s->lpa2)
+		return (pa & 0x0003fffffffff000ull) | ((pa >> 50) & 3) << 8;
+	return pa;
+}
+
+static uint64_t pt_table_entry(const struct synth *s, uint64_t pa)
+{
+	return s->arm64 ? a64_addr_bits(s, pa) | A64_VALID | A64_TABLE : pa | PTE_TABLE;
+}
+
+/* A leaf: x86 flags say data (PTE_DATA | PTE_NX) or kernel text (PTE_KERNEL). */
+static uint64_t pt_leaf_entry(const struct synth *s, uint64_t pa, int shift, uint64_t flags)
+{
+	if (!s->arm64)
+		return pa | flags | (shift > 12 ? PTE_PSE : 0);
+	uint64_t e = a64_addr_bits(s, pa) | A64_VALID | A64_AF | (shift == 12 ? A64_TABLE : 0);
+	if (!s->lpa2)
+		e |= A64_SH_INNER;
+	if (flags != PTE_KERNEL)
+		e |= A64_XN | A64_SW_DIRTY;
+	return e;
+}
+
+static bool pt_is_leaf(const struct synth *s, uint64_t e, int shift)
+{
+	if (shift == 12)
+		return true;
+	return s->arm64 ? !(e & A64_TABLE) : (shift == 21 || shift == 30) && (e & PTE_PSE);
 }
 
 static int map(struct synth *s, uint64_t va, uint64_t pa, int leaf_shift, uint64_t flags,
@@ -119,7 +182,7 @@ static int map(struct synth *s, uint64_t va, uint64_t pa, int leaf_shift, uint64
 	uint64_t table = s->pgd_pa;
 
 	for (int l = 0; l < n; l++) {
-		uint64_t ea = table + ((va >> shifts[l]) & 511) * 8, e, npa;
+		uint64_t ea = table + pt_index(s, l, shifts[l], va) * 8, e, npa;
 		uint8_t *ep = synth_pa_ptr(s, ea, 8);
 		int r;
 
@@ -130,7 +193,7 @@ static int map(struct synth *s, uint64_t va, uint64_t pa, int leaf_shift, uint64
 			if (e & PTE_PRESENT)
 				return synth_fail(s, -EEXIST, "internal: %#llx mapped twice",
 						  (unsigned long long)va);
-			put64(ep, pa | flags | (leaf_shift > 12 ? PTE_PSE : 0));
+			put64(ep, pt_leaf_entry(s, pa, leaf_shift, flags));
 			return 0;
 		}
 		if (!(e & PTE_PRESENT)) {
@@ -140,13 +203,13 @@ static int map(struct synth *s, uint64_t va, uint64_t pa, int leaf_shift, uint64
 				r = synth_mb_alloc_or_fail(s, 1, 1, "a page table", &npa);
 			if (r < 0)
 				return r;
-			e = npa | PTE_TABLE;
+			e = pt_table_entry(s, npa);
 			put64(ep, e);
-		} else if (e & PTE_PSE) {
+		} else if (pt_is_leaf(s, e, shifts[l])) {
 			return synth_fail(s, -EEXIST, "internal: %#llx under a huge page",
 					  (unsigned long long)va);
 		}
-		table = e & PTE_PFN_MASK;
+		table = pt_addr(s, e);
 	}
 	return synth_fail(s, -EINVAL, "internal: bad leaf size");
 }
@@ -157,7 +220,7 @@ int synth_vtop(const struct synth *s, uint64_t va, uint64_t *pa)
 	uint64_t table = s->pgd_pa;
 
 	for (int l = 0; l < n; l++) {
-		uint8_t *ep = synth_pa_ptr(s, table + ((va >> shifts[l]) & 511) * 8, 8);
+		uint8_t *ep = synth_pa_ptr(s, table + pt_index(s, l, shifts[l], va) * 8, 8);
 		uint64_t e;
 
 		if (!ep)
@@ -165,13 +228,13 @@ int synth_vtop(const struct synth *s, uint64_t va, uint64_t *pa)
 		e = get64(ep);
 		if (!(e & PTE_PRESENT))
 			return -ENOENT;
-		if (shifts[l] == 12 || ((shifts[l] == 21 || shifts[l] == 30) && (e & PTE_PSE))) {
+		if (pt_is_leaf(s, e, shifts[l])) {
 			uint64_t m = (1ull << shifts[l]) - 1;
 
-			*pa = ((e & PTE_PFN_MASK) & ~m) | (va & m);
+			*pa = (pt_addr(s, e) & ~m) | (va & m);
 			return 0;
 		}
-		table = e & PTE_PFN_MASK;
+		table = pt_addr(s, e);
 	}
 	return -ENOENT;
 }
@@ -198,7 +261,7 @@ static int add_backing(struct synth *s, uint64_t va, uint64_t pa, uint64_t len)
 
 static int map_kernel(struct synth *s)
 {
-	uint64_t va = KERNEL_TEXT_BASE + s->kaslr;
+	uint64_t va = s->text_base;
 
 	for (uint64_t off = 0; off < s->kernel_size; off += 2ull << 20) {
 		int r = map(s, va + off, s->kernel_pa + off, 21, PTE_KERNEL, true);
@@ -282,7 +345,11 @@ static int setup_sections(struct synth *s)
 /* A VA where nothing is mapped, for mem_maps that must not be readable. */
 static uint64_t unmapped_va(const struct synth *s, uint64_t n)
 {
-	return s->page_offset + (1ull << 45) + n * s->pps * STRUCT_PAGE_SIZE;
+	/* arm64: in the vmalloc area, above the image, below vmemmap */
+	uint64_t base = s->arm64 ? ARM64_PAGE_END(s->va_bits) + (1ull << (SYNTH_MIN(s->va_bits, 48) - 3))
+				 : s->page_offset + (1ull << 45);
+
+	return base + n * s->pps * STRUCT_PAGE_SIZE;
 }
 
 /* A PA that is not RAM (and not in any PT_LOAD). */
@@ -499,6 +566,11 @@ struct pt_count {
 
 static int va_region(const struct synth *s, uint64_t va)
 {
+	if (s->arm64) {
+		if (s->vmemmap && va >= s->vmemmap_base)
+			return 1;
+		return va >= ARM64_KIMAGE_VADDR(s->va_bits) ? 2 : 0;
+	}
 	if (va >= START_KERNEL_MAP)
 		return 2;
 	if (va >= s->vmemmap_base && s->vmemmap)
@@ -511,19 +583,23 @@ static void pt_walk(const struct synth *s, uint64_t table, int level, int n, con
 {
 	if (level >= 5 || level >= n)  /* shifts[] has 5 entries; says so to gcc -O3 too */
 		return;
+	uint64_t entries = s->arm64 && level == 0 ? 1ull << (s->va_actual - shifts[0]) : 512;
+
 	c->tables++;
-	for (uint64_t i = 0; i < 512; i++) {
+	for (uint64_t i = 0; i < entries; i++) {
 		const uint8_t *ep = synth_pa_ptr(s, table + i * 8, 8);
 		uint64_t e = ep ? get64(ep) : 0, v = va | i << shifts[level];
 
 		if (!(e & PTE_PRESENT))
 			continue;
-		if (level == 0 && (v >> (shifts[0] + 8)) & 1)
+		if (level == 0 && s->arm64)
+			v |= ~0ull << s->va_actual;      /* every table here is TTBR1's */
+		else if (level == 0 && (v >> (shifts[0] + 8)) & 1)
 			v |= ~0ull << (shifts[0] + 9);   /* sign-extend the top index */
-		if (shifts[level] == 12 || (e & PTE_PSE))
-			c->leaves[va_region(s, v)][(shifts[level] - 12) / 9]++;
+		if (pt_is_leaf(s, e, shifts[level]))
+			c->leaves[va_region(s, v)][SYNTH_MIN((shifts[level] - 12) / 9, 2)]++;
 		else if (level + 1 < n)
-			pt_walk(s, e & PTE_PFN_MASK, level + 1, n, shifts, v, c);
+			pt_walk(s, pt_addr(s, e), level + 1, n, shifts, v, c);
 	}
 }
 
@@ -543,13 +619,17 @@ void synth_describe(const struct synth *s, FILE *f)
 		"MAX_PHYSMEM_BITS %d\n", s->era_name, s->osrelease, s->levels,
 		s->vmemmap ? "SPARSEMEM_VMEMMAP" : "SPARSEMEM", s->extreme ? " + EXTREME" : "",
 		s->section_bits, s->max_physmem_bits);
+	if (s->arm64)
+		fprintf(f, "arm64: VA_BITS %d, running with %d%s, PHYS_OFFSET %#llx, kimage_voffset %#llx\n",
+			s->va_bits, s->va_actual, s->lpa2 ? " (LPA2)" : "",
+			(unsigned long long)s->phys_offset, (unsigned long long)(s->text_base - s->kernel_pa));
 	for (int i = 0; i < s->nram; i++)
 		fprintf(f, "ram %#llx-%#llx (%llu MiB)\n",
 			(unsigned long long)(s->ram[i].start << PAGE_SHIFT),
 			(unsigned long long)(s->ram[i].end << PAGE_SHIFT),
 			(unsigned long long)((s->ram[i].end - s->ram[i].start) >> 8));
 	fprintf(f, "kernel: _stext %#llx at PA %#llx (+%llu MiB), KERNELOFFSET %#llx, "
-		"phys_base %lld\n", (unsigned long long)(KERNEL_TEXT_BASE + s->kaslr),
+		"phys_base %lld\n", (unsigned long long)s->text_base,
 		(unsigned long long)s->kernel_pa, (unsigned long long)(s->kernel_size >> 20),
 		(unsigned long long)s->kaslr, (long long)s->phys_base);
 	fprintf(f, "page_offset %#llx, vmemmap_base %#llx, init_top_pgt at PA %#llx, "

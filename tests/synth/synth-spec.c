@@ -352,6 +352,14 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		if (parse_num(a, &v) < 0 || (v != 4 && v != 5))
 			return bad(s, "paging is 4 or 5, not", a);
 		s->levels = (int)v;
+	} else if (!strcmp(k, "arch")) {
+		if (strcmp(a, "x86_64") && strcmp(a, "arm64"))
+			return bad(s, "arch is x86_64 or arm64, not", a);
+		s->arm64 = !strcmp(a, "arm64");
+	} else if (!strcmp(k, "va_bits") || !strcmp(k, "va_actual")) {
+		if (parse_num(a, &v) < 0 || (v != 39 && v != 48 && v != 52))
+			return bad(s, "va_bits and va_actual are 39, 48 or 52 (arm64, 4K pages), not", a);
+		*(!strcmp(k, "va_bits") ? &s->va_bits : &s->va_actual) = (int)v;
 	} else if (!strcmp(k, "memmodel")) {
 		if (!strcmp(a, "vmemmap"))
 			s->vmemmap = true;

@@ -212,7 +212,8 @@ int synth_write64(struct synth *s, uint64_t pa, uint64_t v)
 static int write_kernel_data(struct synth *s)
 {
 	static const char version[] = "#1 SMP PREEMPT_DYNAMIC Debian synth (2024-01-01)";
-	const char *uts[6] = { "Linux", s->hostname, s->osrelease, version, "x86_64", "(none)" };
+	const char *uts[6] = { "Linux", s->hostname, s->osrelease, version,
+			       s->arm64 ? "aarch64" : "x86_64", "(none)" };
 	uint64_t pa;
 	uint8_t *p;
 
@@ -230,15 +231,75 @@ static int write_kernel_data(struct synth *s)
 	put64(p + 0x500, s->sym_vmap_area_list);
 	put64(p + 0x508, s->sym_vmap_area_list);
 	/* something for movable pages' mapping to point at */
-	put64(p + 0x40, 0xffffffff81234560ull + s->kaslr);
+	put64(p + 0x40, s->text_base + 0x234560);
 	return 0;
 }
 
 /* -------------------------------------------------------------- layout */
 
+static int check_sections(struct synth *s, uint64_t need)
+{
+	if ((uint64_t)s->max_physmem_bits < need || s->max_physmem_bits <= s->section_bits)
+		return synth_fail(s, -EINVAL, "max_physmem_bits %d does not cover RAM up to %#llx",
+				  s->max_physmem_bits,
+				  (unsigned long long)(s->max_pfn << PAGE_SHIFT));
+	s->pps = 1ull << (s->section_bits - PAGE_SHIFT);
+	s->nr_mem_sections = 1ull << (s->max_physmem_bits - s->section_bits);
+	s->nr_roots = (s->nr_mem_sections + SECTIONS_PER_ROOT - 1) / SECTIONS_PER_ROOT;
+	if (!s->extreme && s->nr_mem_sections > 65536)
+		return synth_fail(s, -EINVAL, "without extreme, NR_MEM_SECTIONS (2^(%d-%d)) must "
+				  "stay below 65536: lower max_physmem_bits",
+				  s->max_physmem_bits, s->section_bits);
+	if (!s->extreme && s->nr_mem_sections <= 1)
+		return synth_fail(s, -EINVAL, "need more than one section");
+	return 0;
+}
+
+/*
+ * arm64, the 5.4+ layout (arch/arm64/include/asm/memory.h): the linear
+ * map from PAGE_OFFSET = -(1 << VA_BITS), va = (pa - PHYS_OFFSET) |
+ * PAGE_OFFSET; a 52-bit kernel running with 48 bits lowers memstart_addr
+ * (PHYS_OFFSET) by _PAGE_OFFSET(48) - _PAGE_OFFSET(52) instead of moving
+ * PAGE_OFFSET; vmemmap = VMEMMAP_START - (PHYS_OFFSET >> PAGE_SHIFT)
+ * struct pages; the image above PAGE_END.
+ */
+static int check_arm64(struct synth *s)
+{
+	uint64_t need, memstart;
+
+	if (!s->va_bits)
+		s->va_bits = 48;
+	if (!s->va_actual)
+		s->va_actual = s->va_bits;
+	if (s->va_actual != s->va_bits && !(s->va_bits == 52 && s->va_actual == 48))
+		return synth_fail(s, -EINVAL, "va_actual %d: a %d-bit kernel runs with %d bits%s",
+				  s->va_actual, s->va_bits, s->va_bits, s->va_bits == 52 ? " or 48" : "");
+	if (s->page_offset_set)
+		return synth_fail(s, -EINVAL, "page_offset is x86_64's: arm64's follows from va_bits");
+	s->levels = (s->va_actual - PAGE_SHIFT + 8) / 9;
+	s->lpa2 = s->va_actual == 52;
+	memstart = (s->ram[0].start << PAGE_SHIFT) & ~((1ull << 30) - 1);  /* ARM64_MEMSTART_ALIGN */
+	s->phys_offset = memstart;
+	if (s->va_actual != s->va_bits)
+		s->phys_offset -= (1ull << 52) - (1ull << 48);
+	s->page_offset = -(1ull << s->va_bits) - s->phys_offset;
+	if (!s->vmemmap_base_set)
+		s->vmemmap_base = ARM64_VMEMMAP_START(s->va_bits) -
+				  (uint64_t)((int64_t)s->phys_offset >> PAGE_SHIFT) * STRUCT_PAGE_SIZE;
+	s->text_base = ARM64_KIMAGE_VADDR(s->va_bits) + s->kaslr;
+	if ((s->max_pfn << PAGE_SHIFT) > (1ull << 48))
+		return synth_fail(s, -EINVAL, "arm64 RAM must end below 256 TiB");
+	for (need = 20; (1ull << need) < (s->max_pfn << PAGE_SHIFT); need++)
+		;
+	if (!s->max_physmem_bits)
+		s->max_physmem_bits = s->extreme ? (s->va_bits == 52 ? 52 : 48) : (need > 36 ? (int)need : 36);
+	return check_sections(s, need);
+}
+
 static int check_spec(struct synth *s)
 {
 	uint64_t need;
+	int r;
 
 	if (!s->nram)
 		synth_spec_line(s, "ram 1M-64M");
@@ -257,6 +318,9 @@ static int check_spec(struct synth *s)
 		return synth_fail(s, -EINVAL, "section_bits must be at least 22 "
 				  "(a free block of order 10 must fit in a section)");
 	s->max_pfn = s->ram[s->nram - 1].end;
+	if (s->arm64)
+		return check_arm64(s);
+	s->text_base = KERNEL_TEXT_BASE + s->kaslr;
 	if (!s->page_offset_set)
 		s->page_offset = s->levels == 5 ? 0xff3a5d0000000000ull : 0xffff9a4b40000000ull;
 	if (!s->vmemmap_base_set)
@@ -269,19 +333,8 @@ static int check_spec(struct synth *s)
 		else
 			s->max_physmem_bits = need > 36 ? (int)need : 36;
 	}
-	if ((uint64_t)s->max_physmem_bits < need || s->max_physmem_bits <= s->section_bits)
-		return synth_fail(s, -EINVAL, "max_physmem_bits %d does not cover RAM up to %#llx",
-				  s->max_physmem_bits,
-				  (unsigned long long)(s->max_pfn << PAGE_SHIFT));
-	s->pps = 1ull << (s->section_bits - PAGE_SHIFT);
-	s->nr_mem_sections = 1ull << (s->max_physmem_bits - s->section_bits);
-	s->nr_roots = (s->nr_mem_sections + SECTIONS_PER_ROOT - 1) / SECTIONS_PER_ROOT;
-	if (!s->extreme && s->nr_mem_sections > 65536)
-		return synth_fail(s, -EINVAL, "without extreme, NR_MEM_SECTIONS (2^(%d-%d)) must "
-				  "stay below 65536: lower max_physmem_bits",
-				  s->max_physmem_bits, s->section_bits);
-	if (!s->extreme && s->nr_mem_sections <= 1)
-		return synth_fail(s, -EINVAL, "need more than one section");
+	if ((r = check_sections(s, need)) < 0)
+		return r;
 	if (s->levels == 4 && (s->page_offset >> 47) != 0x1ffff)
 		return synth_fail(s, -EINVAL, "page_offset is not a 4-level kernel address");
 	if (s->levels == 5 && (s->page_offset >> 56) != 0xff)
@@ -306,7 +359,8 @@ static int place_kernel(struct synth *s)
 		return synth_fail(s, -EINVAL, "the kernel image (%#llx+%#llx) does not fit in one "
 				  "RAM range", (unsigned long long)s->kernel_pa,
 				  (unsigned long long)s->kernel_size);
-	s->phys_base = s->kernel_pa - (KERNEL_TEXT_BASE - START_KERNEL_MAP) - s->kaslr;
+	if (!s->arm64)
+		s->phys_base = s->kernel_pa - (KERNEL_TEXT_BASE - START_KERNEL_MAP) - s->kaslr;
 	synth_claim(s, s->kernel_pa >> PAGE_SHIFT, s->kernel_size / 2 >> PAGE_SHIFT, K_IMAGE_TEXT);
 	synth_claim(s, (s->kernel_pa + s->kernel_size / 2) >> PAGE_SHIFT, s->kernel_size / 4 >> PAGE_SHIFT,
 	      K_IMAGE_DATA);

@@ -11,6 +11,10 @@
 #include "synth-internal.h"
 
 #define PRSTATUS_SIZE 336
+#define PRSTATUS_SIZE_A64 392          /* pr_reg: x0..x30, sp, pc, pstate */
+#ifndef EM_AARCH64
+#define EM_AARCH64 183
+#endif
 #define PRSTATUS_PID 32
 #define PRSTATUS_REG 112
 
@@ -163,13 +167,37 @@ static void printk_vmcoreinfo(const struct synth *s, struct kvlist *l)
 }
 
 /*
+ * arm64's arch_crash_save_vmcoreinfo() (arch/arm64/kernel/crash_core.c,
+ * vmcore_info.c from 6.10), in its order and formats: VA_BITS in decimal,
+ * the rest 0x-hex; KERNELOFFSET bare hex.
+ */
+static void arm64_vmcoreinfo(const struct synth *s, struct kvlist *l)
+{
+	uint64_t page_end = ARM64_PAGE_END(s->va_bits);
+	uint64_t vmemmap_start = ARM64_VMEMMAP_START(s->va_bits);
+
+	num(l, "NUMBER(VA_BITS)", s->va_bits);
+	kvf(l, "NUMBER(MODULES_VADDR)", "0x%llx", (unsigned long long)page_end);
+	kvf(l, "NUMBER(MODULES_END)", "0x%llx", (unsigned long long)(page_end + (2ull << 30)));
+	kvf(l, "NUMBER(VMALLOC_START)", "0x%llx", (unsigned long long)(page_end + (2ull << 30)));
+	kvf(l, "NUMBER(VMALLOC_END)", "0x%llx", (unsigned long long)(vmemmap_start - (8ull << 20)));
+	kvf(l, "NUMBER(VMEMMAP_START)", "0x%llx", (unsigned long long)vmemmap_start);
+	kvf(l, "NUMBER(VMEMMAP_END)", "0x%llx", (unsigned long long)ARM64_VMEMMAP_END);
+	kvf(l, "NUMBER(kimage_voffset)", "0x%llx", (unsigned long long)(s->text_base - s->kernel_pa));
+	kvf(l, "NUMBER(PHYS_OFFSET)", "0x%llx", (unsigned long long)s->phys_offset);
+	kvf(l, "NUMBER(TCR_EL1_T1SZ)", "0x%llx", (unsigned long long)(64 - s->va_actual));
+	kvf(l, "KERNELOFFSET", "%llx", (unsigned long long)s->kaslr);
+	kvf(l, "NUMBER(KERNELPACMASK)", "0x%llx", 0ull);
+}
+
+/*
  * The order and the struct numbers follow a real Debian 6.1 / 6.12 kernel;
  * what each era adds or drops is in synth-eras.c.
  */
 static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 {
 	const struct era *e = s->e;
-	uint64_t stext = KERNEL_TEXT_BASE + s->kaslr;
+	uint64_t stext = s->text_base;
 	uint64_t pgd = stext + (s->pgd_pa - s->kernel_pa);
 
 	kv_set(l, "OSRELEASE", s->osrelease);
@@ -184,7 +212,7 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	sym(l, "_stext", stext);
 	if (e->vi_vmap_area_list)
 		sym(l, "vmap_area_list", s->sym_vmap_area_list);
-	else
+	else if (!s->arm64)   /* arm64's own lines below say it */
 		kvf(l, "NUMBER(VMALLOC_START)", "0x%llx",
 		    (unsigned long long)(s->levels == 5 ? 0xffa0000000000000ull
 						       : 0xffffb4c680000000ull));
@@ -256,12 +284,16 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	num(l, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)", e->offline);
 	if (s->vi_unaccepted)
 		num(l, "NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)", e->unaccepted);
-	num(l, "NUMBER(phys_base)", (long long)s->phys_base);
-	sym(l, "init_top_pgt", pgd);
-	num(l, "NUMBER(pgtable_l5_enabled)", s->levels == 5);
-	kvf(l, "KERNELOFFSET", "%llx", (unsigned long long)s->kaslr);
-	num(l, "NUMBER(KERNEL_IMAGE_SIZE)", 1ll << 30);
-	num(l, "NUMBER(sme_mask)", 0);
+	if (s->arm64) {
+		arm64_vmcoreinfo(s, l);
+	} else {
+		num(l, "NUMBER(phys_base)", (long long)s->phys_base);
+		sym(l, "init_top_pgt", pgd);
+		num(l, "NUMBER(pgtable_l5_enabled)", s->levels == 5);
+		kvf(l, "KERNELOFFSET", "%llx", (unsigned long long)s->kaslr);
+		num(l, "NUMBER(KERNEL_IMAGE_SIZE)", 1ll << 30);
+		num(l, "NUMBER(sme_mask)", 0);
+	}
 	num(l, "CRASHTIME", (long long)s->crashtime);
 }
 
@@ -323,21 +355,34 @@ static unsigned char *put_note(unsigned char *p, const char *name, uint32_t type
 
 int synth_make_notes(struct synth *s)
 {
-	size_t len = (size_t)s->cpus * (12 + 8 + PRSTATUS_SIZE) + 12 + 12 + align4(s->vi_len);
+	size_t len = (size_t)s->cpus * (12 + 8 + PRSTATUS_SIZE_A64) + 12 + 12 + align4(s->vi_len);
 	unsigned char *p;
 
 	free(s->notes);
 	s->notes = p = calloc(1, len);
 	if (!p)
 		return synth_fail(s, -ENOMEM, "out of memory");
-	for (int cpu = 0; cpu < s->cpus; cpu++) {
+	for (int cpu = 0; cpu < s->cpus && s->arm64; cpu++) {
+		unsigned char st[PRSTATUS_SIZE_A64] = { 0 };
+		uint64_t regs[34] = { 0 };
+		uint32_t pid = cpu == 0 ? 1234 : 0;
+
+		memcpy(st + PRSTATUS_PID, &pid, 4);
+		regs[0] = 0x63;                                                      /* x0 */
+		regs[31] = dva(s, (s->ram[0].start << PAGE_SHIFT) + 0x3f00 + 0x4000 * (uint64_t)cpu); /* sp */
+		regs[32] = s->text_base + 0x1a2b30 + 0x40 * (uint64_t)cpu;        /* pc */
+		regs[33] = 0x60400005;                                               /* pstate: EL1h */
+		memcpy(st + PRSTATUS_REG, regs, sizeof(regs));
+		p = put_note(p, "CORE", NT_PRSTATUS, st, sizeof(st));
+	}
+	for (int cpu = 0; cpu < s->cpus && !s->arm64; cpu++) {
 		unsigned char st[PRSTATUS_SIZE] = { 0 };
 		uint64_t regs[27] = { 0 };
 		uint32_t pid = cpu == 0 ? 1234 : 0;
 
 		memcpy(st + PRSTATUS_PID, &pid, 4);
 		regs[10] = 0x63;                                            /* rax */
-		regs[16] = KERNEL_TEXT_BASE + s->kaslr + 0x1a2b30 + 0x40 * (uint64_t)cpu; /* rip */
+		regs[16] = s->text_base + 0x1a2b30 + 0x40 * (uint64_t)cpu; /* rip */
 		regs[17] = 0x10;                                            /* cs */
 		regs[18] = 0x46;                                            /* eflags */
 		regs[19] = s->page_offset + (s->ram[0].start << PAGE_SHIFT) + 0x3f00 +
@@ -429,7 +474,7 @@ int synth_write_vmcore_fd(struct synth *s, int fd)
 	eh->e_ident[EI_VERSION] = EV_CURRENT;
 	eh->e_ident[EI_OSABI] = ELFOSABI_NONE;
 	eh->e_type = ET_CORE;
-	eh->e_machine = EM_X86_64;
+	eh->e_machine = s->arm64 ? EM_AARCH64 : EM_X86_64;
 	eh->e_version = EV_CURRENT;
 	eh->e_phoff = sizeof(Elf64_Ehdr);
 	eh->e_ehsize = sizeof(Elf64_Ehdr);
@@ -444,7 +489,7 @@ int synth_write_vmcore_fd(struct synth *s, int fd)
 	ph[1].p_type = PT_LOAD;
 	ph[1].p_flags = PF_R | PF_W | PF_X;
 	ph[1].p_offset = off;
-	ph[1].p_vaddr = KERNEL_TEXT_BASE + s->kaslr;
+	ph[1].p_vaddr = s->text_base;
 	ph[1].p_paddr = s->kernel_pa;
 	ph[1].p_filesz = ph[1].p_memsz = s->kernel_size;
 	off += s->kernel_size;
@@ -506,6 +551,8 @@ int synth_write_expect(struct synth *s, const char *path)
 		"max_physmem_bits %d\n", s->osrelease, s->era_name, s->levels,
 		s->vmemmap ? "vmemmap" : "sparse", s->extreme ? "yes" : "no", s->section_bits,
 		s->max_physmem_bits);
+	if (s->arm64)
+		fprintf(f, "# arch arm64 va_bits %d va_actual %d\n", s->va_bits, s->va_actual);
 	fprintf(f, "# rule: excluded at level L iff (zero && L&1) || (cache && L&6) || "
 		"(cache_private && L&4) || (user && L&8) || (free && L&16) || hwpoison || offline\n");
 	fprintf(f, "# max_pfn 0x%llx ram_pages %llu\n", (unsigned long long)s->max_pfn,

@@ -134,6 +134,14 @@ with tempfile.TemporaryDirectory(prefix="kcatch-synth-") as tmp:
             ref, _ = dumped_set(d31)
             ok(v.returncode == 0 and got == ref, "%s: %s -d 31 verifies and keeps the same pages as -l" % (name, copt),
                r.stderr + v.stderr)
+        # a kdump file as input (no virtual addresses: the arch finds the direct map)
+        o = os.path.join(tmp, name + ".refilter")
+        r = run(kf, "-l", "-d", "31", "--message-level", "4", "-f", d31, o)
+        v = run(kv, "--quiet", "--vmcore", vmcore, o) if r.returncode == 0 else r
+        got, _ = dumped_set(o) if r.returncode == 0 else (None, "")
+        ref, _ = dumped_set(d31)
+        ok(v.returncode == 0 and got == ref, "%s: -d 31 of its own -d 31 dump verifies and keeps the same pages" % name,
+           r.stderr + v.stderr)
         # the same file from other writer configurations
         for extra, label in ((["--num-threads", "2"], "2 threads"), (["--num-threads", "4"], "4 threads"),
                              ([], "one cycle")):

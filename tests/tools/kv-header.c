@@ -3,7 +3,7 @@
  * kdump-verify: block 0 (disk_dump_header), block 1 (kdump_sub_header),
  * the copied ELF notes and VMCOREINFO.
  *
- * Field offsets (x86_64, native little endian) are spelled out here on
+ * Field offsets (x86_64 and aarch64 alike: LP64, little endian) are spelled out here on
  * purpose instead of using a struct shared with the writer.
  */
 #include "kv.h"
@@ -85,6 +85,13 @@ static void check_vmcoreinfo(struct kv_dump *d, const char *t, size_t n)
 	    (uint64_t)strtoll(v, NULL, 0) != d->phys_base)
 		kv_warn("sub_header.phys_base", "%#" PRIx64 " != VMCOREINFO NUMBER(phys_base) %s",
 			d->phys_base, v);
+	/* arm64: makedumpfile writes PHYS_OFFSET there, and crash takes it from there */
+	if (!strcmp(d->uts[4], "aarch64") && kv_vmci_get(t, n, "NUMBER(PHYS_OFFSET)", v, sizeof(v)) &&
+	    strtoull(v, NULL, 0) != d->phys_base)
+		kv_error("sub_header.phys_base", "%#" PRIx64 " != VMCOREINFO NUMBER(PHYS_OFFSET) %s (aarch64)",
+			 d->phys_base, v);
+	if (strcmp(d->uts[4], "x86_64") && strcmp(d->uts[4], "aarch64"))
+		kv_warn("header.utsname.machine", "\"%s\" is neither x86_64 nor aarch64", d->uts[4]);
 }
 
 static void check_notes(struct kv_dump *d)
