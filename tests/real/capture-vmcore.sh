@@ -244,6 +244,16 @@ if [[ $ARCH == arm64 ]]; then
 		#!/bin/sh
 		# kexec_load instead of kexec_file_load (written by capture-vmcore.sh)
 		for a; do shift; [ "$a" = -s ] || set -- "$@" "$a"; done
+		# kexec-tools 2.0.31 finds the linear map from _text in /proc/kallsyms,
+		# which 6.1 does not list: _text is _stext (64 KiB above it) rounded
+		# down to the 2 MiB the image is aligned to
+		if ! grep -q ' _text$' /proc/kallsyms; then
+			s=$(grep -m1 ' _stext$' /proc/kallsyms | cut -d' ' -f1)
+			printf '%s%06x T _text\n' "${s%??????}" $((0x${s#??????????} & 0xe00000)) >/tmp/kallsyms
+			cat /proc/kallsyms >>/tmp/kallsyms
+			mount --bind /tmp/kallsyms /proc/kallsyms
+			echo "KCATCH: /proc/kallsyms has no _text: $(head -n1 /tmp/kallsyms) from _stext $s for kexec"
+		fi
 		exec /usr/sbin/kexec.bin "$@"
 	EOF
 	chmod 755 "$FIRST/sbin/kexec"
