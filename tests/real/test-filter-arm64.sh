@@ -54,7 +54,10 @@ MDF=$KCATCH_CACHE/tools/bin/arm64-sid-makedumpfile
 MDF_VER=$(sed -n 's/^makedumpfile=//p' "$KCATCH_CACHE/tools/arm64-sid/.complete")
 # crash-compare.sh and crash_bin take crash from KCATCH_CRASH
 KCATCH_CRASH=$(crash_bin arm64)
-export KCATCH_CRASH
+# a crash session under qemu-user takes minutes (gdb reads the vmlinux's
+# DWARF emulated)
+KCATCH_CRASH_TIMEOUT=${KCATCH_CRASH_TIMEOUT:-2400}
+export KCATCH_CRASH KCATCH_CRASH_TIMEOUT
 CRASH_VER=$(sed -n 's/^crash=//p' "$KCATCH_CACHE/tools/arm64-trixie/.complete")
 
 W=$(mktemp -d "$KCATCH_CACHE/tmp/test-filter-arm64.XXXXXX")
@@ -62,6 +65,7 @@ trap 'rm -rf "$W"' EXIT
 passed=0 failed=0
 ok()   { passed=$((passed + 1)); echo "ok - $*"; }
 fail() { failed=$((failed + 1)); echo "not ok - $*"; }
+skip() { passed=$((passed + 1)); echo "ok - $1 # SKIP $2"; }
 check() {  # description, command...
 	local d=$1; shift
 	if "$@" >"$W/check.log" 2>&1; then ok "$d"; else fail "$d"; sed 's/^/#   /' "$W/check.log" | tail -20; fi
@@ -95,7 +99,14 @@ check "kdump-verify: -l -d 31 dump is well formed and every page equals the vmco
 t0=$(now)
 "$MDF" -l -d 31 --message-level 0 "$VMCORE" "$W/m.l31" >"$W/mdf.log" 2>&1 || true
 tm=$(elapsed "$t0")
-if [[ -s $W/m.l31 ]]; then
+# makedumpfile 1.7.8 knows no 52-bit VA with 4K pages (LPA2, 6.9+): it
+# says so ("VA Bits 52 not supported"), and its checks are skipped
+MDF_OK=1 MDF_WHY=''
+if [[ ! -s $W/m.l31 ]] && grep -q 'not supported' "$W/mdf.log"; then
+	MDF_OK=0 MDF_WHY="makedumpfile $MDF_VER cannot read this vmcore: $(grep -m1 'not supported' "$W/mdf.log")"
+	echo "# $MDF_WHY"
+	skip "pages kept at -d 31 agree with makedumpfile $MDF_VER within 0.5%" "$MDF_WHY"
+elif [[ -s $W/m.l31 ]]; then
 	md=$(dumped "$W/m.l31")
 	echo "# pages kept at -d 31 by makedumpfile $MDF_VER (arm64): $md, ${tm}s, -l $(stat -c %s "$W/m.l31") bytes"
 	check "pages kept at -d 31 agree with makedumpfile $MDF_VER within 0.5% ($kd vs $md)" \
@@ -141,10 +152,14 @@ rm -f "$W/k.e31"
 
 # 3. makedumpfile reads kcatch's dump: refilter a -d 1 dump to -d 31
 "$KF" -l -d 1 --message-level 4 "$VMCORE" "$W/k.l1"
-check "makedumpfile $MDF_VER (arm64) refilters a kcatch dump (-d 1 -> -d 31)" \
-	"$MDF" -l -d 31 --message-level 0 "$W/k.l1" "$W/r.l31"
-check "kdump-verify: makedumpfile's refiltered dump of kcatch's dump" \
-	"$KV" --quiet --vmcore "$VMCORE" "$W/r.l31"
+if ((MDF_OK)); then
+	check "makedumpfile $MDF_VER (arm64) refilters a kcatch dump (-d 1 -> -d 31)" \
+		"$MDF" -l -d 31 --message-level 0 "$W/k.l1" "$W/r.l31"
+	check "kdump-verify: makedumpfile's refiltered dump of kcatch's dump" \
+		"$KV" --quiet --vmcore "$VMCORE" "$W/r.l31"
+else
+	skip "makedumpfile $MDF_VER (arm64) refilters a kcatch dump (-d 1 -> -d 31)" "$MDF_WHY"
+fi
 
 # 4. kcatch reads kdump-compressed input too: refilter its own zstd -d 1 dump
 "$KF" -z -d 1 --message-level 4 "$VMCORE" "$W/k.z1"
@@ -163,8 +178,8 @@ rm -f "$W/k.flat" "$W/kf.l31" "$W/mf.l31"
 # 6. --split: crash opens the parts together; --reassemble gives the direct file
 "$KF" --split -l -d 31 --message-level 4 "$VMCORE" "$W/s1" "$W/s2" "$W/s3"
 printf 'bt\nlog\nexit\n' >"$W/split.cmd"
-timeout 900 "$KCATCH_CRASH" -s "$VMLINUX" "$W/s1" "$W/s2" "$W/s3" -i "$W/split.cmd" 2>&1 | grep -v DUMPFILE >"$W/split.parts" || true
-timeout 900 "$KCATCH_CRASH" -s "$VMLINUX" "$VMCORE" -i "$W/split.cmd" 2>&1 | grep -v DUMPFILE >"$W/split.vmcore" || true
+timeout "$KCATCH_CRASH_TIMEOUT" "$KCATCH_CRASH" -s "$VMLINUX" "$W/s1" "$W/s2" "$W/s3" -i "$W/split.cmd" 2>&1 | grep -v DUMPFILE >"$W/split.parts" || true
+timeout "$KCATCH_CRASH_TIMEOUT" "$KCATCH_CRASH" -s "$VMLINUX" "$VMCORE" -i "$W/split.cmd" 2>&1 | grep -v DUMPFILE >"$W/split.vmcore" || true
 check "crash reads 3 --split parts together as the vmcore (bt, log: $(grep -c '' "$W/split.vmcore") lines)" \
 	bash -c "grep -q sysrq '$W/split.vmcore' && diff '$W/split.vmcore' '$W/split.parts'"
 check "--reassemble of the parts is identical to the direct -l -d 31 dump" \
@@ -173,10 +188,15 @@ rm -f "$W"/s[123] "$W/ra"
 
 # 7. the kernel log, as makedumpfile prints it (whole, and from clear_seq on)
 "$KF" --dump-dmesg --message-level 4 "$VMCORE" "$W/k.dmesg"
-"$MDF" --dump-dmesg "$VMCORE" "$W/m.dmesg" >/dev/null 2>&1 || true
 "$KF" --dump-dmesg --partial-dmesg --message-level 4 "$VMCORE" "$W/k.pdmesg"
-"$MDF" --dump-dmesg --partial-dmesg "$VMCORE" "$W/m.pdmesg" >/dev/null 2>&1 || true
-check "--dump-dmesg is identical to makedumpfile $MDF_VER's ($(grep -c '' "$W/k.dmesg") lines)" cmp "$W/k.dmesg" "$W/m.dmesg"
 check "the log holds the panic" grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$W/k.dmesg"
-check "--partial-dmesg is identical to makedumpfile $MDF_VER's ($(grep -c '' "$W/k.pdmesg") lines)" cmp "$W/k.pdmesg" "$W/m.pdmesg"
+if ((MDF_OK)); then
+	"$MDF" --dump-dmesg "$VMCORE" "$W/m.dmesg" >/dev/null 2>&1 || true
+	"$MDF" --dump-dmesg --partial-dmesg "$VMCORE" "$W/m.pdmesg" >/dev/null 2>&1 || true
+	check "--dump-dmesg is identical to makedumpfile $MDF_VER's ($(grep -c '' "$W/k.dmesg") lines)" cmp "$W/k.dmesg" "$W/m.dmesg"
+	check "--partial-dmesg is identical to makedumpfile $MDF_VER's ($(grep -c '' "$W/k.pdmesg") lines)" cmp "$W/k.pdmesg" "$W/m.pdmesg"
+else
+	# drgn's log of the vmcore ends like kcatch's (drgn-check.py prints the tail)
+	skip "--dump-dmesg and --partial-dmesg identical to makedumpfile $MDF_VER's" "$MDF_WHY"
+fi
 finish
