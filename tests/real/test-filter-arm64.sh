@@ -99,8 +99,9 @@ check "kdump-verify: -l -d 31 dump is well formed and every page equals the vmco
 t0=$(now)
 "$MDF" -l -d 31 --message-level 0 "$VMCORE" "$W/m.l31" >"$W/mdf.log" 2>&1 || true
 tm=$(elapsed "$t0")
-# makedumpfile 1.7.8 knows no 52-bit VA with 4K pages (LPA2, 6.9+): it
-# says so ("VA Bits 52 not supported"), and its checks are skipped
+# makedumpfile 1.7.8 knows no 52-bit VA with 4K pages (LPA2, 6.9+), and
+# goes by VA_BITS, so it refuses trixie's 6.12 even when it runs with 48
+# bits: it says so ("VA Bits 52 not supported"), and its checks are skipped
 MDF_OK=1 MDF_WHY=''
 if [[ ! -s $W/m.l31 ]] && grep -q 'not supported' "$W/mdf.log"; then
 	MDF_OK=0 MDF_WHY="makedumpfile $MDF_VER cannot read this vmcore: $(grep -m1 'not supported' "$W/mdf.log")"
