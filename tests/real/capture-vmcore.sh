@@ -244,7 +244,7 @@ if [[ $ARCH == arm64 ]]; then
 		#!/bin/sh
 		# kexec_load instead of kexec_file_load (written by capture-vmcore.sh)
 		for a; do shift; [ "$a" = -s ] || set -- "$@" "$a"; done
-		# kexec-tools 2.0.31 finds the linear map from _text in /proc/kallsyms,
+		# kexec-tools 2.0.29 finds the linear map from _text in /proc/kallsyms,
 		# which 6.1 does not list: _text is _stext (64 KiB above it) rounded
 		# down to the 2 MiB the image is aligned to
 		if ! grep -q ' _text$' /proc/kallsyms; then
