@@ -2,8 +2,16 @@
 # Produce a real ELF vmcore by crashing a Debian kernel under QEMU (TCG).
 #
 #   capture-vmcore.sh --kernel 5.10|6.1|6.12|sid|exp --paging 4|5 [--mem 1G] [--smp N] [--force]
+#   capture-vmcore.sh --kernel 6.1-arm64|6.12-arm64 --va 48|52 [--mem 1G] [--smp N] [--force]
 #
-# Result in $KCATCH_CACHE/vmcores/<kver>-l<paging>-<mem>/:
+# arm64 kernels boot under qemu-system-aarch64 -M virt (TCG): --va 52 is
+# -cpu max (FEAT_LPA2: a 52-bit VA kernel runs with 52 bits), --va 48 is
+# -cpu max,lpa2=off (the same kernel falls back to 48 bits). Their guests
+# use trixie's static busybox and a static kexec (fetch-kernels.sh
+# arm64guest) and load the capture kernel with kexec_load: Debian's
+# cloud-arm64 kernels have no CONFIG_KEXEC_FILE.
+#
+# Result in $KCATCH_CACHE/vmcores/<kver>-l<paging>-<mem>/ (arm64: <kver>-va<bits>-<mem>/):
 #   vmcore          copy of /proc/vmcore from the capture kernel (sparse file)
 #   console.log     serial console of the crashed and the capture kernel
 #   info.txt        kernel release, paging, memory, panic line, timings
@@ -21,8 +29,10 @@ set -euo pipefail
 usage() {
 	cat <<EOF
 usage: $0 --kernel 5.10|6.1|6.12|sid|exp --paging 4|5 [--mem SIZE] [--smp N] [--timeout SEC] [--force]
+       $0 --kernel 6.1-arm64|6.12-arm64 --va 48|52 [--mem SIZE] [--smp N] [--timeout SEC] [--force]
   --kernel   kernel alias fetched by fetch-kernels.sh
   --paging   4 (-cpu max,la57=off) or 5 (-cpu max, 5-level paging)
+  --va       arm64: 52 (-cpu max, LPA2) or 48 (-cpu max,lpa2=off) bits of virtual address
   --mem      guest memory, QEMU syntax (default 1G)
   --smp      guest CPUs of the first kernel (default 2)
   --timeout  limit for the QEMU run in seconds (default \$KCATCH_QEMU_TIMEOUT or 900)
@@ -31,7 +41,7 @@ Cache: \$KCATCH_CACHE (now $KCATCH_CACHE)
 EOF
 }
 
-ALIAS='' PAGING='' MEM=1G SMP=2 FORCE=0
+ALIAS='' PAGING='' VA='' MEM=1G SMP=2 FORCE=0
 QEMU_TIMEOUT=${KCATCH_QEMU_TIMEOUT:-900}
 CRASH_TIMEOUT=${KCATCH_CRASH_TIMEOUT:-600}
 CRASHKERNEL=${KCATCH_CRASHKERNEL:-256M}
@@ -39,6 +49,7 @@ while (($#)); do
 	case $1 in
 	--kernel) ALIAS=${2:?}; shift ;;
 	--paging) PAGING=${2:?}; shift ;;
+	--va) VA=${2:?}; shift ;;
 	--mem) MEM=${2:?}; shift ;;
 	--smp) SMP=${2:?}; shift ;;
 	--timeout) QEMU_TIMEOUT=${2:?}; shift ;;
@@ -49,16 +60,34 @@ while (($#)); do
 	shift
 done
 case $ALIAS in
-5.10 | 6.1 | 6.12 | sid | exp) ;;
-*) usage >&2; die "--kernel must be 5.10, 6.1, 6.12, sid or exp" ;;
+5.10 | 6.1 | 6.12 | sid | exp) ARCH=x86_64 ;;
+6.1-arm64 | 6.12-arm64) ARCH=arm64 ;;
+*) usage >&2; die "--kernel must be 5.10, 6.1, 6.12, sid, exp, 6.1-arm64 or 6.12-arm64" ;;
 esac
-[[ $PAGING == 4 || $PAGING == 5 ]] || { usage >&2; die "--paging must be 4 or 5"; }
+if [[ $ARCH == arm64 ]]; then
+	[[ $VA == 48 || $VA == 52 ]] || { usage >&2; die "--va must be 48 or 52 for an arm64 kernel"; }
+	[[ -z $PAGING ]] || die "--paging is for x86_64 kernels; use --va 48|52 for $ALIAS"
+else
+	[[ $PAGING == 4 || $PAGING == 5 ]] || { usage >&2; die "--paging must be 4 or 5"; }
+	[[ -z $VA ]] || die "--va is for arm64 kernels; use --paging 4|5 for $ALIAS"
+fi
 [[ $MEM =~ ^[0-9]+[MG]$ ]] || die "--mem must look like 1G or 1536M"
 [[ $SMP =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
 
-need_cmd qemu-system-x86_64 timeout gcc cpio gzip xz strings mkfs.ext4 truncate fallocate flock
-[[ -x /bin/busybox ]] || die "/bin/busybox missing (apt-get install busybox-static)"
-[[ -x /usr/sbin/kexec ]] || die "/usr/sbin/kexec missing (apt-get install kexec-tools)"
+need_cmd timeout cpio gzip xz strings mkfs.ext4 truncate fallocate flock
+if [[ $ARCH == arm64 ]]; then
+	need_cmd qemu-system-aarch64 qemu-aarch64-static aarch64-linux-gnu-gcc
+	GUEST_TOOLS=$KCATCH_CACHE/tools/arm64-guest
+	[[ -f $GUEST_TOOLS/.complete ]] || die "no arm64 busybox and kexec: run tests/real/fetch-kernels.sh arm64guest"
+	BUSYBOX=$GUEST_TOOLS/busybox KEXEC=$GUEST_TOOLS/kexec GUEST_CC=aarch64-linux-gnu-gcc
+	busybox_list() { qemu-aarch64-static "$BUSYBOX" --list; }
+else
+	need_cmd qemu-system-x86_64 gcc
+	[[ -x /bin/busybox ]] || die "/bin/busybox missing (apt-get install busybox-static)"
+	[[ -x /usr/sbin/kexec ]] || die "/usr/sbin/kexec missing (apt-get install kexec-tools)"
+	BUSYBOX=/bin/busybox KEXEC=/usr/sbin/kexec GUEST_CC=gcc
+	busybox_list() { "$BUSYBOX" --list; }
+fi
 
 KVER=$(kernel_kver "$ALIAS")
 KDIR=$(kernel_dir "$KVER")
@@ -67,9 +96,9 @@ VMLINUZ=$(kernel_vmlinuz "$KVER")
 VMLINUX="$KDIR/vmlinux"
 MODDIR=$(kernel_moddir "$KVER")
 READER=$(kernel_reader "$KVER")
-if [[ $READER == crash ]]; then CRASH=$(crash_bin); else SIDPY=$(sid_python); fi
+if [[ $READER == crash ]]; then CRASH=$(crash_bin "$ARCH"); else SIDPY=$(sid_python); fi
 
-NAME="$KVER-l$PAGING-$MEM"
+if [[ $ARCH == arm64 ]]; then NAME="$KVER-va$VA-$MEM"; else NAME="$KVER-l$PAGING-$MEM"; fi
 OUT="$KCATCH_CACHE/vmcores/$NAME"
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
@@ -165,8 +194,8 @@ install_modules() {
 base_root() {
 	local root=$1 applet
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,mnt,boot,etc/kcatch,lib/modules}
-	cp /bin/busybox "$root/bin/busybox"
-	for applet in $(/bin/busybox --list); do
+	cp "$BUSYBOX" "$root/bin/busybox"
+	for applet in $(busybox_list); do
 		[[ $applet == busybox ]] || ln -sf busybox "$root/bin/$applet"
 	done
 	mknod -m 600 "$root/dev/console" c 5 1
@@ -193,9 +222,10 @@ mod_add virtio_pci
 mod_add virtio_blk
 log "module load order: ${MODORDER[*]:-(all built in)}"
 
-gcc -static -O2 -Wall -Wextra -o "$WORK/kcwork" "$REAL_DIR/guest/kcwork.c"
+"$GUEST_CC" -static -O2 -Wall -Wextra -o "$WORK/kcwork" "$REAL_DIR/guest/kcwork.c"
 
-CAPTURE_CMDLINE="console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices panic=1 oops=panic"
+if [[ $ARCH == arm64 ]]; then CONSOLE=ttyAMA0; else CONSOLE=ttyS0,115200; fi
+CAPTURE_CMDLINE="console=$CONSOLE irqpoll nr_cpus=1 reset_devices panic=1 oops=panic"
 CAP="$WORK/capture-root"
 base_root "$CAP"
 install -m 755 "$REAL_DIR/guest/init-capture.sh" "$CAP/init"
@@ -205,8 +235,32 @@ FIRST="$WORK/first-root"
 base_root "$FIRST"
 install -m 755 "$REAL_DIR/guest/init-first.sh" "$FIRST/init"
 install -m 755 "$WORK/kcwork" "$FIRST/bin/kcwork"
-copy_elf "$FIRST" /usr/sbin/kexec
-ln -sf ../usr/sbin/kexec "$FIRST/sbin/kexec"
+if [[ $ARCH == arm64 ]]; then
+	# The cloud-arm64 kernels have no kexec_file_load (CONFIG_KEXEC_FILE is
+	# off): the shared init's "kexec -s -p" becomes kexec_load, which the
+	# static kexec-tools does in user space.
+	install -D -m 755 "$KEXEC" "$FIRST/usr/sbin/kexec.bin"
+	cat >"$FIRST/sbin/kexec" <<-'EOF'
+		#!/bin/sh
+		# kexec_load instead of kexec_file_load (written by capture-vmcore.sh)
+		for a; do shift; [ "$a" = -s ] || set -- "$@" "$a"; done
+		# kexec-tools 2.0.29 finds the linear map from _text in /proc/kallsyms,
+		# which 6.1 does not list: _text is _stext (64 KiB above it) rounded
+		# down to the 2 MiB the image is aligned to
+		if ! grep -q ' _text$' /proc/kallsyms; then
+			s=$(grep -m1 ' _stext$' /proc/kallsyms | cut -d' ' -f1)
+			printf '%s%06x T _text\n' "${s%??????}" $((0x${s#??????????} & 0xe00000)) >/tmp/kallsyms
+			cat /proc/kallsyms >>/tmp/kallsyms
+			mount --bind /tmp/kallsyms /proc/kallsyms
+			echo "KCATCH: /proc/kallsyms has no _text: $(head -n1 /tmp/kallsyms) from _stext $s for kexec"
+		fi
+		exec /usr/sbin/kexec.bin "$@"
+	EOF
+	chmod 755 "$FIRST/sbin/kexec"
+else
+	copy_elf "$FIRST" /usr/sbin/kexec
+	ln -sf ../usr/sbin/kexec "$FIRST/sbin/kexec"
+fi
 cp "$VMLINUZ" "$FIRST/boot/vmlinuz"
 cp "$WORK/capture.img" "$FIRST/boot/capture.img"
 echo "$CAPTURE_CMDLINE" >"$FIRST/etc/kcatch/capture-cmdline"
@@ -215,12 +269,22 @@ log "initramfs: first $(du -h "$WORK/first.img" | cut -f1), capture $(du -h "$WO
 
 # --- run ------------------------------------------------------------------------
 
-if [[ $PAGING == 5 ]]; then CPU=max; else CPU=max,la57=off; fi
-FIRST_CMDLINE="console=ttyS0,115200 crashkernel=$CRASHKERNEL panic=5 loglevel=7"
+FIRST_CMDLINE="console=$CONSOLE crashkernel=$CRASHKERNEL panic=5 loglevel=7"
 DUMPIMG="$OUT/vmcore.partial"
 # shellcheck disable=SC2054 # commas are QEMU option syntax
-QEMU=(qemu-system-x86_64 -accel tcg -machine pc -cpu "$CPU" -smp "$SMP" -m "$MEM"
-	-nodefaults -no-user-config -display none -monitor none -no-reboot
+if [[ $ARCH == arm64 ]]; then
+	# pauth-impdef: QEMU's own pointer-authentication hash, much faster under
+	# TCG than the architected QARMA5; the kernel cannot tell
+	if [[ $VA == 52 ]]; then CPU=max,pauth-impdef=on; else CPU=max,pauth-impdef=on,lpa2=off; fi
+	QEMU_SYSTEM=qemu-system-aarch64
+	QEMU=(qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu "$CPU" -smp "$SMP" -m "$MEM")
+else
+	if [[ $PAGING == 5 ]]; then CPU=max; else CPU=max,la57=off; fi
+	QEMU_SYSTEM=qemu-system-x86_64
+	QEMU=(qemu-system-x86_64 -accel tcg -machine pc -cpu "$CPU" -smp "$SMP" -m "$MEM")
+fi
+# shellcheck disable=SC2054 # commas are QEMU option syntax
+QEMU+=(-nodefaults -no-user-config -display none -monitor none -no-reboot
 	-serial "file:$OUT/console.log"
 	-kernel "$VMLINUZ" -initrd "$WORK/first.img" -append "$FIRST_CMDLINE"
 	-drive "file=$WORK/scratch.img,format=raw,if=none,id=scratch"
@@ -292,11 +356,21 @@ truncate -s "$LEN" "$DUMPIMG"
 fallocate --dig-holes "$DUMPIMG" 2>/dev/null || true
 /usr/bin/python3 "$REAL_DIR/elfcore.py" vmcoreinfo "$DUMPIMG" >"$OUT/vmcoreinfo.txt"
 SUMMARY=$(/usr/bin/python3 "$REAL_DIR/elfcore.py" summary "$DUMPIMG")
-l5=$(sed -n 's/^NUMBER(pgtable_l5_enabled)=//p' <<<"$SUMMARY")
-case $PAGING:$l5 in
-4:0 | 5:1) ;;
-*) console_fail "VMCOREINFO says pgtable_l5_enabled=$l5, wanted $PAGING-level paging" ;;
-esac
+if [[ $ARCH == arm64 ]]; then
+	# the VA size the kernel runs with: 64 - TCR_EL1_T1SZ (5.14+ export it),
+	# else the configured VA_BITS
+	t1sz=$(sed -n 's/^NUMBER(TCR_EL1_T1SZ)=//p' <<<"$SUMMARY")
+	va_bits=$(sed -n 's/^NUMBER(VA_BITS)=//p' <<<"$SUMMARY")
+	[[ -n $t1sz ]] && va_bits=$((64 - t1sz))
+	[[ $va_bits == "$VA" ]] ||
+		console_fail "VMCOREINFO says the kernel ran with ${va_bits:-unknown}-bit VA (TCR_EL1_T1SZ=${t1sz:-none}), wanted $VA"
+else
+	l5=$(sed -n 's/^NUMBER(pgtable_l5_enabled)=//p' <<<"$SUMMARY")
+	case $PAGING:$l5 in
+	4:0 | 5:1) ;;
+	*) console_fail "VMCOREINFO says pgtable_l5_enabled=$l5, wanted $PAGING-level paging" ;;
+	esac
+fi
 
 T1=$(now)
 rc=0
@@ -337,7 +411,8 @@ PANIC_LINE=$(grep -a -m1 'Kernel panic - not syncing' "$OUT/console.log" | tr -d
 	echo "kernel_release=$KVER"
 	echo "kernel_package=$(sed -n 's/^package=//p' "$KDIR/.complete") $(sed -n 's/^version=//p' "$KDIR/.complete")"
 	echo "vmlinux=$(readlink -f "$VMLINUX")"
-	echo "paging=$PAGING"
+	echo "arch=$ARCH"
+	if [[ $ARCH == arm64 ]]; then echo "va=$VA"; else echo "paging=$PAGING"; fi
 	echo "cpu=$CPU"
 	echo "mem=$MEM"
 	echo "smp=$SMP"
@@ -356,7 +431,7 @@ PANIC_LINE=$(grep -a -m1 'Kernel panic - not syncing' "$OUT/console.log" | tr -d
 	echo "anon_huge_kb=$anon_huge"
 	echo "workload=$WORKLOAD"
 	echo "captured_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "qemu_version=$(qemu-system-x86_64 --version | head -n1)"
+	echo "qemu_version=$("$QEMU_SYSTEM" --version | head -n1)"
 } >"$OUT/info.txt"
 echo "workload=$WORKLOAD" >"$OUT/.complete"
 log "$NAME: OK: $OUT/vmcore ($LEN bytes), QEMU ${QEMU_SECS}s, $READER check ${CRASH_SECS}s"

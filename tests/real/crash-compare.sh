@@ -3,6 +3,8 @@
 #
 #   crash-compare.sh [--keep DIR] [--commands "sys bt ps log"] VMLINUX VMCORE DUMPFILE
 #
+# --commands is split at spaces, or at commas when it has one (so that a
+# command with arguments fits: "sys,bt,ps,log,kmem -s").
 # Runs the same crash commands on both files, drops the lines that may
 # legitimately differ (the DUMPFILE line with its path and [PARTIAL DUMP]
 # tag, any line naming either file, crash's file-size notes), and diffs the
@@ -16,7 +18,8 @@ usage() {
 	cat <<EOF
 usage: $0 [--keep DIR] [--commands "CMD..."] VMLINUX VMCORE DUMPFILE
   --keep DIR     keep the raw and normalized crash outputs in DIR
-  --commands     crash commands, space separated (default: "sys bt ps log")
+  --commands     crash commands, space separated, or comma separated when
+                 one has arguments (default: "sys bt ps log")
 EOF
 }
 
@@ -39,6 +42,11 @@ for f in "$VMLINUX" "$VMCORE" "$DUMPFILE"; do
 	[[ -r $f ]] || { log "cannot read $f"; exit 2; }
 done
 CRASH=$(crash_bin)
+if [[ $COMMANDS == *,* ]]; then
+	IFS=, read -r -a CMDS <<<"$COMMANDS"
+else
+	read -r -a CMDS <<<"$COMMANDS"
+fi
 
 if [[ -n $KEEP ]]; then
 	OUTDIR=$KEEP
@@ -52,17 +60,17 @@ fi
 # own file (markers echoed into one stream get out of order with crash's
 # buffered output).
 run_crash() { # FILE TAG
-	local rc=0 c
+	local rc=0 i
 	: >"$OUTDIR/$2.cmd"
-	for c in $COMMANDS; do
-		printf '%s > %s\n' "$c" "$OUTDIR/$2.$c.raw" >>"$OUTDIR/$2.cmd"
+	for i in "${!CMDS[@]}"; do
+		printf '%s > %s\n' "${CMDS[i]}" "$OUTDIR/$2.$i.raw" >>"$OUTDIR/$2.cmd"
 	done
 	echo exit >>"$OUTDIR/$2.cmd"
 	timeout --kill-after=10 "$CRASH_TIMEOUT" "$CRASH" -s "$VMLINUX" "$1" -i "$OUTDIR/$2.cmd" \
 		</dev/null >"$OUTDIR/$2.session.raw" 2>&1 || rc=$?
-	for c in $COMMANDS; do
-		if [[ ! -s $OUTDIR/$2.$c.raw ]]; then
-			log "crash wrote nothing for '$c' on $1"
+	for i in "${!CMDS[@]}"; do
+		if [[ ! -s $OUTDIR/$2.$i.raw ]]; then
+			log "crash wrote nothing for '${CMDS[i]}' on $1"
 			((rc != 0)) || rc=1
 		fi
 	done
@@ -78,8 +86,8 @@ run_crash() { # FILE TAG
 normalize() {
 	local esc c
 	esc=$(printf '%s' "$2" | sed 's/[][\.*^$/]/\\&/g')
-	for c in session $COMMANDS; do
-		echo "=== crash-compare: $c ==="
+	for c in session "${!CMDS[@]}"; do
+		if [[ $c == session ]]; then echo "=== crash-compare: session ==="; else echo "=== crash-compare: ${CMDS[c]} ==="; fi
 		sed -E \
 			-e '/^ *DUMPFILE: /d' \
 			-e "/${esc}/d" \

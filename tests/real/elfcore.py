@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Small reader for x86_64 ELF vmcores (/proc/vmcore copies).
+"""Small reader for x86_64 and arm64 ELF vmcores (/proc/vmcore copies).
 
   elfcore.py length FILE      print end of the last segment: max(p_offset+p_filesz)
   elfcore.py vmcoreinfo FILE  print the VMCOREINFO note text
@@ -97,6 +97,11 @@ def main():
         for key in ("OSRELEASE", "PAGESIZE", "KERNELOFFSET", "NUMBER(pgtable_l5_enabled)",
                     "NUMBER(phys_base)", "CRASHTIME"):
             print(f"{key}={kv.get(key, '')}")
+        # arm64's address-space lines, only where the kernel exports them
+        for key in ("NUMBER(VA_BITS)", "NUMBER(TCR_EL1_T1SZ)", "NUMBER(MAX_PHYSMEM_BITS)",
+                    "NUMBER(kimage_voffset)", "NUMBER(PHYS_OFFSET)"):
+            if key in kv:
+                print(f"{key}={kv[key]}")
 
 
 if __name__ == "__main__":

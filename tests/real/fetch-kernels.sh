@@ -31,7 +31,8 @@ set -euo pipefail
 usage() {
 	cat <<EOF
 usage: $0 [--refresh] [ALIAS...]
-  ALIAS     5.10, 6.1, 6.12, sid, exp, tools and/or sidtools (default: all)
+  ALIAS     5.10, 6.1, 6.12, sid, exp, tools and/or sidtools (default: these);
+            6.1-arm64, 6.12-arm64, arm64tools, arm64guest (arm64, only when named)
   --refresh re-resolve the newest packages even when a kernel is cached
 Cache: \$KCATCH_CACHE (now $KCATCH_CACHE)
 EOF
@@ -44,6 +45,7 @@ while (($#)); do
 	--refresh) REFRESH=1 ;;
 	-h | --help) usage; exit 0 ;;
 	5.10 | 6.1 | 6.12 | sid | exp | tools | sidtools) ALIASES+=("$1") ;;
+	6.1-arm64 | 6.12-arm64 | arm64tools | arm64guest) ALIASES+=("$1") ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
 	shift
@@ -74,7 +76,9 @@ private_opts() {
 		-o "Dir::Etc::SourceParts=/dev/null" \
 		-o "Dir::State::Lists=$1/lists" \
 		-o "Dir::Cache=$1/cache" \
-		-o "Dir::Cache::archives=$1/cache/archives"
+		-o "Dir::Cache::archives=$1/cache/archives" \
+		-o "APT::Architectures::=$(dpkg --print-architecture)" \
+		-o "APT::Architectures::=arm64"
 }
 apt_private() {
 	local dir=$1 o
@@ -119,9 +123,10 @@ private_update() {
 	apt_private "$dir" update >"$dir/update.log" 2>&1 ||
 		{ tail -20 "$dir/update.log" >&2; die "private apt-get update in $dir failed"; }
 }
-# private_lists_missing DIR: true when DIR has never been updated
+# private_lists_missing DIR [ARCH]: true when DIR has never been updated
+# (or, with ARCH, has no package list for ARCH: states made before arm64)
 private_lists_missing() {
-	[[ ! -d $1/lists ]] || [[ -z $(find "$1/lists" -maxdepth 1 -name '*_Packages*' -print -quit 2>/dev/null) ]]
+	[[ ! -d $1/lists ]] || [[ -z $(find "$1/lists" -maxdepth 1 -name "*binary-${2:-*}_Packages*" -print -quit 2>/dev/null) ]]
 }
 # deb_line URI SUITE: one sources.list line for Debian's main component
 deb_line() { printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' "$1" "$2"; }
@@ -189,37 +194,52 @@ fetch_510() {
 	die "no bullseye 5.10 cloud kernel could be downloaded (set KCATCH_K510_ABI to choose one)"
 }
 
+# resolve_61 [ARCH]: the bookworm 6.1 cloud package (amd64, or arm64 from
+# the host's apt with arm64 as a foreign architecture)
 resolve_61() {
-	local pkg="linux-image-${KCATCH_K61_ABI}-unsigned"
-	if ! pkg_known host "$pkg" && ((host_updated == 0)) && [[ $(id -u) == 0 ]]; then
-		log "$pkg unknown to apt: running apt-get update"
+	local arch=${1:-amd64}
+	local abi=${KCATCH_K61_ABI%-amd64}-$arch
+	local pkg="linux-image-${abi}-unsigned" as=''
+	[[ $arch == amd64 ]] || as=:$arch
+	if ! pkg_known host "$pkg$as" && ((host_updated == 0)) && [[ $(id -u) == 0 ]]; then
+		log "$pkg$as unknown to apt: running apt-get update"
 		apt_host update >/dev/null || die "apt-get update failed"
 		host_updated=1
 	fi
-	if ! pkg_known host "$pkg"; then
+	if ! pkg_known host "$pkg$as"; then
 		# The archive drops old ABIs after point releases: take the newest one.
 		local newest
 		newest=$(aptcache_host pkgnames linux-image-6.1.0- 2>/dev/null |
-			grep -E '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' | sort -V | tail -1 || true)
-		[[ -n $newest ]] || die "no bookworm 6.1 cloud kernel package found in apt"
+			grep -E "^linux-image-6\.1\.0-[0-9]+-cloud-$arch-unsigned\$" | sort -V | tail -1 || true)
+		[[ -n $newest ]] || {
+			[[ $arch == amd64 ]] || die "no bookworm 6.1 cloud-$arch kernel in apt: the host needs" \
+				"'dpkg --add-architecture $arch && apt-get update' (the cross build needs it too)"
+			die "no bookworm 6.1 cloud kernel package found in apt"
+		}
 		warn "$pkg is not in the archive any more; using $newest (set KCATCH_K61_ABI to choose)"
 		pkg=$newest
 	fi
 	printf '%s\n' "$pkg"
 }
 
+# resolve_612 [ARCH]: trixie's newest 6.12 cloud package for ARCH (amd64)
 resolve_612() {
-	if private_lists_missing "$TRIXIE_APT" || ((REFRESH)); then
+	local arch=${1:-amd64}
+	if private_lists_missing "$TRIXIE_APT" "$arch" || ((REFRESH)); then
 		trixie_update
 	fi
 	local newest
 	newest=$(aptcache_trixie pkgnames linux-image-6.12. 2>/dev/null |
-		grep -E '^linux-image-6\.12\.[0-9]+.*-cloud-amd64-unsigned$' | sort -V | tail -1 || true)
-	[[ -n $newest ]] || die "no linux-image-6.12.*-cloud-amd64-unsigned in $KCATCH_TRIXIE_SUITE"
+		grep -E "^linux-image-6\.12\.[0-9]+.*-cloud-$arch-unsigned\$" | sort -V | tail -1 || true)
+	[[ -n $newest ]] || die "no linux-image-6.12.*-cloud-$arch-unsigned in $KCATCH_TRIXIE_SUITE"
 	printf '%s\n' "$newest"
 }
 
 # --- download and extract -----------------------------------------------------
+
+# PKG_ARCH: ":arm64" while an arm64 kernel is fetched (apt names foreign
+# packages so; the .deb file names carry no such suffix), else empty
+PKG_ARCH=''
 
 # fetch_kernel FRONT ALIAS PKG: a linux-image-KVER-unsigned package that
 # holds the whole kernel (up to 6.x; FRONT: host, trixie or bullseye)
@@ -227,7 +247,7 @@ fetch_kernel() {
 	local front=$1 alias=$2 pkg=$3 kver ver
 	kver=${pkg#linux-image-}
 	kver=${kver%-unsigned}
-	ver=$("aptcache_$front" show --no-all-versions "$pkg" | awk '/^Version:/ { print $2; exit }')
+	ver=$("aptcache_$front" show --no-all-versions "$pkg$PKG_ARCH" | awk '/^Version:/ { print $2; exit }')
 	[[ -n $ver ]] || die "$pkg not found in apt"
 	install_kernel "$front" "$alias" "$kver" "$ver" "$pkg"
 }
@@ -248,12 +268,12 @@ install_kernel() {
 	else
 		log "$alias: fetching ${pkgs[*]} ($ver) and the vmlinux of $dbgpkg"
 		for p in "${pkgs[@]}" "$dbgpkg"; do
-			pkg_known "$front" "$p" || die "$p not found in apt"
+			pkg_known "$front" "$p$PKG_ARCH" || die "$p$PKG_ARCH not found in apt"
 		done
 		mkdir -p "$kdir" "$tmp"
 		if [[ ! -f $kdir/.image-done ]]; then
 			rm -rf "$kdir/root"
-			(cd "$tmp" && rm -f ./*.deb && "apt_$front" download "${pkgs[@]/%/=$ver}") ||
+			(cd "$tmp" && rm -f ./*.deb && "apt_$front" download "${pkgs[@]/%/$PKG_ARCH=$ver}") ||
 				die "download of ${pkgs[*]} ($ver) failed"
 			for p in "${pkgs[@]}"; do
 				dpkg-deb -x "$tmp/${p}_"*.deb "$kdir/root"
@@ -268,7 +288,7 @@ install_kernel() {
 			vmlinux=usr/lib/debug/boot/vmlinux-$kver
 			[[ -f $kdir/root/usr/lib/modules/$kver/vmlinuz ]] && vmlinux=usr/lib/debug/lib/modules/$kver/vmlinux
 			rm -rf "$kdir/dbg"
-			(cd "$tmp" && rm -f ./*.deb && "apt_$front" download "$dbgpkg=$ver") ||
+			(cd "$tmp" && rm -f ./*.deb && "apt_$front" download "$dbgpkg$PKG_ARCH=$ver") ||
 				die "download of $dbgpkg ($ver) failed"
 			mkdir -p "$kdir/dbg"
 			dpkg-deb --fsys-tarfile "$tmp/${dbgpkg}_"*.deb | tar -x -C "$kdir/dbg" "./$vmlinux" ||
@@ -426,12 +446,148 @@ fetch_sidtools() {
 	printf 'drgn=%s\nmakedumpfile=%s\n' "$drgn_ver" "$mdf_ver" >"$TOOLS_DIR/sid/.complete"
 }
 
+# --- arm64: crash and makedumpfile under qemu-user, a static kexec -------------
+
+# Debian's crash and makedumpfile read only dumps of their own architecture:
+# arm64 dumps are read by the :arm64 builds, run through qemu-aarch64-static
+# and their own ld.so and libraries (never installed on the host).
+# trixie: crash 8.0.6 + makedumpfile 1.7.6; sid: makedumpfile 1.7.8 (the
+# newest, the first that knows 6.12's page types)
+ARM64_TOOLS_PKGS=(crash makedumpfile libc6 libgcc-s1 libstdc++6 liblzo2-2 libncursesw6 libtinfo6
+	libsnappy1v5 libzstd1 libdw1t64 libelf1t64 zlib1g liblzma5 libbz2-1.0)
+ARM64_SIDTOOLS_PKGS=(makedumpfile libc6 libgcc-s1 libstdc++6 libdw1t64 libelf1t64 zlib1g liblzma5
+	libbz2-1.0 libzstd1 liblzo2-2 libsnappy1v5)
+
+# arm64_unpack NAME FRONT PKG...: PKG...:arm64 extracted into $TOOLS_DIR/NAME/root
+arm64_unpack() {
+	local name=$1 front=$2 tmp="$KCATCH_CACHE/tmp/tools-$1" deb
+	shift 2
+	log "$name: fetching ${*/%/:arm64}"
+	rm -rf "$tmp" "${TOOLS_DIR:?}/$name"
+	mkdir -p "$tmp" "$TOOLS_DIR/$name/root" "$TOOLS_DIR/bin"
+	(cd "$tmp" && "apt_$front" download "${@/%/:arm64}") || die "download of the $name tools failed"
+	for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$TOOLS_DIR/$name/root"; done
+	rm -rf "$tmp"
+}
+
+# arm64_wrapper NAME WRAPPER BINARY: $TOOLS_DIR/bin/WRAPPER runs NAME's arm64
+# BINARY through qemu-aarch64-static and NAME's own ld.so and libraries
+arm64_wrapper() {
+	local name=$1 wrapper=$2 bin=$3 root="$TOOLS_DIR/$1/root" ldso libs="$TOOLS_DIR/$1/root/usr/lib/aarch64-linux-gnu"
+	ldso=$(find "$root/usr/lib" "$root/lib" -maxdepth 2 -name ld-linux-aarch64.so.1 -type f -print -quit 2>/dev/null || true)
+	[[ -n $ldso ]] || die "$name: libc6:arm64 has no ld-linux-aarch64.so.1 under $root/usr/lib or $root/lib"
+	[[ -x $root$bin ]] || die "$name: no $bin in the packages extracted to $root"
+	if qemu-aarch64-static "$ldso" --library-path "$libs" --list "$root$bin" | grep -q 'not found'; then
+		qemu-aarch64-static "$ldso" --library-path "$libs" --list "$root$bin" >&2
+		die "$name: $bin misses shared libraries (update the arm64 package lists in fetch-kernels.sh)"
+	fi
+	cat >"$TOOLS_DIR/bin/$wrapper" <<-EOF
+		#!/bin/sh
+		# arm64 ${bin##*/} from Debian $name under qemu-user (written by fetch-kernels.sh)
+		exec qemu-aarch64-static "$ldso" --library-path "$libs" --argv0 ${bin##*/} "$root$bin" "\$@"
+	EOF
+	chmod 755 "$TOOLS_DIR/bin/$wrapper"
+}
+
+fetch_arm64tools() {
+	if ((REFRESH == 0)) && [[ -f $TOOLS_DIR/arm64-sid/.complete && -f $TOOLS_DIR/arm64-trixie/.complete ]]; then
+		log "arm64tools: already cached ($(cat "$TOOLS_DIR/arm64-trixie/.complete" "$TOOLS_DIR/arm64-sid/.complete" | tr '\n' ' '))"
+		return
+	fi
+	need_cmd qemu-aarch64-static
+	if private_lists_missing "$TRIXIE_APT" arm64; then
+		trixie_update
+	fi
+	if private_lists_missing "$SID_APT" arm64; then
+		sid_update
+		sid_updated=1
+	fi
+	sid_lists_current
+	arm64_unpack arm64-trixie trixie "${ARM64_TOOLS_PKGS[@]}"
+	arm64_wrapper arm64-trixie arm64-crash /usr/bin/crash
+	arm64_wrapper arm64-trixie arm64-makedumpfile /usr/bin/makedumpfile
+	{
+		echo "crash=$("$TOOLS_DIR/bin/arm64-crash" --version | awk 'NF { print $2; exit }')"
+		echo "makedumpfile=$("$TOOLS_DIR/bin/arm64-makedumpfile" -v 2>&1 | awk '/^makedumpfile: version/ { print $3; exit }')"
+	} >"$TOOLS_DIR/arm64-trixie/.complete"
+	arm64_unpack arm64-sid sid "${ARM64_SIDTOOLS_PKGS[@]}"
+	arm64_wrapper arm64-sid arm64-sid-makedumpfile /usr/bin/makedumpfile
+	echo "makedumpfile=$("$TOOLS_DIR/bin/arm64-sid-makedumpfile" -v 2>&1 | awk '/^makedumpfile: version/ { print $3; exit }')" \
+		>"$TOOLS_DIR/arm64-sid/.complete"
+	grep -q '^makedumpfile=1' "$TOOLS_DIR/arm64-sid/.complete" || die "arm64tools: $TOOLS_DIR/bin/arm64-sid-makedumpfile -v does not run"
+}
+
+# A static arm64 kexec, cross-built from trixie's kexec-tools source: the
+# cloud-arm64 kernels have no CONFIG_KEXEC_FILE, so the capture kernel is
+# loaded with kexec_load, which kexec(8) does in user space; trixie's
+# kexec-tools:arm64 package pulls in the Xen libraries. A private deb-src
+# state (apt-trixie-src) fetches the signed source package.
+TRIXIE_SRC_APT="$KCATCH_CACHE/apt-trixie-src"
+fetch_arm64guest() {
+	local out="$TOOLS_DIR/arm64-guest" tmp="$KCATCH_CACHE/tmp/arm64guest" m src
+	if ((REFRESH == 0)) && [[ -f $out/.complete && -x $out/kexec && -x $out/busybox ]]; then
+		log "arm64guest: already cached ($(cat "$out/.complete"))"
+		return
+	fi
+	need_cmd aarch64-linux-gnu-gcc dpkg-source make
+	if private_lists_missing "$TRIXIE_SRC_APT" || [[ ! -f $TRIXIE_SRC_APT/lists/.sources ]] || ((REFRESH)); then
+		m=$(debian_mirror) || exit 1
+		private_update "$TRIXIE_SRC_APT" \
+			"deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $m $KCATCH_TRIXIE_SUITE main"
+		touch "$TRIXIE_SRC_APT/lists/.sources"
+	fi
+	rm -rf "$tmp"
+	mkdir -p "$tmp" "$out"
+	log "arm64guest: fetching trixie's kexec-tools source"
+	(cd "$tmp" && apt_private "$TRIXIE_SRC_APT" source --download-only kexec-tools) >"$tmp/source.log" 2>&1 ||
+		{ tail -20 "$tmp/source.log" >&2; die "apt-get source kexec-tools (trixie) failed"; }
+	(cd "$tmp" && dpkg-source -x ./kexec-tools_*.dsc src) >"$tmp/unpack.log" 2>&1 ||
+		{ tail -20 "$tmp/unpack.log" >&2; die "dpkg-source -x of kexec-tools failed"; }
+	src=$tmp/src
+	log "arm64guest: building a static kexec with aarch64-linux-gnu-gcc"
+	(
+		cd "$src"
+		[[ -x configure ]] || ./bootstrap
+		./configure --host=aarch64-linux-gnu --without-xen --without-lzma --without-zlib --without-booke \
+			LDFLAGS=-static CFLAGS=-O2
+		make -j2 build/sbin/kexec
+	) >"$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log" >&2; die "kexec-tools cross build failed (log $tmp/build.log)"; }
+	file -L "$src/build/sbin/kexec" | grep -q 'ARM aarch64.*statically linked' ||
+		die "arm64guest: $src/build/sbin/kexec is not a static arm64 binary: $(file -L "$src/build/sbin/kexec")"
+	install -m 755 "$src/build/sbin/kexec" "$out/kexec"
+	aarch64-linux-gnu-strip "$out/kexec"
+	local kexec_ver bb
+	kexec_ver=$(cd "$tmp" && ls kexec-tools_*.dsc | sed 's/^kexec-tools_//; s/\.dsc$//')
+	rm -rf "$tmp"
+	# the guests' shell and tools: trixie's static busybox for arm64
+	if private_lists_missing "$TRIXIE_APT" arm64; then
+		trixie_update
+	fi
+	mkdir -p "$tmp"
+	(cd "$tmp" && apt_trixie download busybox-static:arm64) >"$tmp/bb.log" 2>&1 ||
+		{ tail -5 "$tmp/bb.log" >&2; die "download of busybox-static:arm64 (trixie) failed"; }
+	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/root"
+	bb=$(find "$tmp/root" -path "*bin/busybox" -type f -print -quit)
+	[[ -n $bb ]] && file -L "$bb" | grep -q 'ARM aarch64.*statically linked' ||
+		die "arm64guest: busybox-static:arm64 has no static arm64 busybox"
+	install -m 755 "$bb" "$out/busybox"
+	printf 'kexec-tools=%s\nbusybox-static=%s\n' "$kexec_ver" "$(dpkg-deb -f "$tmp"/busybox-static_*.deb Version)" >"$out/.complete"
+	rm -rf "$tmp"
+}
+
 report() {
 	local alias=$1 kver kdir
 	case $alias in
 	tools)
 		printf '%-5s %s (%s)\n' tools "$TOOLS_DIR/bin/crash $TOOLS_DIR/bin/makedumpfile" \
 			"$(tr '\n' ' ' <"$TOOLS_DIR/trixie/.complete" | sed 's/ $//')"
+		return ;;
+	arm64tools)
+		printf '%-5s %s (%s)\n' arm64tools "$TOOLS_DIR/bin/arm64-crash $TOOLS_DIR/bin/arm64-makedumpfile $TOOLS_DIR/bin/arm64-sid-makedumpfile" \
+			"$(cat "$TOOLS_DIR/arm64-trixie/.complete" "$TOOLS_DIR/arm64-sid/.complete" | tr '\n' ' ' | sed 's/ $//')"
+		return ;;
+	arm64guest)
+		printf '%-5s %s (%s)\n' arm64guest "$TOOLS_DIR/arm64-guest/kexec $TOOLS_DIR/arm64-guest/busybox" "$(tr '\n' ' ' <"$TOOLS_DIR/arm64-guest/.complete" | sed 's/ $//')"
 		return ;;
 	sidtools)
 		printf '%-5s %s (%s)\n' sidtools "$TOOLS_DIR/bin/sid-python3 $TOOLS_DIR/bin/sid-makedumpfile" \
@@ -454,6 +610,8 @@ for alias in "${ALIASES[@]}"; do
 	case $alias in
 	tools) fetch_tools; continue ;;
 	sidtools) fetch_sidtools; continue ;;
+	arm64tools) fetch_arm64tools; continue ;;
+	arm64guest) fetch_arm64guest; continue ;;
 	esac
 	f="$KCATCH_CACHE/kernels/$alias.kver"
 	if ((REFRESH == 0)) && [[ -s $f ]] && [[ -f $(kernel_dir "$(cat "$f")")/.complete ]]; then
@@ -468,6 +626,8 @@ for alias in "${ALIASES[@]}"; do
 	5.10) fetch_510 ;;
 	6.1) pkg=$(resolve_61); fetch_kernel host 6.1 "$pkg" ;;
 	6.12) pkg=$(resolve_612); fetch_kernel trixie 6.12 "$pkg" ;;
+	6.1-arm64) pkg=$(resolve_61 arm64); PKG_ARCH=:arm64 fetch_kernel host 6.1-arm64 "$pkg" ;;
+	6.12-arm64) pkg=$(resolve_612 arm64); PKG_ARCH=:arm64 fetch_kernel trixie 6.12-arm64 "$pkg" ;;
 	sid) fetch_suite sid sid ;;
 	exp) fetch_suite exp experimental ;;
 	esac

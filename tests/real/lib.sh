@@ -35,7 +35,8 @@ need_cmd() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Kernel aliases: "5.10", "6.1", "6.12", "sid" and "exp" map to the kernel
+# Kernel aliases: "5.10", "6.1", "6.12", "sid", "exp" (x86_64) and
+# "6.1-arm64", "6.12-arm64" map to the kernel
 # release fetched by fetch-kernels.sh, recorded in
 # $KCATCH_CACHE/kernels/<alias>.kver.
 kernel_kver() {
@@ -99,9 +100,11 @@ debian_mirror() {
 
 # The reader that checks a kernel's vmcores and dumps: crash where Debian's
 # crash opens them, else sid's drgn (crash 9.0.2 cannot open a 7.2 vmcore).
+# arm64 (KVER *-arm64): drgn, native; arm64 crash runs under qemu-user and
+# needs minutes of CPU per session (test-filter-arm64.sh still runs it).
 kernel_reader() {
 	local major=${1%%.*}
-	if ((major >= 7)); then echo drgn; else echo crash; fi
+	if [[ $1 == *-arm64 ]] || ((major >= 7)); then echo drgn; else echo crash; fi
 }
 
 # sid's python3 with drgn 0.3+ (fetch-kernels.sh sidtools), which knows
@@ -116,12 +119,30 @@ sid_python() {
 # crash(8) to verify vmcores with: $KCATCH_CRASH, else the trixie build that
 # fetch-kernels.sh puts in the cache (bookworm's crash 8.0.2 cannot open 6.12
 # vmcores and lists only 3 tasks on 6.1.176), else the host's.
+# crash_bin arm64: trixie's arm64 crash under qemu-user (Debian's crash reads
+# only dumps of its own architecture), $KCATCH_CRASH_ARM64 to override.
 crash_bin() {
-	if [[ -n ${KCATCH_CRASH:-} ]]; then
+	if [[ ${1:-x86_64} == arm64 ]]; then
+		if [[ -n ${KCATCH_CRASH_ARM64:-} ]]; then
+			printf '%s\n' "$KCATCH_CRASH_ARM64"
+		elif [[ -x $KCATCH_CACHE/tools/bin/arm64-crash && -f $KCATCH_CACHE/tools/arm64-trixie/.complete ]]; then
+			printf '%s\n' "$KCATCH_CACHE/tools/bin/arm64-crash"
+		else
+			die "no arm64 crash(8): run tests/real/fetch-kernels.sh arm64tools"
+		fi
+	elif [[ -n ${KCATCH_CRASH:-} ]]; then
 		printf '%s\n' "$KCATCH_CRASH"
 	elif [[ -x $KCATCH_CACHE/tools/bin/crash ]]; then
 		printf '%s\n' "$KCATCH_CACHE/tools/bin/crash"
 	else
 		command -v crash || die "no crash(8): run tests/real/fetch-kernels.sh tools or apt-get install crash"
 	fi
+}
+
+# kernel_arch ALIAS: arm64 for the *-arm64 aliases, else x86_64
+kernel_arch() {
+	case $1 in
+	*-arm64) echo arm64 ;;
+	*) echo x86_64 ;;
+	esac
 }
