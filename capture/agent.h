@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "kcatch-config.h"
+#include "kcatch-util.h"
 #include "kcatch-filter.h"
 
 #define KC_VERSION "0.1.0"
@@ -74,8 +75,6 @@ struct agent {
 void kc_log_init(void);
 double kc_now(void);                 /* seconds since the agent started */
 void kc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* s with bytes outside printable ASCII (and backslash) as \xNN, for names read from a target */
-const char *kc_escape(const char *s, char *buf, size_t len);
 /* log, then return r (a negative errno, also available as %m) */
 int kc_log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -128,9 +127,5 @@ void kc_hosted_release(struct agent *a);
 
 /* json.c */
 int kc_json_write(const struct agent *a, const struct save_result *res, int fd);
-
-/* helpers in save.c */
-int kc_mkdir_p(const char *path, unsigned mode);
-void kc_join(char *out, size_t len, const char *a, const char *b);
 
 #endif

@@ -61,20 +61,3 @@ int kc_log_errno(int r, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
-
-const char *kc_escape(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (!len)
-		return buf;
-	for (; *s && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c > 0x7e || c == '\\')
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = 0;
-	return buf;
-}

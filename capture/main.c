@@ -166,10 +166,10 @@ static int open_vmcore(struct agent *a)
 	       kc_format_bytes(a->info.mem_bytes, b1, sizeof(b1)),
 	       kc_format_bytes(a->vmcore_bytes, b2, sizeof(b2)));
 	kc_log("panic: %s", a->info.panic[0] ? a->info.panic : "(no panic message in the log)");
-	if (!kcf_compress_available((enum kcf_compress)a->cfg.compress)) {
+	if (!kcf_compress_available(a->cfg.compress)) {
 		kc_log("%s compression is not in this agent; writing uncompressed pages",
-		       kc_compress_name(a->cfg.compress));
-		a->cfg.compress = KC_COMPRESS_NONE;
+		       kcf_compress_name(a->cfg.compress));
+		a->cfg.compress = KCF_COMPRESS_NONE;
 	}
 	return 0;
 }

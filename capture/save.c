@@ -33,39 +33,6 @@
 
 #define RESERVE_BYTES (1u << 20)  /* for kcatch.json and file system metadata */
 
-void kc_join(char *out, size_t len, const char *a, const char *b)
-{
-	size_t n = strlen(a);
-	while (n && a[n - 1] == '/')
-		n--;
-	while (*b == '/' && b[1] == '/')
-		b++;
-	snprintf(out, len, "%.*s%s%s", (int)n, a, *b == '/' || !*b ? "" : "/", *b || n ? b : "/");
-}
-
-int kc_mkdir_p(const char *path, unsigned mode)
-{
-	char buf[PATH_MAX];
-	struct stat st;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		if (stat(buf, &st) < 0)
-			return -errno;
-		if (!S_ISDIR(st.st_mode))
-			return -ENOTDIR;
-		if (!c)
-			return 0;
-		*s = c;
-	}
-}
-
 /*
  * Log why step failed (fmt may use %m for r) and return r. The first
  * failing step of the save path is the one kcatch.json reports: a later
@@ -225,7 +192,7 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 {
 	struct kcf_dump_options o = {
 		.dump_level = a->cfg.dump_level,
-		.compress = (enum kcf_compress)a->cfg.compress,
+		.compress = a->cfg.compress,
 		.format = KCF_FORMAT_KDUMP,
 	};
 	struct progress p = { .a = a };

@@ -475,7 +475,7 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 	char cmd[CMD_MAX], err[512], b1[32];
 	struct kcf_dump_options o = {
 		.dump_level = a->cfg.dump_level,
-		.compress = (enum kcf_compress)a->cfg.compress,
+		.compress = a->cfg.compress,
 		.format = KCF_FORMAT_KDUMP,
 		.flattened = true,
 	};

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "kcatch-config.h"
+#include "kcatch-util.h"
 
 #define KC_EXIT_NOT_ARMED 3
 #define KC_IMAGE_DIR "/var/lib/kcatch"

@@ -219,9 +219,9 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 		return r < 0 ? r : set_string(&c->fallback_path, v);
 	case K_DUMP_LEVEL: return parse_unsigned(p, key, v, 0, 31, &c->dump_level);
 	case K_COMPRESS:
-		for (int i = KC_COMPRESS_NONE; i <= KC_COMPRESS_ZSTD; i++)
-			if (!strcmp(v, kc_compress_name((enum kc_compress)i))) {
-				c->compress = (enum kc_compress)i;
+		for (int i = KCF_COMPRESS_NONE; i <= KCF_COMPRESS_ZSTD; i++)
+			if (!strcmp(v, kc_compress_name((enum kcf_compress)i))) {
+				c->compress = (enum kcf_compress)i;
 				return 0;
 			}
 		return perr(p, -EINVAL, "compress \"%s\" must be one of zstd, lzo, zlib, snappy, none", v);
@@ -408,7 +408,7 @@ void kc_config_init(struct kc_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->dump_level = 31;
-	c->compress = KC_COMPRESS_ZSTD;
+	c->compress = KCF_COMPRESS_ZSTD;
 	c->failure_action = KC_ACTION_REBOOT;
 	c->final_action = KC_ACTION_REBOOT;
 	c->target_timeout = 30;
@@ -506,14 +506,14 @@ const char *kc_action_name(enum kc_action a)
 	return "?";
 }
 
-const char *kc_compress_name(enum kc_compress c)
+const char *kc_compress_name(enum kcf_compress c)
 {
 	switch (c) {
-	case KC_COMPRESS_NONE: return "none";
-	case KC_COMPRESS_ZLIB: return "zlib";
-	case KC_COMPRESS_LZO: return "lzo";
-	case KC_COMPRESS_SNAPPY: return "snappy";
-	case KC_COMPRESS_ZSTD: return "zstd";
+	case KCF_COMPRESS_NONE: return "none";
+	case KCF_COMPRESS_ZLIB: return "zlib";
+	case KCF_COMPRESS_LZO: return "lzo";
+	case KCF_COMPRESS_SNAPPY: return "snappy";
+	case KCF_COMPRESS_ZSTD: return "zstd";
 	}
 	return "?";
 }

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Small helpers shared by kcatch-agent (capture/), kcatch-mkinitramfs
+ * (initramfs/) and kcatch (systemd/): paths, names from a target, text
+ * for the console. No program state: each takes what it works on.
+ */
+#ifndef KCATCH_UTIL_H
+#define KCATCH_UTIL_H
+
+#include <stddef.h>
+
+#include "kcatch-config.h"
+
+/* a + "/" + b as one path: no doubled slash where they meet, "/" for two empty parts. */
+void kc_join(char *out, size_t len, const char *a, const char *b);
+/* mkdir -p path (absolute); 0, or the negative errno of the first part that failed
+ * (-ENOTDIR when a part exists and is not a directory). */
+int kc_mkdir_p(const char *path, unsigned mode);
+/* s with bytes outside printable ASCII (and backslash) as \xNN, for names read from a target */
+const char *kc_escape(const char *s, char *buf, size_t len);
+/* The tag of a UUID=, LABEL=, PARTUUID= or PARTLABEL= target as written in
+ * the config (and in /dev/disk/by-<tag in lower case>); NULL for other kinds. */
+const char *kc_target_tag(enum kc_target_kind k);
+
+#endif

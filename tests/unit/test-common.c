@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * common/: what the agent, kcatch-mkinitramfs and kcatch share. The
+ * config's compressor keywords against the library's names (the parser
+ * does not link the library, so nothing else ties the two spellings),
+ * and the path, tag and escape helpers of kcatch-util.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kcatch-config.h"
+#include "kcatch-filter.h"
+#include "kcatch-util.h"
+#include "tap.h"
+
+static void join_is(const char *a, const char *b, const char *want)
+{
+	char out[64];
+	kc_join(out, sizeof(out), a, b);
+	ok(!strcmp(out, want), "kc_join(\"%s\", \"%s\") = \"%s\" (want \"%s\")", a, b, out, want);
+}
+
+int main(void)
+{
+	char buf[64], dir[] = "/tmp/kcatch-test-common-XXXXXX", p[128];
+	struct kc_config c;
+
+	plan(20);
+	for (int i = KCF_COMPRESS_NONE; i <= KCF_COMPRESS_ZSTD; i++)
+		ok(!strcmp(kc_compress_name((enum kcf_compress)i), kcf_compress_name((enum kcf_compress)i)),
+		   "config keyword %s is the library's name", kc_compress_name((enum kcf_compress)i));
+	kc_config_init(&c);
+	ok(c.compress == KCF_COMPRESS_ZSTD, "zstd by default");
+	ok(kc_config_parse(&c, "t", "compress lzo\n", buf, sizeof(buf)) == 0 && c.compress == KCF_COMPRESS_LZO,
+	   "compress lzo is KCF_COMPRESS_LZO");
+	kc_config_free(&c);
+
+	join_is("", "/etc/kcatch.conf", "/etc/kcatch.conf");
+	join_is("/root/", "/bin/sh", "/root/bin/sh");
+	join_is("/mnt", "var/crash", "/mnt/var/crash");
+	join_is("/mnt", "", "/mnt");
+	join_is("", "", "/");
+	join_is("/", "//x", "/x");
+
+	ok(!strcmp(kc_target_tag(KC_TARGET_PARTLABEL), "PARTLABEL") && !kc_target_tag(KC_TARGET_DEVICE) &&
+	   !kc_target_tag(KC_TARGET_NFS), "tags: PARTLABEL, none for /dev and nfs://");
+	ok(!strcmp(kc_escape("a\\b\n\xff", buf, sizeof(buf)), "a\\x5cb\\x0a\\xff"), "escape: %s", buf);
+	ok(!strcmp(kc_escape("abcdefgh", buf, 8), "abc"), "escape cut, room for one \\xNN kept: %s", buf);
+
+	if (!mkdtemp(dir))
+		return ok(0, "mkdtemp: %m"), done_testing();
+	snprintf(p, sizeof(p), "%s/a/b/c", dir);
+	ok(kc_mkdir_p(p, 0700) == 0, "mkdir -p %s", p);
+	struct stat st;
+	ok(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "it is a directory");
+	ok(kc_mkdir_p(p, 0700) == 0, "again: 0");
+	snprintf(p, sizeof(p), "%s/a/f", dir);
+	fclose(fopen(p, "w"));
+	snprintf(p, sizeof(p), "%s/a/f/g", dir);
+	ok(kc_mkdir_p(p, 0700) == -ENOTDIR, "a file in the way: -ENOTDIR");
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	if (system(p) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	return done_testing();
+}
