@@ -4,6 +4,7 @@
 #define KCATCH_AGENT_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -51,6 +52,16 @@ struct save_result {
 	double target_secs, dmesg_secs, dump_secs;
 };
 
+/*
+ * The watchdog (actions.c): one thread that ends the run after seconds,
+ * naming the phase the main thread last entered. Only kc_watchdog_phase()
+ * writes phase; the thread reads it.
+ */
+struct kc_watchdog {
+	unsigned seconds;                /* 0: off */
+	_Atomic(const char *) phase;     /* NULL: "starting" */
+};
+
 struct agent {
 	bool test_mode;              /* --vmcore/--root: no mounts, modules or reboot */
 	bool hosted;                 /* --hosted: a child of a distribution's initramfs (hosted.c) */
@@ -69,6 +80,7 @@ struct agent {
 	int net_state;               /* 0 not tried, 1 up, else the negative errno of the failure */
 	char net_iface[16];
 	double net_secs;
+	struct kc_watchdog watchdog;
 };
 
 /* log.c: console output, "kcatch: " prefixed, with seconds since start */
@@ -80,8 +92,10 @@ int kc_log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* actions.c */
 void kc_mount_pseudo(void);
+/* Start the thread that ends the run after seconds (0: log that nothing bounds it). */
 void kc_watchdog_start(struct agent *a, unsigned seconds);
-void kc_watchdog_phase(const char *phase);
+/* What the run is busy with now: the WATCHDOG line names it. */
+void kc_watchdog_phase(struct agent *a, const char *phase);
 /* reboot/poweroff/halt/shell; returns only in test mode or after a shell */
 void kc_action(struct agent *a, enum kc_action act, const char *why);
 

@@ -149,7 +149,7 @@ static int open_vmcore(struct agent *a)
 	char b1[32], b2[32];
 	int r;
 
-	kc_watchdog_phase("opening the vmcore");
+	kc_watchdog_phase(a, "opening the vmcore");
 	r = kcf_ctx_new(&a->kcf);
 	if (r < 0)
 		return kc_log_errno(r, "out of memory");
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 		kc_log("configuration error: %s; going on with the lines that parse", err);
 	kc_machine_id(&a);
 	kc_watchdog_start(&a, a.cfg.watchdog);
-	kc_watchdog_phase("loading modules");
+	kc_watchdog_phase(&a, "loading modules");
 	if (a.hosted)
 		kc_hosted_modules(&a);
 	else

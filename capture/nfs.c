@@ -168,7 +168,7 @@ int kc_nfs_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, s
 
 	snprintf(mnt, mntlen, "/kcatch/%s", res->role ? res->role : "target");
 	kc_mkdir_p(mnt, 0700);
-	kc_watchdog_phase("mounting the NFS target");
+	kc_watchdog_phase(a, "mounting the NFS target");
 	kc_log("mounting %s on %s (nfs, %s; up to %u s)", src, mnt, opts, a->cfg.target_timeout);
 	r = mount_bounded(src, mnt, opts, a->cfg.target_timeout);
 	res->target_secs = kc_now() - t0;

@@ -91,7 +91,7 @@ static int write_dmesg(struct agent *a, int dfd, struct save_result *res)
 	struct stat st;
 	int fd, r;
 
-	kc_watchdog_phase("writing vmcore-dmesg.txt");
+	kc_watchdog_phase(a, "writing vmcore-dmesg.txt");
 	fd = openat(dfd, "vmcore-dmesg.txt", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return kc_log_errno(-errno, "cannot create %s/vmcore-dmesg.txt: %m", res->dir);
@@ -206,7 +206,7 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 	fd = openat(dfd, "vmcore.incomplete", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail(res, "dump", -errno, "cannot create %s/vmcore.incomplete: %m", res->dir);
-	kc_watchdog_phase("writing the dump");
+	kc_watchdog_phase(a, "writing the dump");
 	kc_log("writing %s/vmcore.incomplete: dump level %u, %s compression", res->dir, o.dump_level,
 	       kcf_compress_name(o.compress));
 	p.start = p.last = kc_now();
@@ -227,7 +227,7 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 	/* Every page is in the file: from here on it is kept whatever fails. */
 	res->filter_finished = true;
 	snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.incomplete");
-	kc_watchdog_phase("syncing the dump");
+	kc_watchdog_phase(a, "syncing the dump");
 	if (fsync(fd) < 0) {
 		r = fail(res, "fsync", -errno, "the dump is written but fsync failed: %m; kept as %s/vmcore.incomplete "
 			 "(the disk did not confirm that every page reached it)", res->dir);
@@ -252,7 +252,7 @@ static int write_json(struct agent *a, int dfd, struct save_result *res)
 {
 	int fd, r;
 
-	kc_watchdog_phase("writing kcatch.json");
+	kc_watchdog_phase(a, "writing kcatch.json");
 	fd = openat(dfd, "kcatch.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;

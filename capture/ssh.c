@@ -484,7 +484,7 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 	struct ssh_proc p;
 	int r, st, dump_fd;
 
-	kc_watchdog_phase("streaming the dump through ssh");
+	kc_watchdog_phase(a, "streaming the dump through ssh");
 	if (snprintf(cmd, sizeof(cmd), "umask 077 && exec cat > %s/vmcore.flat.incomplete", t->dir_q) >= (int)sizeof(cmd))
 		return failed(res, -ENAMETOOLONG, "vmcore.flat", -ENAMETOOLONG, "path too long");
 	r = ssh_start(t, SSH_SESSION, cmd, &p);
@@ -559,7 +559,7 @@ static int connect_master(struct ssh_target *t, struct save_result *res)
 	double t0 = kc_now();
 	int r;
 
-	kc_watchdog_phase("connecting to the ssh collector");
+	kc_watchdog_phase(a, "connecting to the ssh collector");
 	mkdir("/tmp", 01777);  /* the capture image may have none */
 	snprintf(t->control, sizeof(t->control), "/tmp/kcatch-ssh-%d.mux", (int)getpid());
 	unlink(t->control);
@@ -616,7 +616,7 @@ static int make_dir_and_dmesg(struct ssh_target *t, const char *base, struct sav
 		return failed(res, -ENAMETOOLONG, base, -ENAMETOOLONG, "path too long");
 
 	/* The log goes to memory first: its size is known, and nothing is lost if ssh fails. */
-	kc_watchdog_phase("sending vmcore-dmesg.txt through ssh");
+	kc_watchdog_phase(a, "sending vmcore-dmesg.txt through ssh");
 	fd = memfd_create("kcatch-dmesg", MFD_CLOEXEC);
 	if (fd < 0)
 		return failed(res, -errno, "vmcore-dmesg.txt", -errno, strerror(errno));
@@ -687,7 +687,7 @@ static void finish_remote(struct ssh_target *t, struct save_result *res)
 	bool rename = res->status == SAVE_COMPLETE, renamed = false;
 	int status;
 
-	kc_watchdog_phase("sending kcatch.json through ssh");
+	kc_watchdog_phase(t->a, "sending kcatch.json through ssh");
 	if (rename)
 		snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.flat");
 	for (int attempt = 1; attempt <= 2; attempt++) {

@@ -162,7 +162,7 @@ int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt
 	int r;
 
 	snprintf(res->spec, sizeof(res->spec), "%s", t->text ? t->text : "");
-	kc_watchdog_phase("waiting for the dump target");
+	kc_watchdog_phase(a, "waiting for the dump target");
 	if (t->kind == KC_TARGET_NONE) {
 		if (!a->test_mode)
 			return kc_log_errno(-EINVAL, "no target in %s: nowhere to save the dump", a->config_path);
@@ -206,7 +206,7 @@ int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt
 
 	snprintf(mnt, mntlen, "/kcatch/%s", res->role);
 	kc_mkdir_p(mnt, 0700);
-	kc_watchdog_phase("mounting the dump target");
+	kc_watchdog_phase(a, "mounting the dump target");
 	if (kc_hosted_mount(a, res->device, mnt, res->fstype, MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  a->cfg.mount_options) < 0) {
 		r = -errno;
@@ -224,7 +224,7 @@ void kc_target_release(struct agent *a)
 {
 	if (!a->mounted[0])
 		return;
-	kc_watchdog_phase("unmounting the dump target");
+	kc_watchdog_phase(a, "unmounting the dump target");
 	sync();
 	if (umount2(a->mounted, 0) < 0) {
 		kc_log("umount %s: %m; detaching it", a->mounted);
