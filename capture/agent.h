@@ -89,6 +89,14 @@ double kc_now(void);                 /* seconds since the agent started */
 void kc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log, then return r (a negative errno, also available as %m) */
 int kc_log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The dump's progress lines (kcf_dump_options.progress, arg a struct
+ * kc_progress): every progress_interval seconds and at the end. */
+struct kc_progress {
+	struct agent *a;
+	bool stream;          /* ssh: "stream ..." lines, no ETA; else "dump ..." */
+	double start, last;   /* kc_now() when the dump began, of the last line */
+};
+void kc_progress(void *arg, uint64_t done, uint64_t total);
 
 /* actions.c */
 void kc_mount_pseudo(void);
@@ -102,7 +110,25 @@ void kc_action(struct agent *a, enum kc_action act, const char *why);
 /* modules.c */
 int kc_modules_load(struct agent *a, const char *manifest);
 
-/* target.c: find and mount (or, in test mode, locate) a target */
+/*
+ * target.c: the kinds of target, one row each (disk in target.c, nfs.c,
+ * ssh.c). A mounted target (disk, nfs) is mounted by its mount and
+ * written by save.c (kc_save_mounted); ssh streams the dump itself. What
+ * each keeps when a step fails: SAVE-FAILURES.md.
+ */
+struct kc_target_ops {
+	const char *name;
+	/* Mount t at mnt (after kc_target_acquire's part common to all:
+	 * no target, a directory, test mode); NULL when save mounts nothing. */
+	int (*mount)(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
+		     struct save_result *res);
+	/* One save of the dump to t under path (the path key). */
+	int (*save)(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
+	bool names_dir;  /* the URL names the directory itself: the path key does not apply */
+};
+extern const struct kc_target_ops kc_target_nfs, kc_target_ssh;
+const struct kc_target_ops *kc_target_ops(enum kc_target_kind kind);
+/* Find and mount (or, in test mode, locate) a mounted target */
 int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
 		      struct save_result *res);
 void kc_target_release(struct agent *a);
@@ -118,18 +144,14 @@ void kc_machine_id(struct agent *a);
 void kc_retention(struct agent *a, const struct kc_target_spec *t, int base_fd, const struct save_result *res,
 		  unsigned owner);
 
-/* save.c */
+/* save.c: one save to t, whatever its kind (kc_target_ops(t->kind)->save) */
 int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
+/* The save of a mounted target (disk, nfs): the files of the dump directory */
+int kc_save_mounted(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
 
 /* net.c: bring up the "net" line's interface once; 0 or the (cached) failure */
 int kc_net_up(struct agent *a);
 
-/* nfs.c: mount an nfs:// target (in target.c's place; save.c writes as to a disk) */
-int kc_nfs_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
-		   struct save_result *res);
-
-/* ssh.c: save to an ssh:// target (flattened dump streamed through ssh) */
-int kc_ssh_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
 
 /* hosted.c: --hosted, under dracut or initramfs-tools instead of as PID 1 */
 int kc_hosted_prepare(struct agent *a);   /* < 0: not a capture kernel */

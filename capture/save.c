@@ -116,33 +116,6 @@ static int write_dmesg(struct agent *a, int dfd, struct save_result *res)
 	return 0;
 }
 
-struct progress {
-	struct agent *a;
-	double start, last;
-};
-
-static void progress_cb(void *arg, uint64_t done, uint64_t total)
-{
-	struct progress *p = arg;
-	double now = kc_now(), el = now - p->start;
-
-	if (done != total && done && now - p->last < p->a->cfg.progress_interval)
-		return;
-	if (done == 0 && total == 0)
-		return;
-	p->last = now;
-	double mb = (double)done * (double)p->a->info.page_size / 1e6;
-	double rate = el > 0.05 ? mb / el : 0;
-	double eta = done && total > done ? el * (double)(total - done) / (double)done : 0;
-	if (!done) {
-		kc_log("dump: %llu pages to write", (unsigned long long)total);
-		return;
-	}
-	kc_log("dump %5.1f%%  %llu of %llu pages  %.0f MB/s  ETA %.0f s",
-	       total ? 100.0 * (double)done / (double)total : 100.0,
-	       (unsigned long long)done, (unsigned long long)total, rate, eta);
-}
-
 /* Bytes the dump may use: what is available minus min_free and a reserve. */
 static int space_budget(struct agent *a, int dfd, struct save_result *res, uint64_t *budget)
 {
@@ -195,7 +168,7 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 		.compress = a->cfg.compress,
 		.format = KCF_FORMAT_KDUMP,
 	};
-	struct progress p = { .a = a };
+	struct kc_progress p = { .a = a };
 	struct rlimit old, lim;
 	uint64_t budget = 0;
 	int fd, r;
@@ -210,7 +183,7 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 	kc_log("writing %s/vmcore.incomplete: dump level %u, %s compression", res->dir, o.dump_level,
 	       kcf_compress_name(o.compress));
 	p.start = p.last = kc_now();
-	o.progress = progress_cb;
+	o.progress = kc_progress;
 	o.progress_arg = &p;
 	getrlimit(RLIMIT_FSIZE, &old);
 	lim = old;
@@ -279,12 +252,16 @@ static const char *json_hint(const struct save_result *res)
 
 int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res)
 {
+	return kc_target_ops(t->kind)->save(a, t, path, res);
+}
+
+int kc_save_mounted(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res)
+{
+	const struct kc_target_ops *ops = kc_target_ops(t->kind);
 	char mnt[PATH_MAX], base[PATH_MAX];
 	struct stat st;
 	int r, base_fd, dfd;
 
-	if (t->kind == KC_TARGET_SSH)  /* streamed, see ssh.c */
-		return kc_ssh_save(a, t, path, res);
 	res->status = SAVE_FAILED;
 	r = kc_target_acquire(a, t, mnt, sizeof(mnt), res);
 	if (r < 0) {
@@ -294,8 +271,7 @@ int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, s
 		snprintf(res->failed_step, sizeof(res->failed_step), "target");
 		return r;
 	}
-	/* nfs://host/export/path names the directory itself: the path key does not apply */
-	kc_join(base, sizeof(base), mnt, t->kind == KC_TARGET_NFS ? "/" : path);
+	kc_join(base, sizeof(base), mnt, ops->names_dir ? "/" : path);
 	r = kc_mkdir_p(base, 0700);
 	if (r < 0)
 		return fail(res, "directory", r, "cannot create %s: %m", base);
