@@ -241,7 +241,7 @@ char *resolved_config(const struct opts *o, const struct kc_config *c, const str
 	FILE *f;
 
 	if (!text && errno != ENOENT) {
-		fprintf(stderr, "kcatch: cannot read %s: %s\n", cp, strerror(errno));
+		kc_error("cannot read %s: %s", cp, strerror(errno));
 		return NULL;
 	}
 	f = open_memstream(&out, &outlen);
