@@ -7,6 +7,7 @@
 #ifndef KCATCH_UTIL_H
 #define KCATCH_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kcatch-config.h"
@@ -21,5 +22,9 @@ const char *kc_escape(const char *s, char *buf, size_t len);
 /* The tag of a UUID=, LABEL=, PARTUUID= or PARTLABEL= target as written in
  * the config (and in /dev/disk/by-<tag in lower case>); NULL for other kinds. */
 const char *kc_target_tag(enum kc_target_kind k);
+/* The start of an /etc/machine-id file (n bytes at buf) as id: 32 lower-case
+ * hex digits, then the end or a newline. false (id untouched) otherwise.
+ * kcatch-mkinitramfs copies it into the image, the agent reads it there. */
+bool kc_machine_id_parse(const char *buf, size_t n, char id[33]);
 
 #endif

@@ -68,3 +68,15 @@ const char *kc_target_tag(enum kc_target_kind k)
 	default: return NULL;
 	}
 }
+
+bool kc_machine_id_parse(const char *buf, size_t n, char id[33])
+{
+	if (n < 32 || (n > 32 && buf[32] != '\n'))
+		return false;
+	for (int i = 0; i < 32; i++)
+		if (!((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f')))
+			return false;
+	memcpy(id, buf, 32);
+	id[32] = 0;
+	return true;
+}

@@ -3,7 +3,7 @@
  * common/: what the agent, kcatch-mkinitramfs and kcatch share. The
  * config's compressor keywords against the library's names (the parser
  * does not link the library, so nothing else ties the two spellings),
- * and the path, tag and escape helpers of kcatch-util.h.
+ * and the path, tag, escape and machine-id helpers of kcatch-util.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +29,7 @@ int main(void)
 	char buf[64], dir[] = "/tmp/kcatch-test-common-XXXXXX", p[128];
 	struct kc_config c;
 
-	plan(20);
+	plan(24);
 	for (int i = KCF_COMPRESS_NONE; i <= KCF_COMPRESS_ZSTD; i++)
 		ok(!strcmp(kc_compress_name((enum kcf_compress)i), kcf_compress_name((enum kcf_compress)i)),
 		   "config keyword %s is the library's name", kc_compress_name((enum kcf_compress)i));
@@ -50,6 +50,17 @@ int main(void)
 	   !kc_target_tag(KC_TARGET_NFS), "tags: PARTLABEL, none for /dev and nfs://");
 	ok(!strcmp(kc_escape("a\\b\n\xff", buf, sizeof(buf)), "a\\x5cb\\x0a\\xff"), "escape: %s", buf);
 	ok(!strcmp(kc_escape("abcdefgh", buf, 8), "abc"), "escape cut, room for one \\xNN kept: %s", buf);
+
+	char id[33] = "unchanged";
+	ok(kc_machine_id_parse("0123456789abcdef0123456789abcdef\n", 33, id) &&
+	   !strcmp(id, "0123456789abcdef0123456789abcdef"), "machine-id with its newline");
+	ok(kc_machine_id_parse("0123456789abcdef0123456789abcdef", 32, id), "machine-id without a newline");
+	strcpy(id, "unchanged");
+	ok(!kc_machine_id_parse("0123456789ABCDEF0123456789abcdef\n", 33, id) && !strcmp(id, "unchanged"),
+	   "upper case refused, id untouched");
+	ok(!kc_machine_id_parse("0123456789abcdef0123456789abcdef0", 33, id) &&
+	   !kc_machine_id_parse("uninitialized\n", 14, id) && !kc_machine_id_parse("", 0, id),
+	   "33 digits, 'uninitialized' and empty refused");
 
 	if (!mkdtemp(dir))
 		return ok(0, "mkdtemp: %m"), done_testing();
