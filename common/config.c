@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "kcatch-config.h"
+#include "kcatch-util.h"
 
 struct parser {
 	struct kc_config *c;
@@ -288,13 +289,7 @@ static int parse_line(struct parser *p, char *s)
 	if (!*s)
 		return 0;
 	key = s;
-	while (*s && !isspace((unsigned char)*s))
-		s++;
-	if (*s)
-		*s++ = 0;
-	while (isspace((unsigned char)*s))
-		s++;
-	val = s;
+	val = kc_cut_word(s);
 	for (int k = 0; k < K_MAX; k++) {
 		if (strcmp(key, key_names[k]))
 			continue;
@@ -437,11 +432,28 @@ void kc_config_free(struct kc_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static bool ssh_url_ok(const char *value)
+{
+	struct kc_ssh_url u;
+	return kc_ssh_url_parse(value, &u) == 0;
+}
+
+static bool nfs_url_ok(const char *value)
+{
+	struct kc_nfs_url u;
+	return kc_nfs_url_parse(value, &u) == 0;
+}
+
 int kc_target_spec_parse(struct kc_target_spec *t, const char *text)
 {
-	static const struct { const char *prefix; enum kc_target_kind kind; } tags[] = {
-		{ "UUID=", KC_TARGET_UUID }, { "LABEL=", KC_TARGET_LABEL },
-		{ "PARTUUID=", KC_TARGET_PARTUUID }, { "PARTLABEL=", KC_TARGET_PARTLABEL },
+	static const struct {
+		const char *prefix;
+		enum kc_target_kind kind;
+		bool (*valid)(const char *value);  /* NULL: checked below only */
+	} tags[] = {
+		{ "UUID=", KC_TARGET_UUID, NULL }, { "LABEL=", KC_TARGET_LABEL, NULL },
+		{ "PARTUUID=", KC_TARGET_PARTUUID, NULL }, { "PARTLABEL=", KC_TARGET_PARTLABEL, NULL },
+		{ "ssh://", KC_TARGET_SSH, ssh_url_ok }, { "nfs://", KC_TARGET_NFS, nfs_url_ok },
 	};
 	enum kc_target_kind kind = KC_TARGET_NONE;
 	const char *value = NULL;
@@ -450,22 +462,10 @@ int kc_target_spec_parse(struct kc_target_spec *t, const char *text)
 		if (!strncmp(text, tags[i].prefix, strlen(tags[i].prefix))) {
 			kind = tags[i].kind;
 			value = text + strlen(tags[i].prefix);
+			if (tags[i].valid && !tags[i].valid(value))
+				return -EINVAL;
 			break;
 		}
-	if (!strncmp(text, "ssh://", 6)) {
-		struct kc_ssh_url u;
-		kind = KC_TARGET_SSH;
-		value = text + 6;
-		if (kc_ssh_url_parse(value, &u) < 0)
-			return -EINVAL;
-	}
-	if (!strncmp(text, "nfs://", 6)) {
-		struct kc_nfs_url u;
-		kind = KC_TARGET_NFS;
-		value = text + 6;
-		if (kc_nfs_url_parse(value, &u) < 0)
-			return -EINVAL;
-	}
 	if (kind == KC_TARGET_NONE && text[0] == '/') {
 		kind = strncmp(text, "/dev/", 5) ? KC_TARGET_DIR : KC_TARGET_DEVICE;
 		value = text;

@@ -17,6 +17,9 @@ void kc_join(char *out, size_t len, const char *a, const char *b);
 /* mkdir -p path (absolute); 0, or the negative errno of the first part that failed
  * (-ENOTDIR when a part exists and is not a directory). */
 int kc_mkdir_p(const char *path, unsigned mode);
+/* Cut s after its first word (NUL over the first space): what follows
+ * the spaces after it, for "key value" lines. */
+char *kc_cut_word(char *s);
 /* s with bytes outside printable ASCII (and backslash) as \xNN, for names read from a target */
 const char *kc_escape(const char *s, char *buf, size_t len);
 /* The tag of a UUID=, LABEL=, PARTUUID= or PARTLABEL= target as written in

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by the programs (kcatch-util.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -39,6 +40,17 @@ int kc_mkdir_p(const char *path, unsigned mode)
 			return 0;
 		*s = c;
 	}
+}
+
+char *kc_cut_word(char *s)
+{
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	if (*s)
+		*s++ = 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
 }
 
 const char *kc_escape(const char *s, char *buf, size_t len)

@@ -352,6 +352,7 @@ static int bls(const struct opts *o, const char *value)
 		return 1;
 	}
 	rest = cmdline_filter(cur, "crashkernel", false);
+	free(cur);  /* rest is all that is needed of it */
 	size_t len = (rest ? strlen(rest) : 0) + (value ? strlen(value) : 0) + 32;
 	if (!rest || !(t = malloc(len)))
 		goto out;
@@ -372,7 +373,6 @@ static int bls(const struct opts *o, const char *value)
 	kernel_install_hint(o);
 	r = 0;
 out:
-	free(cur);
 	free(rest);
 	free(t);
 	return r;

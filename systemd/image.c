@@ -343,24 +343,32 @@ out:
 	return r;
 }
 
+int rebuild_if_needed(const struct opts *o, const struct files *f, const struct kc_config *c,
+		      const struct target_info *t, bool always)
+{
+	char why[2048];
+
+	if (rebuild_reason(o, f, c, t, why, sizeof(why)))
+		printf("rebuilding %s: %s\n", f->image, why);
+	else if (always)
+		printf("rebuilding %s (up to date; rebuilt as asked)\n", f->image);
+	else
+		return 1;
+	return rebuild_image(o, f, c, t);
+}
+
 int cmd_rebuild(const struct opts *o)
 {
 	struct kc_config c;
 	struct files f;
 	struct target_info t;
-	char why[2048];
-	int r;
-	if (load_config(o, &c, false) < 0) {
-		kc_config_free(&c);
-		return 1;
+	int r = -1;
+
+	if (load_config(o, &c, false) >= 0) {
+		find_files(o, &f);
+		resolve_target(o, &c, &t);
+		r = rebuild_if_needed(o, &f, &c, &t, true);
 	}
-	find_files(o, &f);
-	resolve_target(o, &c, &t);
-	if (rebuild_reason(o, &f, &c, &t, why, sizeof(why)))
-		printf("rebuilding %s: %s\n", f.image, why);
-	else
-		printf("rebuilding %s (up to date; rebuilt as asked)\n", f.image);
-	r = rebuild_image(o, &f, &c, &t);
 	kc_config_free(&c);
 	return r < 0 ? 1 : 0;
 }

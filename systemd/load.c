@@ -77,7 +77,6 @@ int cmd_load(const struct opts *o)
 	struct kc_config c;
 	struct files f;
 	struct target_info t;
-	char why[2048];
 	char *cmd = NULL;
 	int r = 1, bad;
 
@@ -90,12 +89,9 @@ int cmd_load(const struct opts *o)
 		goto out;
 	}
 	resolve_target(o, &c, &t);
-	if (rebuild_reason(o, &f, &c, &t, why, sizeof(why))) {
-		printf("rebuilding %s: %s\n", f.image, why);
-		if (rebuild_image(o, &f, &c, &t) < 0) {
-			kc_error("not loading: the capture image could not be built");
-			goto out;
-		}
+	if (rebuild_if_needed(o, &f, &c, &t, false) < 0) {
+		kc_error("not loading: the capture image could not be built");
+		goto out;
 	}
 	cmd = capture_cmdline(o, &c);
 	if (!cmd || set_sysctls(o, &c) < 0)

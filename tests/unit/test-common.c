@@ -3,7 +3,7 @@
  * common/: what the agent, kcatch-mkinitramfs and kcatch share. The
  * config's compressor keywords against the library's names (the parser
  * does not link the library, so nothing else ties the two spellings),
- * and the path, tag, escape and machine-id helpers of kcatch-util.h.
+ * and the path, tag, word, escape and machine-id helpers of kcatch-util.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +29,7 @@ int main(void)
 	char buf[64], dir[] = "/tmp/kcatch-test-common-XXXXXX", p[128];
 	struct kc_config c;
 
-	plan(24);
+	plan(25);
 	for (int i = KCF_COMPRESS_NONE; i <= KCF_COMPRESS_ZSTD; i++)
 		ok(!strcmp(kc_compress_name((enum kcf_compress)i), kcf_compress_name((enum kcf_compress)i)),
 		   "config keyword %s is the library's name", kc_compress_name((enum kcf_compress)i));
@@ -51,6 +51,9 @@ int main(void)
 	ok(!strcmp(kc_escape("a\\b\n\xff", buf, sizeof(buf)), "a\\x5cb\\x0a\\xff"), "escape: %s", buf);
 	ok(!strcmp(kc_escape("abcdefgh", buf, 8), "abc"), "escape cut, room for one \\xNN kept: %s", buf);
 
+	char line[] = "key  value with spaces";
+	char *rest = kc_cut_word(line);
+	ok(!strcmp(line, "key") && !strcmp(rest, "value with spaces"), "cut word: '%s' '%s'", line, rest);
 	char id[33] = "unchanged";
 	ok(kc_machine_id_parse("0123456789abcdef0123456789abcdef\n", 33, id) &&
 	   !strcmp(id, "0123456789abcdef0123456789abcdef"), "machine-id with its newline");
