@@ -52,17 +52,11 @@ void kc_mount_pseudo(void)
 	}
 }
 
-/* ---- watchdog ---- */
+/* ---- watchdog: its state is a->watchdog, read by its thread ---- */
 
-static struct {
-	struct agent *a;
-	unsigned seconds;
-	_Atomic(const char *) phase;
-} wd = { .phase = "starting" };
-
-void kc_watchdog_phase(const char *phase)
+void kc_watchdog_phase(struct agent *a, const char *phase)
 {
-	atomic_store(&wd.phase, phase);
+	atomic_store(&a->watchdog.phase, phase);
 }
 
 static int reboot_cmd(enum kc_action act)
@@ -76,20 +70,22 @@ static int reboot_cmd(enum kc_action act)
 
 static void *watchdog_main(void *arg)
 {
+	const struct agent *a = arg;
+	const char *phase;
 	struct timespec ts;
 
-	(void)arg;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += wd.seconds;
+	ts.tv_sec += a->watchdog.seconds;
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
+	phase = atomic_load(&a->watchdog.phase);
 	kc_log("WATCHDOG: %u s are over, still busy %s; %s now without waiting for anything",
-	       wd.seconds, atomic_load(&wd.phase), wd.a->test_mode ? "exiting" :
-	       kc_action_name(wd.a->cfg.final_action));
-	if (wd.a->test_mode)
+	       a->watchdog.seconds, phase ? phase : "starting", a->test_mode ? "exiting" :
+	       kc_action_name(a->cfg.final_action));
+	if (a->test_mode)
 		_exit(124);
 	/* No sync: a device that hangs I/O would hang it too. */
-	reboot(reboot_cmd(wd.a->cfg.final_action));
+	reboot(reboot_cmd(a->cfg.final_action));
 	reboot(RB_AUTOBOOT);
 	_exit(1);
 }
@@ -105,15 +101,14 @@ void kc_watchdog_start(struct agent *a, unsigned seconds)
 		kc_log("watchdog off (watchdog 0): nothing bounds this run");
 		return;
 	}
-	wd.a = a;
-	wd.seconds = seconds;
+	a->watchdog.seconds = seconds;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	/* Signals stay with the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&t, &attr, watchdog_main, NULL);
+	r = pthread_create(&t, &attr, watchdog_main, a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (r)
@@ -161,7 +156,7 @@ static void run_shell(struct agent *a)
 void kc_action(struct agent *a, enum kc_action act, const char *why)
 {
 	kc_log("%s: %s", why, kc_action_name(act));
-	kc_watchdog_phase(kc_action_name(act));
+	kc_watchdog_phase(a, kc_action_name(act));
 	if (act == KC_ACTION_SHELL) {
 		run_shell(a);
 		return;

@@ -4,11 +4,13 @@
 #define KCATCH_AGENT_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "kcatch-config.h"
+#include "kcatch-util.h"
 #include "kcatch-filter.h"
 
 #define KC_VERSION "0.1.0"
@@ -50,6 +52,16 @@ struct save_result {
 	double target_secs, dmesg_secs, dump_secs;
 };
 
+/*
+ * The watchdog (actions.c): one thread that ends the run after seconds,
+ * naming the phase the main thread last entered. Only kc_watchdog_phase()
+ * writes phase; the thread reads it.
+ */
+struct kc_watchdog {
+	unsigned seconds;                /* 0: off */
+	_Atomic(const char *) phase;     /* NULL: "starting" */
+};
+
 struct agent {
 	bool test_mode;              /* --vmcore/--root: no mounts, modules or reboot */
 	bool hosted;                 /* --hosted: a child of a distribution's initramfs (hosted.c) */
@@ -68,28 +80,55 @@ struct agent {
 	int net_state;               /* 0 not tried, 1 up, else the negative errno of the failure */
 	char net_iface[16];
 	double net_secs;
+	struct kc_watchdog watchdog;
 };
 
 /* log.c: console output, "kcatch: " prefixed, with seconds since start */
 void kc_log_init(void);
 double kc_now(void);                 /* seconds since the agent started */
 void kc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* s with bytes outside printable ASCII (and backslash) as \xNN, for names read from a target */
-const char *kc_escape(const char *s, char *buf, size_t len);
 /* log, then return r (a negative errno, also available as %m) */
 int kc_log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The dump's progress lines (kcf_dump_options.progress, arg a struct
+ * kc_progress): every progress_interval seconds and at the end. */
+struct kc_progress {
+	struct agent *a;
+	bool stream;          /* ssh: "stream ..." lines, no ETA; else "dump ..." */
+	double start, last;   /* kc_now() when the dump began, of the last line */
+};
+void kc_progress(void *arg, uint64_t done, uint64_t total);
 
 /* actions.c */
 void kc_mount_pseudo(void);
+/* Start the thread that ends the run after seconds (0: log that nothing bounds it). */
 void kc_watchdog_start(struct agent *a, unsigned seconds);
-void kc_watchdog_phase(const char *phase);
+/* What the run is busy with now: the WATCHDOG line names it. */
+void kc_watchdog_phase(struct agent *a, const char *phase);
 /* reboot/poweroff/halt/shell; returns only in test mode or after a shell */
 void kc_action(struct agent *a, enum kc_action act, const char *why);
 
 /* modules.c */
 int kc_modules_load(struct agent *a, const char *manifest);
 
-/* target.c: find and mount (or, in test mode, locate) a target */
+/*
+ * target.c: the kinds of target, one row each (disk in target.c, nfs.c,
+ * ssh.c). A mounted target (disk, nfs) is mounted by its mount and
+ * written by save.c (kc_save_mounted); ssh streams the dump itself. What
+ * each keeps when a step fails: SAVE-FAILURES.md.
+ */
+struct kc_target_ops {
+	const char *name;
+	/* Mount t at mnt (after kc_target_acquire's part common to all:
+	 * no target, a directory, test mode); NULL when save mounts nothing. */
+	int (*mount)(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
+		     struct save_result *res);
+	/* One save of the dump to t under path (the path key). */
+	int (*save)(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
+	bool names_dir;  /* the URL names the directory itself: the path key does not apply */
+};
+extern const struct kc_target_ops kc_target_nfs, kc_target_ssh;
+const struct kc_target_ops *kc_target_ops(enum kc_target_kind kind);
+/* Find and mount (or, in test mode, locate) a mounted target */
 int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
 		      struct save_result *res);
 void kc_target_release(struct agent *a);
@@ -105,18 +144,14 @@ void kc_machine_id(struct agent *a);
 void kc_retention(struct agent *a, const struct kc_target_spec *t, int base_fd, const struct save_result *res,
 		  unsigned owner);
 
-/* save.c */
+/* save.c: one save to t, whatever its kind (kc_target_ops(t->kind)->save) */
 int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
+/* The save of a mounted target (disk, nfs): the files of the dump directory */
+int kc_save_mounted(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
 
 /* net.c: bring up the "net" line's interface once; 0 or the (cached) failure */
 int kc_net_up(struct agent *a);
 
-/* nfs.c: mount an nfs:// target (in target.c's place; save.c writes as to a disk) */
-int kc_nfs_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
-		   struct save_result *res);
-
-/* ssh.c: save to an ssh:// target (flattened dump streamed through ssh) */
-int kc_ssh_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res);
 
 /* hosted.c: --hosted, under dracut or initramfs-tools instead of as PID 1 */
 int kc_hosted_prepare(struct agent *a);   /* < 0: not a capture kernel */
@@ -128,9 +163,5 @@ void kc_hosted_release(struct agent *a);
 
 /* json.c */
 int kc_json_write(const struct agent *a, const struct save_result *res, int fd);
-
-/* helpers in save.c */
-int kc_mkdir_p(const char *path, unsigned mode);
-void kc_join(char *out, size_t len, const char *a, const char *b);
 
 #endif

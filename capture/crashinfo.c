@@ -117,7 +117,8 @@ void kc_dump_id(const struct agent *a, char *out, size_t len)
 
 /*
  * The image's /etc/machine-id: the host's, which retention compares with
- * the one in each kcatch.json. 32 lower-case hex digits, else ignored.
+ * the one in each kcatch.json (kcatch-mkinitramfs copies it there).
+ * 32 lower-case hex digits, else ignored.
  */
 void kc_machine_id(struct agent *a)
 {
@@ -131,11 +132,6 @@ void kc_machine_id(struct agent *a)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n < 32 || (n > 32 && buf[32] != '\n'))
-		return;
-	for (int i = 0; i < 32; i++)
-		if (!((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f')))
-			return;
-	memcpy(a->machine_id, buf, 32);
-	a->machine_id[32] = 0;
+	if (n > 0)
+		kc_machine_id_parse(buf, (size_t)n, a->machine_id);
 }

@@ -62,19 +62,29 @@ int kc_log_errno(int r, const char *fmt, ...)
 	return r;
 }
 
-const char *kc_escape(const char *s, char *buf, size_t len)
+void kc_progress(void *arg, uint64_t done, uint64_t total)
 {
-	size_t o = 0;
+	struct kc_progress *p = arg;
+	double now = kc_now(), el = now - p->start;
 
-	if (!len)
-		return buf;
-	for (; *s && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c > 0x7e || c == '\\')
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
+	if (done != total && done && now - p->last < p->a->cfg.progress_interval)
+		return;
+	if (!done && (!total || p->stream))
+		return;
+	p->last = now;
+	if (!done) {
+		kc_log("dump: %llu pages to write", (unsigned long long)total);
+		return;
 	}
-	buf[o] = 0;
-	return buf;
+	double mb = (double)done * (double)p->a->info.page_size / 1e6;
+	double rate = el > 0.05 ? mb / el : 0;
+	double pct = total ? 100.0 * (double)done / (double)total : 100.0;
+	if (p->stream) {
+		kc_log("stream %5.1f%%  %llu of %llu pages  %.0f MB/s of pages", pct,
+		       (unsigned long long)done, (unsigned long long)total, rate);
+		return;
+	}
+	double eta = total > done ? el * (double)(total - done) / (double)done : 0;
+	kc_log("dump %5.1f%%  %llu of %llu pages  %.0f MB/s  ETA %.0f s", pct,
+	       (unsigned long long)done, (unsigned long long)total, rate, eta);
 }

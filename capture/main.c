@@ -149,7 +149,7 @@ static int open_vmcore(struct agent *a)
 	char b1[32], b2[32];
 	int r;
 
-	kc_watchdog_phase("opening the vmcore");
+	kc_watchdog_phase(a, "opening the vmcore");
 	r = kcf_ctx_new(&a->kcf);
 	if (r < 0)
 		return kc_log_errno(r, "out of memory");
@@ -166,10 +166,10 @@ static int open_vmcore(struct agent *a)
 	       kc_format_bytes(a->info.mem_bytes, b1, sizeof(b1)),
 	       kc_format_bytes(a->vmcore_bytes, b2, sizeof(b2)));
 	kc_log("panic: %s", a->info.panic[0] ? a->info.panic : "(no panic message in the log)");
-	if (!kcf_compress_available((enum kcf_compress)a->cfg.compress)) {
+	if (!kcf_compress_available(a->cfg.compress)) {
 		kc_log("%s compression is not in this agent; writing uncompressed pages",
-		       kc_compress_name(a->cfg.compress));
-		a->cfg.compress = KC_COMPRESS_NONE;
+		       kcf_compress_name(a->cfg.compress));
+		a->cfg.compress = KCF_COMPRESS_NONE;
 	}
 	return 0;
 }
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 		kc_log("configuration error: %s; going on with the lines that parse", err);
 	kc_machine_id(&a);
 	kc_watchdog_start(&a, a.cfg.watchdog);
-	kc_watchdog_phase("loading modules");
+	kc_watchdog_phase(&a, "loading modules");
 	if (a.hosted)
 		kc_hosted_modules(&a);
 	else

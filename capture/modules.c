@@ -92,13 +92,7 @@ int kc_modules_load(struct agent *a, const char *manifest)
 			s++;
 		if (!*s)
 			continue;
-		params = s;
-		while (*params && !isspace((unsigned char)*params))
-			params++;
-		if (*params)
-			*params++ = 0;
-		while (isspace((unsigned char)*params))
-			params++;
+		params = kc_cut_word(s);
 		for (size_t n = strlen(params); n && isspace((unsigned char)params[n - 1]); n--)
 			params[n - 1] = 0;
 		if (a->test_mode) {

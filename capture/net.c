@@ -278,7 +278,7 @@ static int configure(struct agent *a)
 	char b1[INET_ADDRSTRLEN], b2[INET_ADDRSTRLEN];
 	int r;
 
-	kc_watchdog_phase("bringing up the network");
+	kc_watchdog_phase(a, "bringing up the network");
 	r = rtnl_open(&nl);
 	if (r < 0)
 		return kc_log_errno(r, "net: netlink socket: %m");

@@ -135,8 +135,8 @@ static const char *hint(int r)
 	}
 }
 
-int kc_nfs_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
-		   struct save_result *res)
+static int nfs_mount(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
+		     struct save_result *res)
 {
 	struct kc_nfs_url u;
 	char src[sizeof(u.host) + sizeof(u.path) + 4], local[INET6_ADDRSTRLEN], opts[1024];
@@ -168,7 +168,7 @@ int kc_nfs_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, s
 
 	snprintf(mnt, mntlen, "/kcatch/%s", res->role ? res->role : "target");
 	kc_mkdir_p(mnt, 0700);
-	kc_watchdog_phase("mounting the NFS target");
+	kc_watchdog_phase(a, "mounting the NFS target");
 	kc_log("mounting %s on %s (nfs, %s; up to %u s)", src, mnt, opts, a->cfg.target_timeout);
 	r = mount_bounded(src, mnt, opts, a->cfg.target_timeout);
 	res->target_secs = kc_now() - t0;
@@ -185,3 +185,12 @@ int kc_nfs_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, s
 	kc_log("mounted %s on %s (%.1f s)", src, mnt, res->target_secs);
 	return 0;
 }
+
+/* Mounted, then written by save.c as a disk is; nfs://host/export/path
+ * names the directory itself: the path key does not apply. */
+const struct kc_target_ops kc_target_nfs = {
+	.name = "nfs",
+	.mount = nfs_mount,
+	.save = kc_save_mounted,
+	.names_dir = true,
+};

@@ -181,7 +181,7 @@ void kc_retention(struct agent *a, const struct kc_target_spec *t, int base_fd, 
 
 	if (!keep)
 		return;
-	kc_watchdog_phase("removing old dumps (keep)");
+	kc_watchdog_phase(a, "removing old dumps (keep)");
 	if (!a->machine_id[0] && (nfs || !a->info.hostname[0])) {
 		kc_log("keep %u: not applied: without /etc/machine-id in the image %s", keep,
 		       nfs ? "this host's dumps on a shared nfs:// export cannot be told from another's"

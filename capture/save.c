@@ -33,39 +33,6 @@
 
 #define RESERVE_BYTES (1u << 20)  /* for kcatch.json and file system metadata */
 
-void kc_join(char *out, size_t len, const char *a, const char *b)
-{
-	size_t n = strlen(a);
-	while (n && a[n - 1] == '/')
-		n--;
-	while (*b == '/' && b[1] == '/')
-		b++;
-	snprintf(out, len, "%.*s%s%s", (int)n, a, *b == '/' || !*b ? "" : "/", *b || n ? b : "/");
-}
-
-int kc_mkdir_p(const char *path, unsigned mode)
-{
-	char buf[PATH_MAX];
-	struct stat st;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		if (stat(buf, &st) < 0)
-			return -errno;
-		if (!S_ISDIR(st.st_mode))
-			return -ENOTDIR;
-		if (!c)
-			return 0;
-		*s = c;
-	}
-}
-
 /*
  * Log why step failed (fmt may use %m for r) and return r. The first
  * failing step of the save path is the one kcatch.json reports: a later
@@ -124,7 +91,7 @@ static int write_dmesg(struct agent *a, int dfd, struct save_result *res)
 	struct stat st;
 	int fd, r;
 
-	kc_watchdog_phase("writing vmcore-dmesg.txt");
+	kc_watchdog_phase(a, "writing vmcore-dmesg.txt");
 	fd = openat(dfd, "vmcore-dmesg.txt", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return kc_log_errno(-errno, "cannot create %s/vmcore-dmesg.txt: %m", res->dir);
@@ -147,33 +114,6 @@ static int write_dmesg(struct agent *a, int dfd, struct save_result *res)
 	kc_log("wrote %s/vmcore-dmesg.txt (%llu bytes, %.1f s)", res->dir, (unsigned long long)res->dmesg_bytes,
 	       res->dmesg_secs);
 	return 0;
-}
-
-struct progress {
-	struct agent *a;
-	double start, last;
-};
-
-static void progress_cb(void *arg, uint64_t done, uint64_t total)
-{
-	struct progress *p = arg;
-	double now = kc_now(), el = now - p->start;
-
-	if (done != total && done && now - p->last < p->a->cfg.progress_interval)
-		return;
-	if (done == 0 && total == 0)
-		return;
-	p->last = now;
-	double mb = (double)done * (double)p->a->info.page_size / 1e6;
-	double rate = el > 0.05 ? mb / el : 0;
-	double eta = done && total > done ? el * (double)(total - done) / (double)done : 0;
-	if (!done) {
-		kc_log("dump: %llu pages to write", (unsigned long long)total);
-		return;
-	}
-	kc_log("dump %5.1f%%  %llu of %llu pages  %.0f MB/s  ETA %.0f s",
-	       total ? 100.0 * (double)done / (double)total : 100.0,
-	       (unsigned long long)done, (unsigned long long)total, rate, eta);
 }
 
 /* Bytes the dump may use: what is available minus min_free and a reserve. */
@@ -225,10 +165,10 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 {
 	struct kcf_dump_options o = {
 		.dump_level = a->cfg.dump_level,
-		.compress = (enum kcf_compress)a->cfg.compress,
+		.compress = a->cfg.compress,
 		.format = KCF_FORMAT_KDUMP,
 	};
-	struct progress p = { .a = a };
+	struct kc_progress p = { .a = a };
 	struct rlimit old, lim;
 	uint64_t budget = 0;
 	int fd, r;
@@ -239,11 +179,11 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 	fd = openat(dfd, "vmcore.incomplete", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail(res, "dump", -errno, "cannot create %s/vmcore.incomplete: %m", res->dir);
-	kc_watchdog_phase("writing the dump");
+	kc_watchdog_phase(a, "writing the dump");
 	kc_log("writing %s/vmcore.incomplete: dump level %u, %s compression", res->dir, o.dump_level,
 	       kcf_compress_name(o.compress));
 	p.start = p.last = kc_now();
-	o.progress = progress_cb;
+	o.progress = kc_progress;
 	o.progress_arg = &p;
 	getrlimit(RLIMIT_FSIZE, &old);
 	lim = old;
@@ -260,7 +200,7 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 	/* Every page is in the file: from here on it is kept whatever fails. */
 	res->filter_finished = true;
 	snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.incomplete");
-	kc_watchdog_phase("syncing the dump");
+	kc_watchdog_phase(a, "syncing the dump");
 	if (fsync(fd) < 0) {
 		r = fail(res, "fsync", -errno, "the dump is written but fsync failed: %m; kept as %s/vmcore.incomplete "
 			 "(the disk did not confirm that every page reached it)", res->dir);
@@ -285,7 +225,7 @@ static int write_json(struct agent *a, int dfd, struct save_result *res)
 {
 	int fd, r;
 
-	kc_watchdog_phase("writing kcatch.json");
+	kc_watchdog_phase(a, "writing kcatch.json");
 	fd = openat(dfd, "kcatch.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -312,12 +252,16 @@ static const char *json_hint(const struct save_result *res)
 
 int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res)
 {
+	return kc_target_ops(t->kind)->save(a, t, path, res);
+}
+
+int kc_save_mounted(struct agent *a, const struct kc_target_spec *t, const char *path, struct save_result *res)
+{
+	const struct kc_target_ops *ops = kc_target_ops(t->kind);
 	char mnt[PATH_MAX], base[PATH_MAX];
 	struct stat st;
 	int r, base_fd, dfd;
 
-	if (t->kind == KC_TARGET_SSH)  /* streamed, see ssh.c */
-		return kc_ssh_save(a, t, path, res);
 	res->status = SAVE_FAILED;
 	r = kc_target_acquire(a, t, mnt, sizeof(mnt), res);
 	if (r < 0) {
@@ -327,8 +271,7 @@ int kc_save(struct agent *a, const struct kc_target_spec *t, const char *path, s
 		snprintf(res->failed_step, sizeof(res->failed_step), "target");
 		return r;
 	}
-	/* nfs://host/export/path names the directory itself: the path key does not apply */
-	kc_join(base, sizeof(base), mnt, t->kind == KC_TARGET_NFS ? "/" : path);
+	kc_join(base, sizeof(base), mnt, ops->names_dir ? "/" : path);
 	r = kc_mkdir_p(base, 0700);
 	if (r < 0)
 		return fail(res, "directory", r, "cannot create %s: %m", base);

@@ -347,24 +347,6 @@ static int failed(struct save_result *res, int r, const char *what, int status, 
 	return r;
 }
 
-struct progress {
-	struct agent *a;
-	double start, last;
-};
-
-static void progress(void *arg, uint64_t done, uint64_t total)
-{
-	struct progress *p = arg;
-	double now = kc_now();
-
-	if (!done || (done != total && now - p->last < p->a->cfg.progress_interval))
-		return;
-	p->last = now;
-	double mb = (double)done * (double)p->a->info.page_size / 1e6, el = now - p->start;
-	kc_log("stream %5.1f%%  %llu of %llu pages  %.0f MB/s of pages", total ? 100.0 * (double)done / (double)total : 100.0,
-	       (unsigned long long)done, (unsigned long long)total, el > 0.05 ? mb / el : 0);
-}
-
 /*
  * The dump's way to ssh when stall_timeout is set. kcf_dump writes with
  * blocking writes to a pipe (the library knows nothing of collectors);
@@ -475,16 +457,16 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 	char cmd[CMD_MAX], err[512], b1[32];
 	struct kcf_dump_options o = {
 		.dump_level = a->cfg.dump_level,
-		.compress = (enum kcf_compress)a->cfg.compress,
+		.compress = a->cfg.compress,
 		.format = KCF_FORMAT_KDUMP,
 		.flattened = true,
 	};
-	struct progress pr = { .a = a };
+	struct kc_progress pr = { .a = a, .stream = true };
 	struct relay relay, *rl = NULL;  /* rl: &relay while the relay runs */
 	struct ssh_proc p;
 	int r, st, dump_fd;
 
-	kc_watchdog_phase("streaming the dump through ssh");
+	kc_watchdog_phase(a, "streaming the dump through ssh");
 	if (snprintf(cmd, sizeof(cmd), "umask 077 && exec cat > %s/vmcore.flat.incomplete", t->dir_q) >= (int)sizeof(cmd))
 		return failed(res, -ENAMETOOLONG, "vmcore.flat", -ENAMETOOLONG, "path too long");
 	r = ssh_start(t, SSH_SESSION, cmd, &p);
@@ -503,7 +485,7 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 	kc_log("streaming the dump to %s/vmcore.flat.incomplete: dump level %u, %s compression, flattened%s",
 	       res->dir, o.dump_level, kcf_compress_name(o.compress), rl ? "" : ", no stall_timeout");
 	pr.start = pr.last = kc_now();
-	o.progress = progress;
+	o.progress = kc_progress;
 	o.progress_arg = &pr;
 	res->dump_started = true;
 	snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.flat.incomplete");
@@ -559,7 +541,7 @@ static int connect_master(struct ssh_target *t, struct save_result *res)
 	double t0 = kc_now();
 	int r;
 
-	kc_watchdog_phase("connecting to the ssh collector");
+	kc_watchdog_phase(a, "connecting to the ssh collector");
 	mkdir("/tmp", 01777);  /* the capture image may have none */
 	snprintf(t->control, sizeof(t->control), "/tmp/kcatch-ssh-%d.mux", (int)getpid());
 	unlink(t->control);
@@ -616,7 +598,7 @@ static int make_dir_and_dmesg(struct ssh_target *t, const char *base, struct sav
 		return failed(res, -ENAMETOOLONG, base, -ENAMETOOLONG, "path too long");
 
 	/* The log goes to memory first: its size is known, and nothing is lost if ssh fails. */
-	kc_watchdog_phase("sending vmcore-dmesg.txt through ssh");
+	kc_watchdog_phase(a, "sending vmcore-dmesg.txt through ssh");
 	fd = memfd_create("kcatch-dmesg", MFD_CLOEXEC);
 	if (fd < 0)
 		return failed(res, -errno, "vmcore-dmesg.txt", -errno, strerror(errno));
@@ -687,7 +669,7 @@ static void finish_remote(struct ssh_target *t, struct save_result *res)
 	bool rename = res->status == SAVE_COMPLETE, renamed = false;
 	int status;
 
-	kc_watchdog_phase("sending kcatch.json through ssh");
+	kc_watchdog_phase(t->a, "sending kcatch.json through ssh");
 	if (rename)
 		snprintf(res->dump_file, sizeof(res->dump_file), "vmcore.flat");
 	for (int attempt = 1; attempt <= 2; attempt++) {
@@ -716,7 +698,7 @@ static void finish_remote(struct ssh_target *t, struct save_result *res)
 	}
 }
 
-int kc_ssh_save(struct agent *a, const struct kc_target_spec *spec, const char *path, struct save_result *res)
+static int ssh_save(struct agent *a, const struct kc_target_spec *spec, const char *path, struct save_result *res)
 {
 	struct ssh_target t = { .a = a };
 	char base[PATH_MAX], b1[32];
@@ -770,3 +752,9 @@ int kc_ssh_save(struct agent *a, const struct kc_target_spec *spec, const char *
 		       res->dump_secs > 0 ? (double)res->stats.bytes_written / 1e6 / res->dump_secs : 0);
 	return res->status == SAVE_COMPLETE ? 0 : r < 0 ? r : -EIO;
 }
+
+/* Nothing to mount: the dump is streamed to the collector as it is filtered. */
+const struct kc_target_ops kc_target_ssh = {
+	.name = "ssh",
+	.save = ssh_save,
+};

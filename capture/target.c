@@ -5,6 +5,9 @@
  * is probed with libblkid until one matches, for at most target_timeout
  * seconds (drivers finish probing asynchronously). The file system type
  * comes from the same probe.
+ *
+ * The kinds of target are rows of struct kc_target_ops (agent.h): disk
+ * here, nfs in nfs.c, ssh in ssh.c; kc_target_ops() picks the row.
  */
 #include <blkid/blkid.h>
 #include <dirent.h>
@@ -157,12 +160,11 @@ static int wait_dir(struct agent *a, const char *dir, const char *spec)
 int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
 		      struct save_result *res)
 {
-	char seen[512];
-	double t0 = kc_now(), deadline = t0 + a->cfg.target_timeout, next_note = t0 + 5;
+	double t0 = kc_now();
 	int r;
 
 	snprintf(res->spec, sizeof(res->spec), "%s", t->text ? t->text : "");
-	kc_watchdog_phase("waiting for the dump target");
+	kc_watchdog_phase(a, "waiting for the dump target");
 	if (t->kind == KC_TARGET_NONE) {
 		if (!a->test_mode)
 			return kc_log_errno(-EINVAL, "no target in %s: nowhere to save the dump", a->config_path);
@@ -180,8 +182,16 @@ int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt
 		snprintf(mnt, mntlen, "%s", a->root);
 		return 0;
 	}
-	if (t->kind == KC_TARGET_NFS)  /* mounted over the network, see nfs.c */
-		return kc_nfs_acquire(a, t, mnt, mntlen, res);
+	return kc_target_ops(t->kind)->mount(a, t, mnt, mntlen, res);
+}
+
+/* A block device: found by probing (no udev here), then mounted. */
+static int disk_mount(struct agent *a, const struct kc_target_spec *t, char *mnt, size_t mntlen,
+		      struct save_result *res)
+{
+	char seen[512];
+	double t0 = kc_now(), deadline = t0 + a->cfg.target_timeout, next_note = t0 + 5;
+	int r;
 
 	kc_log("looking for target %s (up to %u s)", t->text, a->cfg.target_timeout);
 	while (!find_device(t, res, seen, sizeof(seen))) {
@@ -206,7 +216,7 @@ int kc_target_acquire(struct agent *a, const struct kc_target_spec *t, char *mnt
 
 	snprintf(mnt, mntlen, "/kcatch/%s", res->role);
 	kc_mkdir_p(mnt, 0700);
-	kc_watchdog_phase("mounting the dump target");
+	kc_watchdog_phase(a, "mounting the dump target");
 	if (kc_hosted_mount(a, res->device, mnt, res->fstype, MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  a->cfg.mount_options) < 0) {
 		r = -errno;
@@ -224,7 +234,7 @@ void kc_target_release(struct agent *a)
 {
 	if (!a->mounted[0])
 		return;
-	kc_watchdog_phase("unmounting the dump target");
+	kc_watchdog_phase(a, "unmounting the dump target");
 	sync();
 	if (umount2(a->mounted, 0) < 0) {
 		kc_log("umount %s: %m; detaching it", a->mounted);
@@ -232,4 +242,21 @@ void kc_target_release(struct agent *a)
 	}
 	a->mounted[0] = 0;
 	kc_hosted_release(a);
+}
+
+/* Every kind but nfs:// and ssh://: UUID=, LABEL=, PARTUUID=, PARTLABEL=,
+ * a /dev path, a directory (and none, in test mode). */
+static const struct kc_target_ops kc_target_disk = {
+	.name = "disk",
+	.mount = disk_mount,
+	.save = kc_save_mounted,
+};
+
+const struct kc_target_ops *kc_target_ops(enum kc_target_kind kind)
+{
+	switch (kind) {
+	case KC_TARGET_NFS: return &kc_target_nfs;
+	case KC_TARGET_SSH: return &kc_target_ssh;
+	default: return &kc_target_disk;
+	}
 }

@@ -19,17 +19,6 @@
 
 #include "mkinitramfs.h"
 
-static const char *tag_name(enum kc_target_kind k)
-{
-	switch (k) {
-	case KC_TARGET_UUID: return "UUID";
-	case KC_TARGET_LABEL: return "LABEL";
-	case KC_TARGET_PARTUUID: return "PARTUUID";
-	case KC_TARGET_PARTLABEL: return "PARTLABEL";
-	default: return NULL;
-	}
-}
-
 static void chain(const char *sysdev, module_fn fn, void *arg, int depth)
 {
 	char p[PATH_MAX], q[PATH_MAX + 32], link[PATH_MAX], why[PATH_MAX + 32];
@@ -83,8 +72,8 @@ int hostdev_modules(const struct kc_target_spec *t, const char *fstype, module_f
 		return 0;
 	if (t->kind == KC_TARGET_DEVICE)
 		dev = strdup(t->value);
-	else if (tag_name(t->kind))
-		dev = blkid_evaluate_tag(tag_name(t->kind), t->value, &cache);
+	else if (kc_target_tag(t->kind))
+		dev = blkid_evaluate_tag(kc_target_tag(t->kind), t->value, &cache);
 	if (!dev || stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
 		goto out;
 	found = 1;

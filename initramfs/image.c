@@ -3,6 +3,7 @@
  * The build: check the configuration, gather the modules, write
  *   /init                 the static agent
  *   /etc/kcatch.conf      the configuration, as given (0600)
+ *   /etc/machine-id       the host's (<root>/etc/machine-id), when it has a valid one
  *   /etc/kcatch.modules   module files in load order, with modprobe.d options
  *   /lib/modules/NAME.ko  the modules (.ko.xz etc. when the kernel unpacks them)
  *   /dev/console, /dev/null, mount points; /bin/sh only with --shell
@@ -121,6 +122,32 @@ static int load_static(const char *path, const char *what, void **data, size_t *
 	return 0;
 }
 
+/*
+ * <root>/etc/machine-id into id ("" when there is none or it is not valid).
+ * The agent's retention (keep) removes only dumps whose kcatch.json has
+ * the image's machine-id; without one it falls back to the crashed
+ * host's name, and on nfs:// keeps every dump.
+ */
+static void host_machine_id(const char *root, char id[33])
+{
+	char p[PATH_MAX];
+	void *data;
+	size_t len;
+	int r;
+
+	id[0] = 0;
+	kc_join(p, sizeof(p), root, "/etc/machine-id");
+	r = read_file(p, &data, &len);
+	if (r < 0) {
+		note("no machine-id in the image (%s: %s): keep falls back to the host name", p, strerror(-r));
+		return;
+	}
+	if (!kc_machine_id_parse(data, len, id))
+		warn("%s is not 32 lower-case hex digits: the image has no machine-id, keep falls back to the "
+		     "host name (systemd-machine-id-setup writes a valid one)", p);
+	free(data);
+}
+
 struct sizes {
 	uint64_t agent, modules, raw, image;
 	uint64_t ssh;   /* ssh client, libraries, key */
@@ -175,12 +202,14 @@ static int write_image(const struct build_opts *o, const struct modset *ms, cons
 		       struct sizes *sz)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "etc", "lib", "lib/modules", "kcatch" };
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], machine_id[33], id_line[34];
 	void *agent = NULL, *shell = NULL, *conf = NULL;
 	size_t agent_len, shell_len = 0, conf_len;
 	struct cpio *c = NULL;
 	int fd = -1, r;
 
+	host_machine_id(o->root, machine_id);
+	snprintf(id_line, sizeof(id_line), "%s\n", machine_id);
 	r = load_static(o->agent, "agent", &agent, &agent_len);
 	if (r == 0 && o->shell)
 		r = load_static(o->shell, "shell", &shell, &shell_len);
@@ -207,6 +236,8 @@ static int write_image(const struct build_opts *o, const struct modset *ms, cons
 		r = cpio_file(c, "init", 0755, agent, agent_len);
 	if (r == 0)
 		r = cpio_file(c, "etc/kcatch.conf", 0600, conf, conf_len);
+	if (r == 0 && machine_id[0])
+		r = cpio_file(c, "etc/machine-id", 0444, id_line, 33);
 	if (r == 0 && shell && (r = cpio_dir(c, "bin")) == 0)
 		r = cpio_file(c, "bin/sh", 0755, shell, shell_len);
 	if (r == 0)

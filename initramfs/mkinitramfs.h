@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "kcatch-config.h"
+#include "kcatch-util.h"
 
 extern bool arg_verbose;
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* with -v only */

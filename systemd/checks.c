@@ -91,12 +91,12 @@ uint64_t dump_size_estimate(const struct opts *o, const struct kc_config *c, cha
 	      (dl & 2 ? cache_bytes(o) : 0) +
 	      (dl & 4 ? meminfo_bytes(o, "Buffers") : 0);
 	kept = cut < total ? total - cut : total / 16;
-	if (c->compress != KC_COMPRESS_NONE)
+	if (c->compress != KCF_COMPRESS_NONE)
 		kept /= 2;
 	char b[32];
 	fmt(how, len, "an estimate: %s of RAM minus what dump_level %u leaves out as memory is used now%s; "
 		 "a crash may come when more is in use", kc_format_bytes(total, b, sizeof(b)), dl,
-		 c->compress != KC_COMPRESS_NONE ? ", halved for compression (kernel memory usually "
+		 c->compress != KCF_COMPRESS_NONE ? ", halved for compression (kernel memory usually "
 		 "compresses 3-5x)" : "");
 	return kept;
 }

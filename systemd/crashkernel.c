@@ -116,12 +116,11 @@ static void crashkernel_of(const char *line, char *out, size_t len)
 static int open_dir(const char *dir, bool create)
 {
 	if (create && mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "kcatch: cannot create %s: %s; create it (mode 0755) and run again\n", dir, strerror(errno));
-		return -1;
+		return kc_error("cannot create %s: %s; create it (mode 0755) and run again", dir, strerror(errno));
 	}
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		fprintf(stderr, "kcatch: cannot open the directory %s: %s%s\n", dir, strerror(errno),
+		kc_error("cannot open the directory %s: %s%s", dir, strerror(errno),
 			errno == ENOTDIR || errno == ELOOP ? " (a symbolic link or a file: kcatch writes only "
 			"into a real directory; replace it by one)" : "");
 	return dfd;
@@ -133,17 +132,16 @@ static int plain_file(int dfd, const char *dir, const char *name)
 	struct stat st;
 	char target[512] = "";
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : (fprintf(stderr, "kcatch: %s/%s: %s\n", dir, name, strerror(errno)), -1);
+		return errno == ENOENT ? 0 : kc_error("%s/%s: %s", dir, name, strerror(errno));
 	if (S_ISREG(st.st_mode))
 		return 1;
 	if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
 		target[n > 0 ? n : 0] = 0;
 	}
-	fprintf(stderr, "kcatch: %s/%s is %s%s; kcatch writes and removes only a regular file there: "
-		"remove it and run again\n", dir, name, S_ISLNK(st.st_mode) ? "a symbolic link to " : "not a regular file",
+	return kc_error("%s/%s is %s%s; kcatch writes and removes only a regular file there: "
+		"remove it and run again", dir, name, S_ISLNK(st.st_mode) ? "a symbolic link to " : "not a regular file",
 		target);
-	return -1;
 }
 
 static int write_atomic(const char *dir, const char *name, const char *text, bool create_dir)
@@ -159,8 +157,8 @@ static int write_atomic(const char *dir, const char *name, const char *text, boo
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
 	    close(fd) < 0 || (fd = -1, renameat(dfd, tmp, dfd, name) < 0)) {
-		fprintf(stderr, "kcatch: cannot write %s/%s: %s; check that %s is writable (run as root) and "
-			"has room\n", dir, name, strerror(errno), dir);
+		kc_error("cannot write %s/%s: %s; check that %s is writable (run as root) and "
+			"has room", dir, name, strerror(errno), dir);
 		if (fd >= 0)
 			close(fd);
 		unlinkat(dfd, tmp, 0);
@@ -198,9 +196,9 @@ static int update_grub(const struct opts *o)
 		}
 	}
 	if (!*exe) {
-		fprintf(stderr, "kcatch: update-grub not found %s%s: regenerate the GRUB configuration yourself, "
+		kc_error("update-grub not found %s%s: regenerate the GRUB configuration yourself, "
 			"as %s%s%sgrub-mkconfig -o /boot/grub/grub.cfg (grub2-mkconfig -o /boot/grub2/grub.cfg on "
-			"Fedora)\n", chroot_root ? "in /usr/sbin, /sbin, /usr/bin or /bin under " : "in PATH, /usr/sbin or /sbin",
+			"Fedora)", chroot_root ? "in /usr/sbin, /sbin, /usr/bin or /bin under " : "in PATH, /usr/sbin or /sbin",
 			chroot_root ? o->root : "", chroot_root ? "chroot " : "", chroot_root ? o->root : "",
 			chroot_root ? " " : "");
 		return 1;
@@ -218,15 +216,15 @@ static int update_grub(const struct opts *o)
 	pid_t pid = fork();
 	if (pid == 0) {
 		execvp(av[0], (char *const *)av);
-		fprintf(stderr, "kcatch: cannot run %s: %s\n", av[0], strerror(errno));
+		kc_error("cannot run %s: %s", av[0], strerror(errno));
 		_exit(127);
 	}
 	int st = 0;
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "kcatch: %s failed (%s %d): the next boot does not have the change yet; fix what it "
-			"says and run it again\n", shown,
+		kc_error("%s failed (%s %d): the next boot does not have the change yet; fix what it "
+			"says and run it again", shown,
 			pid < 0 ? "fork" : WIFEXITED(st) ? "exit status" : "signal",
 			pid < 0 ? errno : WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		return 1;
@@ -275,7 +273,7 @@ static int grub(const struct opts *o, const char *value)
 		if (kind == 0) {
 			printf("nothing to remove: %s does not exist\n", path);
 		} else if (kind == 1 && !o->dry_run && unlinkat(dfd, DROPIN_NAME, 0) < 0) {
-			fprintf(stderr, "kcatch: cannot remove %s: %s (run as root)\n", path, strerror(errno));
+			kc_error("cannot remove %s: %s (run as root)", path, strerror(errno));
 			kind = -1;
 		} else if (kind == 1) {
 			printf("%s %s\n", o->dry_run ? "would remove" : "removed", path);
@@ -350,10 +348,11 @@ static int bls(const struct opts *o, const char *value)
 	}
 	rpath(o, KERNEL_CMDLINE, p, sizeof(p));
 	if (!cur) {
-		fprintf(stderr, "kcatch: cannot read %s: %s\n", p, strerror(errno));
+		kc_error("cannot read %s: %s", p, strerror(errno));
 		return 1;
 	}
 	rest = cmdline_filter(cur, "crashkernel", false);
+	free(cur);  /* rest is all that is needed of it */
 	size_t len = (rest ? strlen(rest) : 0) + (value ? strlen(value) : 0) + 32;
 	if (!rest || !(t = malloc(len)))
 		goto out;
@@ -374,7 +373,6 @@ static int bls(const struct opts *o, const char *value)
 	kernel_install_hint(o);
 	r = 0;
 out:
-	free(cur);
 	free(rest);
 	free(t);
 	return r;
@@ -391,13 +389,13 @@ int cmd_crashkernel(const struct opts *o)
 	char value[256] = "", why[300], p[4096], now[512];
 	const char *size = o->size ? o->size : "auto";
 	if (o->remove && o->size) {
-		fprintf(stderr, "kcatch: crashkernel: --remove and --size exclude each other (see kcatch --help)\n");
+		kc_error("crashkernel: --remove and --size exclude each other (see kcatch --help)");
 		return 2;
 	}
 	if (!o->remove && strcmp(size, "auto") == 0) {
 		uint64_t rec, total;
 		if (crashkernel_estimate(o, false, &rec, &total) < 0) {
-			fprintf(stderr, "kcatch: no size estimated: fix the above, or give one with --size SIZE\n");
+			kc_error("no size estimated: fix the above, or give one with --size SIZE");
 			return 1;
 		}
 		fmt(value, sizeof(value), "%lluM", (unsigned long long)(rec >> 20));
@@ -405,8 +403,8 @@ int cmd_crashkernel(const struct opts *o)
 		       (unsigned long long)(total >> 20));
 	} else if (!o->remove) {
 		if (strlen(size) >= sizeof(value) || crashkernel_syntax(size, why, sizeof(why)) < 0) {
-			fprintf(stderr, "kcatch: crashkernel: invalid size \"%s\": %s. Give SIZE (256M), SIZE,high, "
-				"SIZE@OFFSET, ranges START-[END]:SIZE,... (1G-4G:256M,4G-:512M) or auto\n", size,
+			kc_error("crashkernel: invalid size \"%s\": %s. Give SIZE (256M), SIZE,high, "
+				"SIZE@OFFSET, ranges START-[END]:SIZE,... (1G-4G:256M,4G-:512M) or auto", size,
 				strlen(size) >= sizeof(value) ? "too long" : why);
 			return 2;
 		}
@@ -428,10 +426,10 @@ int cmd_crashkernel(const struct opts *o)
 		r = bls(o, o->remove ? NULL : value);
 	} else {
 		const char *rt = strcmp(o->root, "/") ? o->root : "";
-		fprintf(stderr, "kcatch: no boot loader configuration kcatch can change: looked for GRUB "
+		kc_error("no boot loader configuration kcatch can change: looked for GRUB "
 			"(%s/etc/default/grub, %s/boot/grub/grub.cfg) and kernel-install / Boot Loader Specification "
 			"(%s" KERNEL_CMDLINE ", %s/boot/loader/entries, %s/efi/loader/entries, %s/boot/efi/loader/entries); "
-			"add crashkernel=%s to the kernel command line in your boot loader's configuration yourself\n",
+			"add crashkernel=%s to the kernel command line in your boot loader's configuration yourself",
 			rt, rt, rt, rt, rt, rt, o->remove ? "..." : value);
 		return 1;
 	}

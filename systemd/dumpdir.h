@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "kcatch-util.h"
+
 /* kcatch.json: the agent writes a few KiB. */
 #define DD_JSON_MAX (1024 * 1024)
 /* vmcore-dmesg.txt: a kernel's ring is 32 MiB at most by its config
@@ -26,14 +28,7 @@
 /* Dump directories looked at in one run. */
 #define DD_MAX_DUMPS 10000
 
-/*
- * s made printable into buf (always NUL-terminated, cut on a whole
- * escape): backslash as \\, newline, tab and CR as \n \t \r, other
- * control bytes and bytes that are not UTF-8 as \xHH, C1 controls and
- * the bidirectional overrides as \u{HHHH}. Returns buf.
- */
-const char *kc_escape(const char *s, char *buf, size_t len);
-const char *kc_escape_n(const char *s, size_t n, char *buf, size_t len);
+/* kc_escape, kc_escape_n: common/kcatch-util.h */
 
 /* A directory at dir (O_DIRECTORY|O_NOFOLLOW): fd, or -ELOOP for a symbolic link, -ENOTDIR... */
 int dd_open_dir(int dir, const char *name);

@@ -156,14 +156,12 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	find_files(o, &f);
 	ram = (double)meminfo_bytes(o, "MemTotal");
 	if (ram <= 0) {
-		fprintf(stderr, "kcatch: cannot read MemTotal from %s/proc/meminfo\n", strcmp(o->root, "/") ? o->root : "");
-		return -1;
+		return kc_error("cannot read MemTotal from %s/proc/meminfo", strcmp(o->root, "/") ? o->root : "");
 	}
 	if (reserved > 0)  /* MemTotal does not count the reservation */
 		ram += (double)reserved;
 	if (!f.kernel_found) {
-		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s\n", f.kernel_error);
-		return -1;
+		return kc_error("cannot tell the capture kernel's size: %s", f.kernel_error);
 	}
 	int kfd = open_kernel(o, &f);
 	if (kfd < 0)
@@ -172,9 +170,8 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	if (kfd >= 0)
 		close(kfd);
 	if (kernel <= 0) {
-		fprintf(stderr, "kcatch: cannot tell the capture kernel's size: %s; install the kernel package "
-			"of the running kernel\n", how);
-		return -1;
+		return kc_error("cannot tell the capture kernel's size: %s; install the kernel package "
+			"of the running kernel", how);
 	}
 	if (verbose)
 		printf("crashkernel= estimate for Linux %s on a host with %s of RAM\n", f.release,

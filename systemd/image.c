@@ -235,7 +235,7 @@ static int run_builder(char *const argv[])
 		return -1;
 	if (pid == 0) {
 		execv(argv[0], argv);
-		fprintf(stderr, "kcatch: cannot run %s: %s\n", argv[0], strerror(errno));
+		kc_error("cannot run %s: %s", argv[0], strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -255,20 +255,17 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 	int r = -1, rc;
 
 	if (!t->ok) {
-		fprintf(stderr, "kcatch: cannot build the capture image: %s\n", t->error);
-		return -1;
+		return kc_error("cannot build the capture image: %s", t->error);
 	}
 	if (!strcmp(f->release, "unknown")) {
-		fprintf(stderr, "kcatch: cannot tell the kernel release (no %s/proc/sys/kernel/osrelease)\n",
+		return kc_error("cannot tell the kernel release (no %s/proc/sys/kernel/osrelease)",
 			strcmp(o->root, "/") ? o->root : "");
-		return -1;
 	}
 	find_mkinitramfs(o, mk, sizeof(mk));
 	if (!mk[0] || !executable_file(mk)) {
-		fprintf(stderr, "kcatch: kcatch-mkinitramfs %s%s: give --mkinitramfs FILE or set KCATCH_MKINITRAMFS, "
-			"or install it next to kcatch\n", mk[0] ? mk : "", mk[0] ? " is not executable" :
+		return kc_error("kcatch-mkinitramfs %s%s: give --mkinitramfs FILE or set KCATCH_MKINITRAMFS, "
+			"or install it next to kcatch", mk[0] ? mk : "", mk[0] ? " is not executable" :
 			"is not next to kcatch, in " KC_SBINDIR " or in PATH");
-		return -1;
 	}
 	find_agent(o, agent, sizeof(agent));
 	rpath(o, KC_IMAGE_DIR, dir, sizeof(dir));
@@ -277,8 +274,7 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 			char keep = *s;
 			*s = 0;
 			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-				fprintf(stderr, "kcatch: cannot create %s: %s\n", dir, strerror(errno));
-				return -1;
+				return kc_error("cannot create %s: %s", dir, strerror(errno));
 			}
 			*s = keep;
 		}
@@ -293,7 +289,7 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 	if (!text || !stamp)
 		goto out;
 	if ((rc = write_file(conf, text, 0600)) < 0) {
-		fprintf(stderr, "kcatch: cannot write %s: %s\n", conf, strerror(-rc));
+		kc_error("cannot write %s: %s", conf, strerror(-rc));
 		goto out;
 	}
 	char *argv[24];
@@ -322,17 +318,17 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 	rc = run_builder(argv);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc != 0) {
-		fprintf(stderr, "kcatch: %s failed (exit status %d, see above); %s is unchanged\n", mk, rc,
+		kc_error("%s failed (exit status %d, see above); %s is unchanged", mk, rc,
 			f->image_abs);
 		goto out;
 	}
 	if (rename(tmp, f->image_abs) < 0) {
-		fprintf(stderr, "kcatch: cannot rename %s to %s: %s\n", tmp, f->image_abs, strerror(errno));
+		kc_error("cannot rename %s to %s: %s", tmp, f->image_abs, strerror(errno));
 		goto out;
 	}
 	if ((rc = write_file(stamp_tmp, stamp, 0644)) < 0 || rename(stamp_tmp, f->stamp_abs) < 0) {
 		/* the image is good; without a stamp the next load judges it by mtimes */
-		fprintf(stderr, "kcatch: warning: cannot write %s: %s\n", f->stamp_abs, strerror(rc < 0 ? -rc : errno));
+		kc_error("warning: cannot write %s: %s", f->stamp_abs, strerror(rc < 0 ? -rc : errno));
 		unlink(stamp_tmp);
 	}
 	stat(f->image_abs, &st);
@@ -347,24 +343,32 @@ out:
 	return r;
 }
 
+int rebuild_if_needed(const struct opts *o, const struct files *f, const struct kc_config *c,
+		      const struct target_info *t, bool always)
+{
+	char why[2048];
+
+	if (rebuild_reason(o, f, c, t, why, sizeof(why)))
+		printf("rebuilding %s: %s\n", f->image, why);
+	else if (always)
+		printf("rebuilding %s (up to date; rebuilt as asked)\n", f->image);
+	else
+		return 1;
+	return rebuild_image(o, f, c, t);
+}
+
 int cmd_rebuild(const struct opts *o)
 {
 	struct kc_config c;
 	struct files f;
 	struct target_info t;
-	char why[2048];
-	int r;
-	if (load_config(o, &c, false) < 0) {
-		kc_config_free(&c);
-		return 1;
+	int r = -1;
+
+	if (load_config(o, &c, false) >= 0) {
+		find_files(o, &f);
+		resolve_target(o, &c, &t);
+		r = rebuild_if_needed(o, &f, &c, &t, true);
 	}
-	find_files(o, &f);
-	resolve_target(o, &c, &t);
-	if (rebuild_reason(o, &f, &c, &t, why, sizeof(why)))
-		printf("rebuilding %s: %s\n", f.image, why);
-	else
-		printf("rebuilding %s (up to date; rebuilt as asked)\n", f.image);
-	r = rebuild_image(o, &f, &c, &t);
 	kc_config_free(&c);
 	return r < 0 ? 1 : 0;
 }

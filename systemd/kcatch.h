@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "kcatch-config.h"
+#include "kcatch-util.h"
 
 #define KC_EXIT_NOT_ARMED 3
 #define KC_IMAGE_DIR "/var/lib/kcatch"
@@ -108,6 +109,10 @@ const char *rebuild_reason(const struct opts *o, const struct files *f, const st
 /* Build f->image_abs; 0 or -1 (printed). */
 int rebuild_image(const struct opts *o, const struct files *f, const struct kc_config *c,
 		  const struct target_info *t);
+/* Rebuild when rebuild_reason() gives one (always: also when up to date),
+ * saying why on stdout; 0 rebuilt, 1 up to date and left, -1 failed (printed). */
+int rebuild_if_needed(const struct opts *o, const struct files *f, const struct kc_config *c,
+		      const struct target_info *t, bool always);
 
 /* ---- checks.c ---- */
 

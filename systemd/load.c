@@ -31,8 +31,7 @@ static int set_sysctls(const struct opts *o, const struct kc_config *c)
 	rpath(o, "/proc/sys/kernel/panic_on_oops", p, sizeof(p));
 	FILE *f = fopen(p, "we");
 	if (!f || fprintf(f, "%d\n", c->panic_on_oops) < 0 || fclose(f) != 0) {
-		fprintf(stderr, "kcatch: cannot set kernel.panic_on_oops in %s: %s\n", p, strerror(errno));
-		return -1;
+		return kc_error("cannot set kernel.panic_on_oops in %s: %s", p, strerror(errno));
 	}
 	printf("set kernel.panic_on_oops = %d (panic_on_oops %s in the config)\n", c->panic_on_oops,
 	       c->panic_on_oops ? "yes" : "no");
@@ -45,7 +44,7 @@ static int kexec_load(const struct opts *o, const struct files *f, const char *c
 	int ifd = open(f->image_abs, O_RDONLY | O_CLOEXEC);
 	int r = 0;
 	if (kfd < 0 || ifd < 0) {
-		fprintf(stderr, "kcatch: cannot open %s: %s\n", kfd < 0 ? f->kernel_abs : f->image_abs,
+		kc_error("cannot open %s: %s", kfd < 0 ? f->kernel_abs : f->image_abs,
 			strerror(kfd < 0 ? kerr : errno));
 		r = 1;
 	} else if (syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmd) + 1, cmd, KEXEC_FILE_ON_CRASH) < 0) {
@@ -53,7 +52,7 @@ static int kexec_load(const struct opts *o, const struct files *f, const char *c
 		 * (kernel/kexec_file.c); loading over a loaded capture kernel
 		 * swaps the new image in, so that is never why. */
 		int e = errno;
-		fprintf(stderr, "kcatch: kexec_file_load %s: %s%s\n", f->kernel_abs, strerror(e),
+		kc_error("kexec_file_load %s: %s%s", f->kernel_abs, strerror(e),
 			e == EPERM ? " (run as root; with lockdown the kernel must be signed)" :
 			e == EKEYREJECTED || e == EBADMSG ? " (the kernel's signature was rejected: Secure Boot or "
 			"lockdown need a kernel signed by a trusted key; install the distribution's signed kernel)" :
@@ -78,7 +77,6 @@ int cmd_load(const struct opts *o)
 	struct kc_config c;
 	struct files f;
 	struct target_info t;
-	char why[2048];
 	char *cmd = NULL;
 	int r = 1, bad;
 
@@ -87,16 +85,13 @@ int cmd_load(const struct opts *o)
 	/* checks first, so a host that cannot be armed does not build for nothing */
 	bad = run_checks(o, &f, false, false);
 	if (bad) {
-		fprintf(stderr, "kcatch: not loading: %d check(s) failed (see above)\n", bad);
+		kc_error("not loading: %d check(s) failed (see above)", bad);
 		goto out;
 	}
 	resolve_target(o, &c, &t);
-	if (rebuild_reason(o, &f, &c, &t, why, sizeof(why))) {
-		printf("rebuilding %s: %s\n", f.image, why);
-		if (rebuild_image(o, &f, &c, &t) < 0) {
-			fprintf(stderr, "kcatch: not loading: the capture image could not be built\n");
-			goto out;
-		}
+	if (rebuild_if_needed(o, &f, &c, &t, false) < 0) {
+		kc_error("not loading: the capture image could not be built");
+		goto out;
 	}
 	cmd = capture_cmdline(o, &c);
 	if (!cmd || set_sysctls(o, &c) < 0)
@@ -124,7 +119,7 @@ int cmd_unload(const struct opts *o)
 		return 0;
 	}
 	if (syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
-		fprintf(stderr, "kcatch: unloading the capture kernel: %s\n", strerror(errno));
+		kc_error("unloading the capture kernel: %s", strerror(errno));
 		return 1;
 	}
 	printf("unloaded\n");

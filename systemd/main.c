@@ -183,10 +183,15 @@ static void usage(FILE *f)
 	      "enough, error); 2 usage error; 3 not armed (status).\n", f);
 }
 
-static void command_names(FILE *f)
+/* "status, show, ..." into buf, for the usage errors; returns buf. */
+static const char *command_names(char *buf, size_t len)
 {
-	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "%s%s", c == commands ? "" : ", ", c->name);
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (const struct command *c = commands; c->name && n < len; c++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", c == commands ? "" : ", ", c->name);
+	return buf;
 }
 
 int main(int argc, char **argv)
@@ -207,6 +212,7 @@ int main(int argc, char **argv)
 	struct opts o = { .root = "/" };
 	static char root[4096];
 	const struct command *cmd;
+	char names[512];
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -231,9 +237,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "kcatch: no command given; one of ");
-		command_names(stderr);
-		fprintf(stderr, " (see kcatch --help)\n");
+		kc_error("no command given; one of %s (see kcatch --help)", command_names(names, sizeof(names)));
 		return 2;
 	}
 	const char *name = argv[optind++];
@@ -244,19 +248,15 @@ int main(int argc, char **argv)
 	for (cmd = commands; cmd->name && strcmp(cmd->name, name); cmd++)
 		;
 	if (!cmd->name) {
-		fprintf(stderr, "kcatch: unknown command '%s'; one of ", name);
-		command_names(stderr);
-		fprintf(stderr, " (see kcatch --help)\n");
+		kc_error("unknown command '%s'; one of %s (see kcatch --help)", name, command_names(names, sizeof(names)));
 		return 2;
 	}
 	if (argc - optind > cmd->max_args) {
-		fprintf(stderr, "kcatch: %s: unexpected argument '%s' (see kcatch --help)\n", name,
-			argv[optind + cmd->max_args]);
+		kc_error("%s: unexpected argument '%s' (see kcatch --help)", name, argv[optind + cmd->max_args]);
 		return 2;
 	}
 	if ((o.size || o.remove) && cmd->run != cmd_crashkernel) {
-		fprintf(stderr, "kcatch: %s: --size and --remove belong to 'kcatch crashkernel' (see kcatch --help)\n",
-			name);
+		kc_error("%s: --size and --remove belong to 'kcatch crashkernel' (see kcatch --help)", name);
 		return 2;
 	}
 	o.args = argv + optind;

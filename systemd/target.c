@@ -106,14 +106,6 @@ out:
 	return found;
 }
 
-/* a + b as one absolute path without doubled slashes */
-static void join(char *out, size_t len, const char *a, const char *b)
-{
-	while (*b == '/')
-		b++;
-	fmt(out, len, "%s%s%s", a, (*a && a[strlen(a) - 1] == '/') || !*b ? "" : "/", b);
-}
-
 static void free_space(struct target_info *t, const struct opts *o)
 {
 	struct statvfs sv;
@@ -126,20 +118,9 @@ static void free_space(struct target_info *t, const struct opts *o)
 	}
 }
 
-static const char *tag_of(enum kc_target_kind k)
-{
-	switch (k) {
-	case KC_TARGET_UUID: return "UUID";
-	case KC_TARGET_LABEL: return "LABEL";
-	case KC_TARGET_PARTUUID: return "PARTUUID";
-	case KC_TARGET_PARTLABEL: return "PARTLABEL";
-	default: return NULL;
-	}
-}
-
 static void explicit_device(const struct opts *o, const struct kc_config *c, struct target_info *t)
 {
-	const char *tag = tag_of(c->target.kind), *path = c->path ? c->path : KC_DEFAULT_PATH;
+	const char *tag = kc_target_tag(c->target.kind), *path = c->path ? c->path : KC_DEFAULT_PATH;
 	char link[1024], abs[4096], real[PATH_MAX], err[600];
 	struct mount_hit h;
 
@@ -180,7 +161,7 @@ static void explicit_device(const struct opts *o, const struct kc_config *c, str
 		char dir[2048];
 		fmt(t->mountpoint, sizeof(t->mountpoint), "%s", h.target);
 		if (strcmp(h.root, "/") == 0) {
-			join(dir, sizeof(dir), h.target, path);
+			kc_join(dir, sizeof(dir), h.target, path);
 			rpath(o, dir, t->host_dir, sizeof(t->host_dir));
 		}
 	}
@@ -204,7 +185,7 @@ void resolve_target(const struct opts *o, const struct kc_config *c, struct targ
 		return;
 	}
 	if (c->target.kind == KC_TARGET_DIR && strcmp(c->target.value, "/"))
-		join(dir, sizeof(dir), c->target.value, path);
+		kc_join(dir, sizeof(dir), c->target.value, path);
 	else
 		fmt(dir, sizeof(dir), "%s", path);
 	/* symlinks in the dump path lead elsewhere; on the real root, follow them */
@@ -221,7 +202,7 @@ void resolve_target(const struct opts *o, const struct kc_config *c, struct targ
 	}
 	fmt(t->mountpoint, sizeof(t->mountpoint), "%s", h.target);
 	fmt(t->device, sizeof(t->device), "%s", h.source);
-	join(in_fs, sizeof(in_fs), h.root, dir + prefix_len(h.target, dir));
+	kc_join(in_fs, sizeof(in_fs), h.root, dir + prefix_len(h.target, dir));
 	fmt(t->path_on_fs, sizeof(t->path_on_fs), "%s", in_fs);
 	free_space(t, o);
 	if (h.source[0] != '/') {
@@ -260,7 +241,7 @@ char *resolved_config(const struct opts *o, const struct kc_config *c, const str
 	FILE *f;
 
 	if (!text && errno != ENOENT) {
-		fprintf(stderr, "kcatch: cannot read %s: %s\n", cp, strerror(errno));
+		kc_error("cannot read %s: %s", cp, strerror(errno));
 		return NULL;
 	}
 	f = open_memstream(&out, &outlen);

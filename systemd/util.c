@@ -113,7 +113,7 @@ int load_config(const struct opts *o, struct kc_config *c, bool quiet)
 		return 1;  /* defaults */
 	r = kc_config_load(c, p, err, sizeof(err));
 	if (r < 0 && !quiet)
-		fprintf(stderr, "kcatch: %s\n  fix the line in %s (see kcatch.conf(5))\n", err, p);
+		kc_error("%s\n  fix the line in %s (see kcatch.conf(5))", err, p);
 	return r;
 }
 

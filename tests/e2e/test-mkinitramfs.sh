@@ -54,6 +54,21 @@ check "dev/console is character device 5:1" \
 mk --config "$W/good.conf" --agent "$STATIC" -o "$W/again.img" 2>/dev/null
 check "the same inputs give the same image" cmp "$W/zstd.img" "$W/again.img"
 
+# The host's machine-id goes into the image, for the agent's retention
+# (capture/retention.c: without it, keep falls back to the host name).
+MID=0123456789abcdef0123456789abcdef
+mkdir -p "$W/mid/etc" && printf '%s\n' $MID >"$W/mid/etc/machine-id"
+"$MK" --kernel-version 0.0.0-test --root "$W/mid" --no-host-devices --config "$W/good.conf" --agent "$STATIC" \
+	-z none -o "$W/mid.img" 2>"$W/mid.log"
+rm -rf "$W/y" && mkdir -p "$W/y" && (cd "$W/y" && cpio -id --quiet <"$W/mid.img" 2>/dev/null)
+check "etc/machine-id is <root>/etc/machine-id, mode 0444, no warning about it" \
+	bash -c "[[ \$(cat '$W/y/etc/machine-id') == $MID && \$(stat -c %a '$W/y/etc/machine-id') == 444 ]] && ! grep -q machine-id '$W/mid.log'"
+printf 'not-a-machine-id\n' >"$W/mid/etc/machine-id"
+"$MK" --kernel-version 0.0.0-test --root "$W/mid" --no-host-devices --config "$W/good.conf" --agent "$STATIC" \
+	-z none -o "$W/mid.img" 2>"$W/mid.log"
+check "an invalid machine-id stays out of the image, with a warning naming the file" \
+	bash -c "! cpio -it --quiet <'$W/mid.img' | grep -qx etc/machine-id && grep -q 'warning.*$W/mid/etc/machine-id is not 32' '$W/mid.log'"
+
 # Real module trees, when the kernels are cached.
 CACHE=${KCATCH_CACHE:-/root/.cache/kcatch}
 for alias in 6.1 6.12; do

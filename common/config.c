@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "kcatch-config.h"
+#include "kcatch-util.h"
 
 struct parser {
 	struct kc_config *c;
@@ -219,9 +220,9 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 		return r < 0 ? r : set_string(&c->fallback_path, v);
 	case K_DUMP_LEVEL: return parse_unsigned(p, key, v, 0, 31, &c->dump_level);
 	case K_COMPRESS:
-		for (int i = KC_COMPRESS_NONE; i <= KC_COMPRESS_ZSTD; i++)
-			if (!strcmp(v, kc_compress_name((enum kc_compress)i))) {
-				c->compress = (enum kc_compress)i;
+		for (int i = KCF_COMPRESS_NONE; i <= KCF_COMPRESS_ZSTD; i++)
+			if (!strcmp(v, kc_compress_name((enum kcf_compress)i))) {
+				c->compress = (enum kcf_compress)i;
 				return 0;
 			}
 		return perr(p, -EINVAL, "compress \"%s\" must be one of zstd, lzo, zlib, snappy, none", v);
@@ -288,13 +289,7 @@ static int parse_line(struct parser *p, char *s)
 	if (!*s)
 		return 0;
 	key = s;
-	while (*s && !isspace((unsigned char)*s))
-		s++;
-	if (*s)
-		*s++ = 0;
-	while (isspace((unsigned char)*s))
-		s++;
-	val = s;
+	val = kc_cut_word(s);
 	for (int k = 0; k < K_MAX; k++) {
 		if (strcmp(key, key_names[k]))
 			continue;
@@ -408,7 +403,7 @@ void kc_config_init(struct kc_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->dump_level = 31;
-	c->compress = KC_COMPRESS_ZSTD;
+	c->compress = KCF_COMPRESS_ZSTD;
 	c->failure_action = KC_ACTION_REBOOT;
 	c->final_action = KC_ACTION_REBOOT;
 	c->target_timeout = 30;
@@ -437,11 +432,28 @@ void kc_config_free(struct kc_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static bool ssh_url_ok(const char *value)
+{
+	struct kc_ssh_url u;
+	return kc_ssh_url_parse(value, &u) == 0;
+}
+
+static bool nfs_url_ok(const char *value)
+{
+	struct kc_nfs_url u;
+	return kc_nfs_url_parse(value, &u) == 0;
+}
+
 int kc_target_spec_parse(struct kc_target_spec *t, const char *text)
 {
-	static const struct { const char *prefix; enum kc_target_kind kind; } tags[] = {
-		{ "UUID=", KC_TARGET_UUID }, { "LABEL=", KC_TARGET_LABEL },
-		{ "PARTUUID=", KC_TARGET_PARTUUID }, { "PARTLABEL=", KC_TARGET_PARTLABEL },
+	static const struct {
+		const char *prefix;
+		enum kc_target_kind kind;
+		bool (*valid)(const char *value);  /* NULL: checked below only */
+	} tags[] = {
+		{ "UUID=", KC_TARGET_UUID, NULL }, { "LABEL=", KC_TARGET_LABEL, NULL },
+		{ "PARTUUID=", KC_TARGET_PARTUUID, NULL }, { "PARTLABEL=", KC_TARGET_PARTLABEL, NULL },
+		{ "ssh://", KC_TARGET_SSH, ssh_url_ok }, { "nfs://", KC_TARGET_NFS, nfs_url_ok },
 	};
 	enum kc_target_kind kind = KC_TARGET_NONE;
 	const char *value = NULL;
@@ -450,22 +462,10 @@ int kc_target_spec_parse(struct kc_target_spec *t, const char *text)
 		if (!strncmp(text, tags[i].prefix, strlen(tags[i].prefix))) {
 			kind = tags[i].kind;
 			value = text + strlen(tags[i].prefix);
+			if (tags[i].valid && !tags[i].valid(value))
+				return -EINVAL;
 			break;
 		}
-	if (!strncmp(text, "ssh://", 6)) {
-		struct kc_ssh_url u;
-		kind = KC_TARGET_SSH;
-		value = text + 6;
-		if (kc_ssh_url_parse(value, &u) < 0)
-			return -EINVAL;
-	}
-	if (!strncmp(text, "nfs://", 6)) {
-		struct kc_nfs_url u;
-		kind = KC_TARGET_NFS;
-		value = text + 6;
-		if (kc_nfs_url_parse(value, &u) < 0)
-			return -EINVAL;
-	}
 	if (kind == KC_TARGET_NONE && text[0] == '/') {
 		kind = strncmp(text, "/dev/", 5) ? KC_TARGET_DIR : KC_TARGET_DEVICE;
 		value = text;
@@ -506,14 +506,14 @@ const char *kc_action_name(enum kc_action a)
 	return "?";
 }
 
-const char *kc_compress_name(enum kc_compress c)
+const char *kc_compress_name(enum kcf_compress c)
 {
 	switch (c) {
-	case KC_COMPRESS_NONE: return "none";
-	case KC_COMPRESS_ZLIB: return "zlib";
-	case KC_COMPRESS_LZO: return "lzo";
-	case KC_COMPRESS_SNAPPY: return "snappy";
-	case KC_COMPRESS_ZSTD: return "zstd";
+	case KCF_COMPRESS_NONE: return "none";
+	case KCF_COMPRESS_ZLIB: return "zlib";
+	case KCF_COMPRESS_LZO: return "lzo";
+	case KCF_COMPRESS_SNAPPY: return "snappy";
+	case KCF_COMPRESS_ZSTD: return "zstd";
 	}
 	return "?";
 }

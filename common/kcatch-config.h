@@ -3,8 +3,9 @@
  * /etc/kcatch.conf: kdump.conf-style "key value" lines. Shared by the
  * capture agent (which acts on it) and kcatch-mkinitramfs (which checks
  * it before building an image and reads extra_modules / fstype from it).
- * No dependency on libkcatch-filter: compressor names are checked here
- * by spelling, availability by the agent.
+ * The compressor is the library's enum kcf_compress (its public header
+ * only, no code): names are checked here by spelling (kc_compress_name,
+ * the config's keywords), availability by the agent.
  */
 #ifndef KCATCH_CONFIG_H
 #define KCATCH_CONFIG_H
@@ -13,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "kcatch-filter.h"
 
 enum kc_action {
 	KC_ACTION_REBOOT = 0,
@@ -39,10 +42,6 @@ struct kc_target_spec {
 	char *value;          /* what follows "UUID=" etc., or the path */
 	char *text;           /* as written in the file */
 };
-
-/* Must match enum kcf_compress of kcatch-filter.h. */
-enum kc_compress { KC_COMPRESS_NONE = 0, KC_COMPRESS_ZLIB, KC_COMPRESS_LZO,
-		   KC_COMPRESS_SNAPPY, KC_COMPRESS_ZSTD };
 
 #define KC_DEFAULT_PATH "/var/crash"
 
@@ -88,7 +87,7 @@ struct kc_config {
 	char *mount_options;         /* NULL: none */
 	char *path;                  /* directory on the target; NULL: KC_DEFAULT_PATH */
 	unsigned dump_level;         /* 0-31, default 31 */
-	enum kc_compress compress;   /* default zstd */
+	enum kcf_compress compress;  /* default zstd */
 	unsigned keep;               /* dumps kept, new one included; 0 = all */
 	uint64_t min_free;           /* bytes left free on the target */
 	enum kc_action failure_action;
@@ -134,7 +133,9 @@ void kc_net_spec_free(struct kc_net_spec *n);
 int kc_nfs_url_parse(const char *value, struct kc_nfs_url *u);
 
 const char *kc_action_name(enum kc_action a);
-const char *kc_compress_name(enum kc_compress c);
+/* The config's keyword for c (the same spelling as kcf_compress_name(),
+ * which the config parser does not link; tests/unit/test-config checks it). */
+const char *kc_compress_name(enum kcf_compress c);
 /* "64M" style: 1.0 GiB etc. for messages; returns buf. */
 const char *kc_format_bytes(uint64_t bytes, char *buf, size_t len);
 
