@@ -39,7 +39,6 @@
 
 #define DESC_VALID 0x1ULL
 #define DESC_TABLE 0x2ULL       /* table (upper levels) or page (last level) */
-#define TLB_SIZE 16
 
 /* The address-space parameters, from VMCOREINFO (see the facts above). */
 struct arm64_params {
@@ -57,17 +56,10 @@ struct arm64_params {
 	bool pa52_64k, lpa2;
 };
 
-struct tlb_entry {
-	uint64_t va;      /* aligned to size */
-	uint64_t pa;
-	uint64_t size;    /* 0 = empty */
-};
-
 struct arm64_state {
 	struct arm64_params p;
 	uint64_t root_pa;
-	struct tlb_entry tlb[TLB_SIZE];
-	unsigned tlb_next;
+	struct kcf_tlb tlb;
 };
 
 static int number(const struct kcf_vmcore *vm, struct kcf_ctx *ctx, const char *key, uint64_t *val,
@@ -262,24 +254,13 @@ static int arm64_vtop(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa, uint64_t
 		*span = page - (va & (page - 1));
 		return 0;
 	}
-	for (unsigned i = 0; i < TLB_SIZE; i++) {
-		struct tlb_entry *e = &st->tlb[i];
-		if (e->size && va - e->va < e->size) {
-			*pa = e->pa + (va - e->va);
-			*span = e->size - (va - e->va);
-			return 0;
-		}
-	}
+	if (kcf_tlb_lookup(&st->tlb, va, pa, span))
+		return 0;
 	uint64_t base = 0, size = 0;
 	int r = walk(vm, st, va, &base, &size);
 	if (r < 0)
 		return r;
-	struct tlb_entry *e = &st->tlb[st->tlb_next++ % TLB_SIZE];
-	e->va = va & ~(size - 1);
-	e->pa = base;
-	e->size = size;
-	*pa = base + (va - e->va);
-	*span = size - (va - e->va);
+	kcf_tlb_insert(&st->tlb, va, base, size, pa, span);
 	return 0;
 }
 

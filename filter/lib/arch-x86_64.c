@@ -24,21 +24,12 @@
 #define PTE_PRESENT 0x1ULL
 #define PTE_PSE 0x80ULL
 #define PTE_PFN_MASK 0x000ffffffffff000ULL
-#define TLB_SIZE 16
-
-/* Recently used translations: mem_map walks hit the same few 2M pages. */
-struct tlb_entry {
-	uint64_t va;      /* aligned to size */
-	uint64_t pa;
-	uint64_t size;    /* 0 = empty */
-};
 
 struct x86_state {
 	uint64_t root_pa;
 	int levels;
 	uint64_t pfn_mask;
-	struct tlb_entry tlb[TLB_SIZE];
-	unsigned tlb_next;
+	struct kcf_tlb tlb;
 };
 
 static int x86_init(struct kcf_vmcore *vm)
@@ -114,24 +105,13 @@ static int x86_vtop(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa, uint64_t *
 		*span = page - (va & (page - 1));
 		return 0;
 	}
-	for (unsigned i = 0; i < TLB_SIZE; i++) {
-		struct tlb_entry *e = &st->tlb[i];
-		if (e->size && va - e->va < e->size) {
-			*pa = e->pa + (va - e->va);
-			*span = e->size - (va - e->va);
-			return 0;
-		}
-	}
+	if (kcf_tlb_lookup(&st->tlb, va, pa, span))
+		return 0;
 	uint64_t base = 0, size = 0;
 	int r = walk(vm, st, va, &base, &size);
 	if (r < 0)
 		return r;
-	struct tlb_entry *e = &st->tlb[st->tlb_next++ % TLB_SIZE];
-	e->va = va & ~(size - 1);
-	e->pa = base;
-	e->size = size;
-	*pa = base + (va - e->va);
-	*span = size - (va - e->va);
+	kcf_tlb_insert(&st->tlb, va, base, size, pa, span);
 	return 0;
 }
 

@@ -299,6 +299,26 @@ const struct kcf_arch_ops *kcf_arch_by_name(const char *uts_machine);
 /* "x86_64, aarch64": the machines the table knows, for messages. */
 void kcf_arch_names(char *buf, size_t len);
 
+/*
+ * Recently used translations, for an arch's vtop: mem_map walks hit the
+ * same few large pages, so a page-table walk is done once per mapping.
+ */
+#define KCF_TLB_SIZE 16
+struct kcf_tlb {
+	struct {
+		uint64_t va;      /* aligned to size */
+		uint64_t pa;
+		uint64_t size;    /* 0 = empty */
+	} e[KCF_TLB_SIZE];
+	unsigned next;
+};
+/* va in a cached mapping: *pa and *span (bytes to its end) set, true. */
+bool kcf_tlb_lookup(const struct kcf_tlb *t, uint64_t va, uint64_t *pa, uint64_t *span);
+/* Cache the mapping of size bytes at physical base that holds va (a walk's
+ * result; replaces the oldest), and set *pa and *span for va. */
+void kcf_tlb_insert(struct kcf_tlb *t, uint64_t va, uint64_t base, uint64_t size, uint64_t *pa,
+		    uint64_t *span);
+
 static inline bool kcf_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)
 {
 	return vm->arch->is_kernel_va(vm, va);
