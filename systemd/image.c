@@ -92,19 +92,16 @@ static const struct builder *builder_of(enum kc_builder b)
 	return b == KC_BUILDER_DRACUT ? &dracut : b == KC_BUILDER_INITRAMFS_TOOLS ? &itools : NULL;
 }
 
-/* name in PATH, else in the sbin and bin directories (PATH may lack them); "" if none. */
+/* name in PATH (systemd's default when unset: the sbin and bin directories); "" if none. */
 static void find_program(const char *name, char *out, size_t len)
 {
 	const char *path = getenv("PATH");
-	for (int pass = 0; pass < 2; pass++) {
-		const char *s = pass ? "/usr/sbin:/sbin:/usr/bin:/bin" : path ? path : "";
-		while (*s) {
-			size_t l = strcspn(s, ":");
-			snprintf(out, len, "%.*s/%s", (int)l, s, name);
-			if (l && s[0] == '/' && executable_file(out))
-				return;
-			s += l + (s[l] == ':');
-		}
+	for (const char *s = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; *s;) {
+		size_t l = strcspn(s, ":");
+		snprintf(out, len, "%.*s/%s", (int)l, s, name);
+		if (l && s[0] == '/' && executable_file(out))
+			return;
+		s += l + (s[l] == ':');
 	}
 	out[0] = 0;
 }
@@ -332,7 +329,7 @@ static int check_distro_builder(const struct opts *o, const struct kc_config *c,
 
 	find_program(b->program, prog, len);
 	if (!prog[0])
-		return kc_error("builder %s (in %s): %s is not installed (not in PATH, /usr/sbin or /usr/bin): "
+		return kc_error("builder %s (in %s): %s is not installed (not in PATH): "
 				"install the package %s (apt install %s), or set \"builder kcatch\"", name,
 				config_path(o, p, sizeof(p)), b->program, b->package, b->package);
 	if (access(rpath(o, b->hook, hook, sizeof(hook)), R_OK) < 0)
@@ -359,6 +356,7 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 	char *text = NULL, *stamp = NULL;
 	int r = -1, rc;
 
+	fflush(stdout);  /* "rebuilding ...: why" before any error about it */
 	if (!t->ok) {
 		return kc_error("cannot build the capture image: %s", t->error);
 	}
@@ -378,6 +376,9 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 		}
 	}
 	find_agent(o, agent, sizeof(agent));
+	if (db && !executable_file(agent))  /* the hooks would build an image without kcatch */
+		return kc_error("no executable kcatch-agent at %s: give --agent FILE or set KCATCH_AGENT, "
+				"or install kcatch", agent);
 	rpath(o, KC_IMAGE_DIR, dir, sizeof(dir));
 	if (make_dirs(dir) < 0)
 		return -1;
