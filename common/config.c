@@ -177,13 +177,13 @@ enum key_id {
 	K_TARGET, K_FSTYPE, K_MOUNT_OPTIONS, K_PATH, K_DUMP_LEVEL, K_COMPRESS, K_KEEP, K_MIN_FREE,
 	K_FAILURE_ACTION, K_FINAL_ACTION, K_FALLBACK_TARGET, K_FALLBACK_PATH, K_EXTRA_MODULES,
 	K_TARGET_TIMEOUT, K_WATCHDOG, K_PROGRESS_INTERVAL, K_NET, K_NET_TIMEOUT,
-	K_NFS_OPTIONS, K_KERNEL_CMDLINE_APPEND, K_KERNEL_CMDLINE_REMOVE, K_PANIC_ON_OOPS, K_STALL_TIMEOUT, K_MAX
+	K_NFS_OPTIONS, K_KERNEL_CMDLINE_APPEND, K_KERNEL_CMDLINE_REMOVE, K_PANIC_ON_OOPS, K_STALL_TIMEOUT, K_BUILDER, K_MAX
 };
 static const char *const key_names[K_MAX] = {
 	"target", "fstype", "mount_options", "path", "dump_level", "compress", "keep", "min_free",
 	"failure_action", "final_action", "fallback_target", "fallback_path", "extra_modules",
 	"target_timeout", "watchdog", "progress_interval", "net", "net_timeout",
-	"nfs_options", "kernel_cmdline_append", "kernel_cmdline_remove", "panic_on_oops", "stall_timeout",
+	"nfs_options", "kernel_cmdline_append", "kernel_cmdline_remove", "panic_on_oops", "stall_timeout", "builder",
 };
 
 static int check_path(struct parser *p, const char *key, const char *v)
@@ -270,6 +270,13 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 			return perr(p, -EINVAL, "panic_on_oops \"%s\" must be yes or no", v);
 		c->panic_on_oops = !strcmp(v, "yes");
 		return 0;
+	case K_BUILDER:
+		for (int i = KC_BUILDER_KCATCH; i <= KC_BUILDER_INITRAMFS_TOOLS; i++)
+			if (!strcmp(v, kc_builder_name((enum kc_builder)i))) {
+				c->builder = (enum kc_builder)i;
+				return 0;
+			}
+		return perr(p, -EINVAL, "builder \"%s\" must be one of kcatch, dracut, initramfs-tools", v);
 	case K_MAX: break;
 	}
 	return -EINVAL;
@@ -303,7 +310,7 @@ static int parse_line(struct parser *p, char *s)
 	return perr(p, -EINVAL, "unknown key \"%s\" (known: target, path, dump_level, compress, keep, "
 		    "min_free, failure_action, final_action, fallback_target, fallback_path, extra_modules, "
 		    "fstype, mount_options, target_timeout, watchdog, progress_interval, net, net_timeout, "
-		    "stall_timeout, nfs_options, kernel_cmdline_append, kernel_cmdline_remove, panic_on_oops)", key);
+		    "stall_timeout, nfs_options, kernel_cmdline_append, kernel_cmdline_remove, panic_on_oops, builder)", key);
 }
 
 static int check_whole(struct parser *p)
@@ -506,6 +513,16 @@ const char *kc_action_name(enum kc_action a)
 	return "?";
 }
 
+const char *kc_builder_name(enum kc_builder b)
+{
+	switch (b) {
+	case KC_BUILDER_KCATCH: return "kcatch";
+	case KC_BUILDER_DRACUT: return "dracut";
+	case KC_BUILDER_INITRAMFS_TOOLS: return "initramfs-tools";
+	}
+	return "?";
+}
+
 const char *kc_compress_name(enum kcf_compress c)
 {
 	switch (c) {
@@ -567,4 +584,6 @@ void kc_config_dump(const struct kc_config *c, FILE *f)
 		fprintf(f, "kernel_cmdline_remove %s\n", c->kernel_cmdline_remove);
 	if (c->panic_on_oops >= 0)
 		fprintf(f, "panic_on_oops %s\n", c->panic_on_oops ? "yes" : "no");
+	if (c->builder != KC_BUILDER_KCATCH)
+		fprintf(f, "builder %s\n", kc_builder_name(c->builder));
 }

@@ -45,6 +45,14 @@ struct kc_target_spec {
 
 #define KC_DEFAULT_PATH "/var/crash"
 
+/* What builds the capture image (kcatch rebuild / load): kcatch's own
+ * kcatch-mkinitramfs, or the distribution's builder with kcatch's hook. */
+enum kc_builder {
+	KC_BUILDER_KCATCH = 0,
+	KC_BUILDER_DRACUT,
+	KC_BUILDER_INITRAMFS_TOOLS,
+};
+
 /*
  * "net IFACE|MAC|auto dhcp" or "net IFACE|MAC|auto ADDR/PREFIX [gw GW]":
  * how the capture kernel reaches a network target. Addresses in network
@@ -107,6 +115,7 @@ struct kc_config {
 	char *kernel_cmdline_append; /* added to the capture kernel's command line */
 	char *kernel_cmdline_remove; /* option names dropped from it (space separated) */
 	int panic_on_oops;           /* kernel.panic_on_oops set by kcatch load: -1 leave alone */
+	enum kc_builder builder;     /* what kcatch rebuild runs; default kcatch */
 };
 
 /* Defaults; must be followed by kc_config_free(). */
@@ -133,6 +142,8 @@ void kc_net_spec_free(struct kc_net_spec *n);
 int kc_nfs_url_parse(const char *value, struct kc_nfs_url *u);
 
 const char *kc_action_name(enum kc_action a);
+/* "kcatch", "dracut", "initramfs-tools": the config's keyword. */
+const char *kc_builder_name(enum kc_builder b);
 /* The config's keyword for c (the same spelling as kcf_compress_name(),
  * which the config parser does not link; tests/unit/test-config checks it). */
 const char *kc_compress_name(enum kcf_compress c);

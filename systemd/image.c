@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * kcatch rebuild: the capture image, built by kcatch-mkinitramfs into
- * /var/lib/kcatch/initrd-RELEASE.img through a temporary file and a
- * rename, so a failed build leaves the old image as it was. Next to it,
- * initrd-RELEASE.img.stamp records what it was built from (kernel,
- * modules, agent, builder, for ssh:// the key and known_hosts: size and
- * mtime; the embedded config: a hash, which covers the target found for
- * it), so load can say exactly why a rebuild is due. An image without a stamp (built by hand) is judged by
- * mtimes: any input newer than it.
+ * kcatch rebuild: the capture image, built into
+ * /var/lib/kcatch/initrd-RELEASE.img in a private directory and renamed
+ * into place, so a failed build leaves the old image as it was. The
+ * builder is the config's "builder": kcatch-mkinitramfs (the default), or
+ * the distribution's dracut or mkinitramfs (initramfs-tools) with kcatch's
+ * hook, for storage only their scripts can assemble; the hooks take the
+ * embedded config and the agent from KCATCH_CONF and KCATCH_AGENT. Next to
+ * the image, initrd-RELEASE.img.stamp records what it was built from
+ * (kernel, modules, agent, builder and its program and hook, for ssh:// the
+ * key and known_hosts: size and mtime; the embedded config: a hash, which
+ * covers the target found for it), so load can say exactly why a rebuild
+ * is due. An image without a stamp (built by hand) is judged by mtimes:
+ * any input newer than it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +76,36 @@ static void find_agent(const struct opts *o, char *out, size_t len)
 		rpath(o, KC_AGENT_PATH, out, len);
 }
 
+/* The distribution builder's program and kcatch's hook for it. */
+struct builder {
+	const char *program;   /* dracut, mkinitramfs */
+	const char *package;   /* the Debian package that has it */
+	const char *hook;      /* kcatch's hook, as installed (under root) */
+};
+
+static const struct builder *builder_of(enum kc_builder b)
+{
+	static const struct builder dracut = { "dracut", "dracut",
+		"/usr/lib/dracut/modules.d/99kcatch/module-setup.sh" };
+	static const struct builder itools = { "mkinitramfs", "initramfs-tools",
+		"/usr/share/initramfs-tools/hooks/kcatch" };
+	return b == KC_BUILDER_DRACUT ? &dracut : b == KC_BUILDER_INITRAMFS_TOOLS ? &itools : NULL;
+}
+
+/* name in PATH (systemd's default when unset: the sbin and bin directories); "" if none. */
+static void find_program(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	for (const char *s = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; *s;) {
+		size_t l = strcspn(s, ":");
+		snprintf(out, len, "%.*s/%s", (int)l, s, name);
+		if (l && s[0] == '/' && executable_file(out))
+			return;
+		s += l + (s[l] == ':');
+	}
+	out[0] = 0;
+}
+
 /* An ssh:// target (or fallback): the image gets the key pair and the pinned host key. */
 static bool needs_ssh(const struct kc_config *c)
 {
@@ -121,8 +156,16 @@ static char *current_stamp(const struct opts *o, const struct files *f, const st
 	file_line(out, "modules", p);
 	find_agent(o, p, sizeof(p));
 	file_line(out, "agent", p);
-	find_mkinitramfs(o, p, sizeof(p));
-	file_line(out, "mkinitramfs", p[0] ? p : "kcatch-mkinitramfs");
+	fprintf(out, "builder %s\n", kc_builder_name(c->builder));
+	const struct builder *b = builder_of(c->builder);
+	if (b) {  /* a new dracut or hook changes the image too */
+		find_program(b->program, p, sizeof(p));
+		file_line(out, "builder_program", p[0] ? p : b->program);
+		file_line(out, "hook", rpath(o, b->hook, p, sizeof(p)));
+	} else {
+		find_mkinitramfs(o, p, sizeof(p));
+		file_line(out, "mkinitramfs", p[0] ? p : "kcatch-mkinitramfs");
+	}
 	if (needs_ssh(c)) {  /* kcatch propagate makes a new key or pins a new host key */
 		file_line(out, "ssh_identity", rpath(o, KC_SSH_IDENTITY, p, sizeof(p)));
 		file_line(out, "ssh_known_hosts", rpath(o, KC_SSH_KNOWN_HOSTS, p, sizeof(p)));
@@ -169,8 +212,9 @@ static void add_reason(char *why, size_t len, const char *format, const char *a,
 const char *rebuild_reason(const struct opts *o, const struct files *f, const struct kc_config *c,
 			   const struct target_info *t, char *why, size_t len)
 {
-	static const char *const keys[] = { "release", "kernel", "modules", "agent", "mkinitramfs",
-		"ssh_identity", "ssh_known_hosts", "config", "target", NULL };
+	static const char *const keys[] = { "release", "kernel", "modules", "agent", "builder",
+		"builder_program", "hook", "mkinitramfs", "ssh_identity", "ssh_known_hosts", "config",
+		"target", NULL };
 	struct stat ist, st;
 	char p[4096], was[4200], now[4200];
 	char *old, *cur;
@@ -194,11 +238,13 @@ const char *rebuild_reason(const struct opts *o, const struct files *f, const st
 	for (int i = 0; cur && keys[i]; i++) {
 		if (!stamp_get(cur, keys[i], now, sizeof(now)))
 			continue;
-		if (!stamp_get(old, keys[i], was, sizeof(was)))
-			snprintf(was, sizeof(was), "(not recorded)");
+		if (!stamp_get(old, keys[i], was, sizeof(was)))  /* stamps before builder: kcatch's */
+			snprintf(was, sizeof(was), "%s", strcmp(keys[i], "builder") ? "(not recorded)" : "kcatch");
 		if (strcmp(was, now) == 0)
 			continue;
-		if (!strcmp(keys[i], "config"))
+		if (!strcmp(keys[i], "builder"))
+			add_reason(why, len, "the builder changed: was %s, now %s", was, now);
+		else if (!strcmp(keys[i], "config"))
 			add_reason(why, len, "the configuration %s changed%s", config_path(o, p, sizeof(p)),
 				   " (or the target found for it)");
 		else if (!strcmp(keys[i], "target"))
@@ -209,6 +255,17 @@ const char *rebuild_reason(const struct opts *o, const struct files *f, const st
 	free(old);
 	free(cur);
 	return why[0] ? why : NULL;
+}
+
+const char *image_builder(const struct files *f, char *buf, size_t len)
+{
+	char *old = read_text(f->stamp_abs);
+	if (!old)
+		return NULL;
+	if (!stamp_get(old, "builder", buf, len))
+		snprintf(buf, len, "kcatch");
+	free(old);
+	return buf;
 }
 
 static int write_file(const char *path, const char *text, mode_t mode)
@@ -226,7 +283,8 @@ static int write_file(const char *path, const char *text, mode_t mode)
 	return r;
 }
 
-static int run_builder(char *const argv[])
+/* argv[0] with env ("NAME=VALUE", NULL-terminated) added to ours; its exit status. */
+static int run_builder(char *const argv[], char *const env[])
 {
 	fflush(stdout);  /* our lines before the builder's */
 	pid_t pid = fork();
@@ -234,6 +292,8 @@ static int run_builder(char *const argv[])
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		for (int i = 0; env && env[i]; i++)
+			putenv(env[i]);
 		execv(argv[0], argv);
 		kc_error("cannot run %s: %s", argv[0], strerror(errno));
 		_exit(127);
@@ -244,16 +304,59 @@ static int run_builder(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* mkdir -p dir, mode 0700; 0 or -1 (printed). */
+static int make_dirs(char *dir)
+{
+	for (char *s = dir + 1; ; s++) {
+		if (*s == '/' || !*s) {
+			char keep = *s;
+			*s = 0;
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+				return kc_error("cannot create %s: %s", dir, strerror(errno));
+			*s = keep;
+		}
+		if (!*s)
+			return 0;
+	}
+}
+
+/* The distribution builder's program into prog, its hook checked; 0 or -1 (printed). */
+static int check_distro_builder(const struct opts *o, const struct kc_config *c, const struct builder *b,
+				char *prog, size_t len)
+{
+	char p[4096], hook[4096];
+	const char *name = kc_builder_name(c->builder);
+
+	find_program(b->program, prog, len);
+	if (!prog[0])
+		return kc_error("builder %s (in %s): %s is not installed (not in PATH): "
+				"install the package %s (apt install %s), or set \"builder kcatch\"", name,
+				config_path(o, p, sizeof(p)), b->program, b->package, b->package);
+	if (access(rpath(o, b->hook, hook, sizeof(hook)), R_OK) < 0)
+		/* without it mkinitramfs builds an image without kcatch, which boots the host's system */
+		return kc_error("builder %s: kcatch's hook %s is missing (%s): install kcatch with its %s hook "
+				"(meson install puts it there), or set \"builder kcatch\" in %s", name, hook,
+				strerror(errno), name, config_path(o, p, sizeof(p)));
+	if (needs_ssh(c))
+		return kc_error("builder %s: an ssh:// target needs the key pair in the image, which only "
+				"kcatch-mkinitramfs puts there: set \"builder kcatch\" in %s", name,
+				config_path(o, p, sizeof(p)));
+	return 0;
+}
+
 int rebuild_image(const struct opts *o, const struct files *f, const struct kc_config *c,
 		  const struct target_info *t)
 {
-	char mk[PATH_MAX], agent[PATH_MAX], dir[4096], conf[4200], tmp[4200], stamp_tmp[4300], b[32];
-	char identity[4096], known_hosts[4096];
+	char mk[PATH_MAX], agent[PATH_MAX], dir[4096], work[4200], conf[4300], tmp[4300], stamp_tmp[4300];
+	char identity[4096], known_hosts[4096], moddir[4096], b[32];
+	char env_agent[PATH_MAX + 16], env_conf[4400];
+	const struct builder *db = builder_of(c->builder);
 	struct timespec t0, t1;
 	struct stat st;
 	char *text = NULL, *stamp = NULL;
 	int r = -1, rc;
 
+	fflush(stdout);  /* "rebuilding ...: why" before any error about it */
 	if (!t->ok) {
 		return kc_error("cannot build the capture image: %s", t->error);
 	}
@@ -261,29 +364,33 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 		return kc_error("cannot tell the kernel release (no %s/proc/sys/kernel/osrelease)",
 			strcmp(o->root, "/") ? o->root : "");
 	}
-	find_mkinitramfs(o, mk, sizeof(mk));
-	if (!mk[0] || !executable_file(mk)) {
-		return kc_error("kcatch-mkinitramfs %s%s: give --mkinitramfs FILE or set KCATCH_MKINITRAMFS, "
-			"or install it next to kcatch", mk[0] ? mk : "", mk[0] ? " is not executable" :
-			"is not next to kcatch, in " KC_SBINDIR " or in PATH");
+	if (db) {
+		if (check_distro_builder(o, c, db, mk, sizeof(mk)) < 0)
+			return -1;
+	} else {
+		find_mkinitramfs(o, mk, sizeof(mk));
+		if (!mk[0] || !executable_file(mk)) {
+			return kc_error("kcatch-mkinitramfs %s%s: give --mkinitramfs FILE or set KCATCH_MKINITRAMFS, "
+				"or install it next to kcatch", mk[0] ? mk : "", mk[0] ? " is not executable" :
+				"is not next to kcatch, in " KC_SBINDIR " or in PATH");
+		}
 	}
 	find_agent(o, agent, sizeof(agent));
+	if (db && !executable_file(agent))  /* the hooks would build an image without kcatch */
+		return kc_error("no executable kcatch-agent at %s: give --agent FILE or set KCATCH_AGENT, "
+				"or install kcatch", agent);
 	rpath(o, KC_IMAGE_DIR, dir, sizeof(dir));
-	for (char *s = dir + 1; ; s++) {  /* mkdir -p */
-		if (*s == '/' || !*s) {
-			char keep = *s;
-			*s = 0;
-			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-				return kc_error("cannot create %s: %s", dir, strerror(errno));
-			}
-			*s = keep;
-		}
-		if (!*s)
-			break;
+	if (make_dirs(dir) < 0)
+		return -1;
+	/* A private directory on the image's file system: nobody else can
+	 * put or read a file in it, and the image is renamed out of it. */
+	fmt(work, sizeof(work), "%s/.build-%s.XXXXXX", dir, f->release);
+	if (!mkdtemp(work)) {
+		return kc_error("cannot create a directory %s: %s", work, strerror(errno));
 	}
-	fmt(conf, sizeof(conf), "%s/.kcatch-%s.conf.%d", dir, f->release, (int)getpid());
-	fmt(tmp, sizeof(tmp), "%s/.initrd-%s.img.%d", dir, f->release, (int)getpid());
-	fmt(stamp_tmp, sizeof(stamp_tmp), "%s.%d", f->stamp_abs, (int)getpid());
+	fmt(conf, sizeof(conf), "%s/kcatch.conf", work);
+	fmt(tmp, sizeof(tmp), "%s/initrd.img", work);
+	fmt(stamp_tmp, sizeof(stamp_tmp), "%s/stamp", work);
 	text = resolved_config(o, c, t);
 	stamp = current_stamp(o, f, c, t);
 	if (!text || !stamp)
@@ -292,31 +399,63 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 		kc_error("cannot write %s: %s", conf, strerror(-rc));
 		goto out;
 	}
-	char *argv[24];
+	char *argv[24], *env[4] = { NULL };
 	int n = 0;
 	argv[n++] = mk;
-	argv[n++] = (char *)"--kernel-version";
-	argv[n++] = (char *)f->release;
-	argv[n++] = (char *)"--root";
-	argv[n++] = (char *)o->root;
-	argv[n++] = (char *)"--config";
-	argv[n++] = conf;
-	argv[n++] = (char *)"--agent";
-	argv[n++] = agent;
-	argv[n++] = (char *)"--output";
-	argv[n++] = tmp;
-	if (strcmp(o->root, "/"))  /* this host's devices are not the fake root's */
-		argv[n++] = (char *)"--no-host-devices";
-	if (needs_ssh(c)) {  /* the builder's defaults are this host's, not root's */
-		argv[n++] = (char *)"--ssh-identity";
-		argv[n++] = (char *)rpath(o, KC_SSH_IDENTITY, identity, sizeof(identity));
-		argv[n++] = (char *)"--ssh-known-hosts";
-		argv[n++] = (char *)rpath(o, KC_SSH_KNOWN_HOSTS, known_hosts, sizeof(known_hosts));
+	if (c->builder == KC_BUILDER_DRACUT) {
+		/* the capture kernel's command line is kcatch load's, not the image's */
+		argv[n++] = (char *)"--no-hostonly-cmdline";
+		argv[n++] = (char *)"--add";
+		argv[n++] = (char *)"kcatch";
+		if (strcmp(o->root, "/")) {  /* the fake root's modules, not this host's */
+			kc_moddir(o->root, f->release, moddir, sizeof(moddir));
+			argv[n++] = (char *)"--kmoddir";
+			argv[n++] = moddir;
+		}
+		argv[n++] = (char *)"--kver";
+		argv[n++] = (char *)f->release;
+		argv[n++] = tmp;
+	} else if (c->builder == KC_BUILDER_INITRAMFS_TOOLS) {
+		argv[n++] = (char *)"-o";
+		argv[n++] = tmp;
+		argv[n++] = (char *)f->release;
+	} else {
+		argv[n++] = (char *)"--kernel-version";
+		argv[n++] = (char *)f->release;
+		argv[n++] = (char *)"--root";
+		argv[n++] = (char *)o->root;
+		argv[n++] = (char *)"--config";
+		argv[n++] = conf;
+		argv[n++] = (char *)"--agent";
+		argv[n++] = agent;
+		argv[n++] = (char *)"--output";
+		argv[n++] = tmp;
+		if (strcmp(o->root, "/"))  /* this host's devices are not the fake root's */
+			argv[n++] = (char *)"--no-host-devices";
+		if (needs_ssh(c)) {  /* the builder's defaults are this host's, not root's */
+			argv[n++] = (char *)"--ssh-identity";
+			argv[n++] = (char *)rpath(o, KC_SSH_IDENTITY, identity, sizeof(identity));
+			argv[n++] = (char *)"--ssh-known-hosts";
+			argv[n++] = (char *)rpath(o, KC_SSH_KNOWN_HOSTS, known_hosts, sizeof(known_hosts));
+		}
 	}
 	argv[n] = NULL;
+	if (db) {  /* what the hooks read (initramfs/dracut, initramfs/initramfs-tools) */
+		fmt(env_agent, sizeof(env_agent), "KCATCH_AGENT=%s", agent);
+		fmt(env_conf, sizeof(env_conf), "KCATCH_CONF=%s", conf);
+		env[0] = env_agent;
+		env[1] = env_conf;
+		/* the initramfs-tools hook leaves every other image alone */
+		env[2] = c->builder == KC_BUILDER_INITRAMFS_TOOLS ? (char *)"KCATCH_INITRAMFS=y" : NULL;
+		printf("building with %s (%s's hook %s)\n", mk, kc_builder_name(c->builder), db->hook);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = run_builder(argv);
+	rc = run_builder(argv, env);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == 0 && (stat(tmp, &st) < 0 || st.st_size == 0)) {
+		kc_error("%s exited with status 0 but wrote no image %s; %s is unchanged", mk, tmp, f->image_abs);
+		goto out;
+	}
 	if (rc != 0) {
 		kc_error("%s failed (exit status %d, see above); %s is unchanged", mk, rc,
 			f->image_abs);
@@ -329,7 +468,6 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 	if ((rc = write_file(stamp_tmp, stamp, 0644)) < 0 || rename(stamp_tmp, f->stamp_abs) < 0) {
 		/* the image is good; without a stamp the next load judges it by mtimes */
 		kc_error("warning: cannot write %s: %s", f->stamp_abs, strerror(rc < 0 ? -rc : errno));
-		unlink(stamp_tmp);
 	}
 	stat(f->image_abs, &st);
 	printf("built %s (%s) in %.2f s\n", f->image_abs, kc_format_bytes((uint64_t)st.st_size, b, sizeof(b)),
@@ -338,6 +476,9 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 out:
 	unlink(conf);
 	unlink(tmp);
+	unlink(stamp_tmp);
+	if (rmdir(work) < 0)
+		kc_error("warning: cannot remove %s: %s (remove it by hand)", work, strerror(errno));
 	free(text);
 	free(stamp);
 	return r;

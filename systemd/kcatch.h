@@ -109,6 +109,9 @@ const char *rebuild_reason(const struct opts *o, const struct files *f, const st
 /* Build f->image_abs; 0 or -1 (printed). */
 int rebuild_image(const struct opts *o, const struct files *f, const struct kc_config *c,
 		  const struct target_info *t);
+/* The builder of the image ("kcatch", "dracut", "initramfs-tools") from its
+ * stamp into buf; NULL when it has no stamp (built by hand). */
+const char *image_builder(const struct files *f, char *buf, size_t len);
 /* Rebuild when rebuild_reason() gives one (always: also when up to date),
  * saying why on stdout; 0 rebuilt, 1 up to date and left, -1 failed (printed). */
 int rebuild_if_needed(const struct opts *o, const struct files *f, const struct kc_config *c,

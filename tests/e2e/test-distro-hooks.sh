@@ -5,7 +5,7 @@
 #
 #   test-distro-hooks.sh --build DIR [--images "dracut initramfs-tools"]
 #                        [--capture dracut|initramfs-tools|none]
-#                        [--storage lvm|plain] [--keep]
+#                        [--storage lvm|plain] [--by-kcatch] [--keep]
 #
 # 1. Builds a real image with each tool named by --images for Debian's 6.1
 #    kernel from the cache (not the host's), without touching the host:
@@ -15,6 +15,14 @@
 #    /lib/modules and its config on /boot. Checks that the image holds the
 #    agent, the configuration and the hook scripts byte for byte, and the
 #    driver named by extra_modules.
+#    With --by-kcatch, `kcatch --root ROOT rebuild` builds each image
+#    itself (kcatch.conf "builder dracut|initramfs-tools"): ROOT is the
+#    module tree above plus etc/kcatch.conf, the kernel release and the
+#    hook kcatch looks for; dracut is reached through a wrapper in PATH
+#    that only points it at the test's module copy and configuration
+#    (what /usr/lib/dracut and /etc/dracut.conf.d are on a real host), and
+#    mkinitramfs gets the test's /etc/initramfs-tools bind-mounted, without
+#    the conf.d/kcatch switch: KCATCH_INITRAMFS=y must come from kcatch.
 # 2. With --capture TOOL: a QEMU guest crashes, the capture kernel boots
 #    TOOL's image with root= the dump file system, read-only (the usual
 #    setup: the dump goes to the root file system). With --storage lvm (the
@@ -29,7 +37,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib-e2e.sh"
 SRC=$(cd "$E2E_DIR/../.." && pwd)
 
-BUILD='' IMAGES="dracut initramfs-tools" CAPTURE=dracut STORAGE=lvm KEEP=0 MEM=1G CK=256M
+BUILD='' IMAGES="dracut initramfs-tools" CAPTURE=dracut STORAGE=lvm KEEP=0 MEM=1G CK=256M BY_KCATCH=0
 while (($#)); do
 	case $1 in
 	--build) BUILD=$(cd "${2:?}" && pwd); shift ;;
@@ -37,6 +45,7 @@ while (($#)); do
 	--capture) CAPTURE=${2:?}; shift ;;
 	--storage) STORAGE=${2:?}; shift ;;
 	--keep) KEEP=1 ;;
+	--by-kcatch) BY_KCATCH=1 ;;
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
 	shift
@@ -84,6 +93,36 @@ if ! cp -al "$(kernel_moddir "$KVER")" "$MODROOT/lib/modules/" || ! depmod -b "$
 	die "cannot prepare the modules of $KVER in $MODROOT"
 fi
 export KCATCH_AGENT=$AGENT KCATCH_CONF=$W/kcatch.conf
+# What the images must embed as /etc/kcatch.conf.
+CONF_EXPECT=$W/kcatch.conf
+KCATCH=$BUILD/systemd/kcatch
+if ((BY_KCATCH)); then
+	[[ -x $KCATCH ]] || die "build $BUILD first (kcatch)"
+	# kcatch --root $MODROOT: the target's device stands in as an empty
+	# file (the dump disk is attached only in the guest); the explicit
+	# target is embedded as written, plus the builder line.
+	mkdir -p "$MODROOT/etc" "$MODROOT/proc/sys/kernel" "$MODROOT/dev/disk/by-uuid"
+	echo "$KVER" >"$MODROOT/proc/sys/kernel/osrelease"
+	: >"$MODROOT/dev/disk/by-uuid/$UUID"
+	install -D -m 755 "$BUILD/initramfs/dracut/99kcatch/module-setup.sh" \
+		"$MODROOT/usr/lib/dracut/modules.d/99kcatch/module-setup.sh"
+	install -D -m 755 "$BUILD/initramfs/initramfs-tools/kcatch-hook" "$MODROOT/usr/share/initramfs-tools/hooks/kcatch"
+	CONF_EXPECT=$W/kcatch-rebuild.conf
+fi
+# kcatch_rebuild BUILDER LOG [COMMAND...]: kcatch --root $MODROOT rebuild
+# with "builder BUILDER" (through COMMAND, e.g. a namespace); the image
+# is then moved to $W/BUILDER.img. Status of kcatch.
+kcatch_rebuild() {
+	local builder=$1 log=$2 rc
+	shift 2
+	{ cat "$W/kcatch.conf" && echo "builder $builder"; } >"$MODROOT/etc/kcatch.conf"
+	cp "$MODROOT/etc/kcatch.conf" "$CONF_EXPECT"
+	"$@" "$KCATCH" --root "$MODROOT" rebuild >"$log" 2>&1
+	rc=$?
+	grep -E '^(rebuilding|building with|built) ' "$log" | sed 's/^/# kcatch: /'
+	mv "$MODROOT/var/lib/kcatch/initrd-$KVER.img" "$W/$builder.img" 2>/dev/null
+	return $rc
+}
 
 # lvm_disk IMG MIB UUID: a disk that is one LVM physical volume of volume
 # group kcvg with one linear logical volume, root, over all of it, holding
@@ -147,7 +186,7 @@ same() { cmp "$1" "$2"; }
 
 # ---- dracut ----
 build_dracut() {
-	local base=$W/dracut-base t0
+	local base=$W/dracut-base t0 rc
 	cp -a /usr/lib/dracut "$base"
 	mkdir -p "$base/modules.d/99kcatch" "$W/dracut-conf.d"
 	install -m 755 "$BUILD/initramfs/dracut/99kcatch/module-setup.sh" \
@@ -156,12 +195,30 @@ build_dracut() {
 	# list is cut down from --no-hostonly's for speed (udev still loads
 	# the virtio drivers, which extra_modules puts in).
 	t0=$(now)
-	dracutbasedir=$base dracut --conf /dev/null --confdir "$W/dracut-conf.d" --no-hostonly \
-		--no-hostonly-cmdline --no-early-microcode --force --kver "$KVER" \
-		--kmoddir "$MODROOT/lib/modules/$KVER" \
-		--modules "systemd systemd-initrd dracut-systemd udev-rules base fs-lib rootfs-block shutdown $DRACUT_STORAGE" \
-		--add kcatch "$W/dracut.img" >"$W/dracut.log" 2>&1
-	local rc=$?
+	local modules="systemd systemd-initrd dracut-systemd udev-rules base fs-lib rootfs-block shutdown $DRACUT_STORAGE"
+	if ((BY_KCATCH)); then
+		# kcatch's own arguments pass through; the site's settings come first
+		mkdir -p "$W/bin"
+		cat >"$W/bin/dracut" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >"$W/dracut.args"
+dracutbasedir=$base exec $(command -v dracut) --conf /dev/null --confdir "$W/dracut-conf.d" --no-hostonly \\
+	--no-early-microcode --modules "$modules" "\$@"
+EOF
+		chmod 755 "$W/bin/dracut"
+		PATH=$W/bin:$PATH kcatch_rebuild dracut "$W/dracut.log"
+		rc=$?
+		check "kcatch rebuild ran dracut with its own arguments (log $W/dracut.log)" bash -c "
+			grep -Eqx -- '--no-hostonly-cmdline --add kcatch --kmoddir $MODROOT/lib/modules/$KVER --kver $KVER $MODROOT/var/lib/kcatch/\.build-$KVER\.[A-Za-z0-9]{6}/initrd\.img' '$W/dracut.args' &&
+			grep -q '^built $MODROOT/var/lib/kcatch/initrd-$KVER.img' '$W/dracut.log' && grep -qx 'builder dracut' '$MODROOT/var/lib/kcatch/initrd-$KVER.img.stamp'"
+	else
+		dracutbasedir=$base dracut --conf /dev/null --confdir "$W/dracut-conf.d" --no-hostonly \
+			--no-hostonly-cmdline --no-early-microcode --force --kver "$KVER" \
+			--kmoddir "$MODROOT/lib/modules/$KVER" \
+			--modules "$modules" \
+			--add kcatch "$W/dracut.img" >"$W/dracut.log" 2>&1
+		rc=$?
+	fi
 	echo "# dracut: $(elapsed "$t0") s, status $rc, image $(stat -c %s "$W/dracut.img" 2>/dev/null) bytes"
 	check "dracut builds an image with 99kcatch for $KVER (log $W/dracut.log)" \
 		bash -c "(($rc == 0)) && grep -q 'Including module: kcatch' '$W/dracut.log' && [[ -s '$W/dracut.img' ]]"
@@ -170,7 +227,7 @@ build_dracut() {
 	(cd "$W/unpacked/dracut" && lsinitrd --unpack "$W/dracut.img" >/dev/null 2>&1)
 	local u=$W/unpacked/dracut
 	check "dracut image: the agent, byte-identical" same "$AGENT" "$u/usr/libexec/kcatch/kcatch-agent"
-	check "dracut image: /etc/kcatch.conf, byte-identical" same "$W/kcatch.conf" "$u/etc/kcatch.conf"
+	check "dracut image: /etc/kcatch.conf, byte-identical" same "$CONF_EXPECT" "$u/etc/kcatch.conf"
 	check "dracut image: the pre-pivot and emergency hooks" bash -c "
 		cmp '$SRC/initramfs/dracut/99kcatch/kcatch-capture.sh' '$u/usr/lib/dracut/hooks/pre-pivot/99-kcatch-capture.sh' &&
 		cmp '$SRC/initramfs/dracut/99kcatch/kcatch-capture.sh' '$u/usr/lib/dracut/hooks/emergency/01-kcatch-capture.sh'"
@@ -189,7 +246,8 @@ build_itools() {
 	local conf=$W/initramfs-tools t0 rc
 	cp -a /etc/initramfs-tools "$conf"
 	install -m 755 "$BUILD/initramfs/initramfs-tools/kcatch-hook" "$conf/hooks/kcatch"
-	mkdir -p "$conf/conf.d" && echo KCATCH_INITRAMFS=y >"$conf/conf.d/kcatch"  # a capture image
+	# a capture image; with --by-kcatch, kcatch says so (KCATCH_INITRAMFS=y)
+	((BY_KCATCH)) || { mkdir -p "$conf/conf.d" && echo KCATCH_INITRAMFS=y >"$conf/conf.d/kcatch"; }
 	install -D -m 755 "$SRC/initramfs/initramfs-tools/scripts/local-bottom/kcatch" \
 		"$conf/scripts/local-bottom/kcatch"
 	# MODULES=list: the drivers of /etc/initramfs-tools/modules and the
@@ -209,11 +267,26 @@ if [ ! -d /lib/modules ]; then
 	mkdir /lib/modules
 fi
 mount --bind "$W/modroot/lib/modules" /lib/modules
+if [ $# -gt 2 ]; then  # kcatch rebuild: this configuration as the host's
+	mount --bind "$W/initramfs-tools" /etc/initramfs-tools
+	shift 2
+	exec "$@"
+fi
 exec mkinitramfs -d "$W/initramfs-tools" -o "$W/initramfs-tools.img" "$KVER"
 EOF
 	t0=$(now)
-	unshare -m sh "$W/mkinitramfs-ns.sh" "$W" "$KVER" >"$W/mkinitramfs.log" 2>&1
-	rc=$?
+	if ((BY_KCATCH)); then
+		kcatch_rebuild initramfs-tools "$W/mkinitramfs.log" unshare -m sh "$W/mkinitramfs-ns.sh" "$W" "$KVER"
+		rc=$?
+		check "kcatch rebuild ran mkinitramfs with KCATCH_INITRAMFS=y (log $W/mkinitramfs.log)" bash -c "
+			grep -q '^building with .*/mkinitramfs (initramfs-tools.s hook /usr/share/initramfs-tools/hooks/kcatch)' '$W/mkinitramfs.log' &&
+			grep -q '^built $MODROOT/var/lib/kcatch/initrd-$KVER.img' '$W/mkinitramfs.log' &&
+			grep -qx 'builder initramfs-tools' '$MODROOT/var/lib/kcatch/initrd-$KVER.img.stamp' &&
+			[[ ! -e '$W/initramfs-tools/conf.d/kcatch' ]]"
+	else
+		unshare -m sh "$W/mkinitramfs-ns.sh" "$W" "$KVER" >"$W/mkinitramfs.log" 2>&1
+		rc=$?
+	fi
 	echo "# mkinitramfs: $(elapsed "$t0") s, status $rc, image $(stat -c %s "$W/initramfs-tools.img" 2>/dev/null) bytes"
 	check "mkinitramfs builds an image with the kcatch hook for $KVER (log $W/mkinitramfs.log)" \
 		bash -c "(($rc == 0)) && [[ -s '$W/initramfs-tools.img' ]]"
@@ -224,7 +297,7 @@ EOF
 	local u=$W/unpacked/itools
 	[[ -d $u/main ]] && u=$u/main  # an early (microcode) archive comes first
 	check "initramfs-tools image: the agent, byte-identical" same "$AGENT" "$u/usr/libexec/kcatch/kcatch-agent"
-	check "initramfs-tools image: /etc/kcatch.conf, byte-identical" same "$W/kcatch.conf" "$u/etc/kcatch.conf"
+	check "initramfs-tools image: /etc/kcatch.conf, byte-identical" same "$CONF_EXPECT" "$u/etc/kcatch.conf"
 	check "initramfs-tools image: scripts/local-bottom/kcatch, in ORDER" bash -c "
 		cmp '$SRC/initramfs/initramfs-tools/scripts/local-bottom/kcatch' '$u/scripts/local-bottom/kcatch' &&
 		grep -q '/scripts/local-bottom/kcatch' '$u/scripts/local-bottom/ORDER'"
