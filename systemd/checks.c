@@ -107,8 +107,13 @@ int cmd_status(const struct opts *o)
 	long long size = read_number(o, "/sys/kernel/kexec_crash_size");
 	char b[32];
 	if (loaded == 1) {
+		struct files f;
+		char bb[32];
+		find_files(o, &f);
 		printf("armed: a capture kernel is loaded (%s reserved)\n",
 		       size > 0 ? kc_format_bytes((uint64_t)size, b, sizeof(b)) : "? bytes");
+		if (image_builder(&f, bb, sizeof(bb)))
+			printf("capture image %s (built by %s)\n", f.image_abs, bb);
 		return 0;
 	}
 	printf("not armed: ");
@@ -324,6 +329,9 @@ int cmd_show(const struct opts *o)
 	print_age("capture image", f.image_abs, f.image);
 	if (access(f.image_abs, F_OK) == 0) {
 		struct target_info t;
+		char bb[32];
+		printf("%-20s %s\n", "image builder", image_builder(&f, bb, sizeof(bb)) ? bb :
+		       "unknown (no stamp: not built by kcatch rebuild)");
 		resolve_target(o, &c, &t);
 		printf("%-20s %s\n", "image up to date", rebuild_reason(o, &f, &c, &t, why, sizeof(why)) ?
 		       why : "yes");

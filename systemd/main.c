@@ -50,7 +50,8 @@ static const struct command commands[] = {
 	{ "unload", "", 0, cmd_unload,
 	  "unload the capture kernel (KEXEC_FILE_UNLOAD); --dry-run prints." },
 	{ "rebuild", "", 0, cmd_rebuild,
-	  "build the capture image now: kcatch-mkinitramfs for the\n"
+	  "build the capture image now: kcatch-mkinitramfs (or the\n"
+	  "config's builder: dracut, initramfs-tools) for the\n"
 	  "running kernel into " KC_IMAGE_DIR "/initrd-RELEASE.img\n"
 	  "(through a temporary file: a failed build leaves the old\n"
 	  "image), embedding the config with the target found for path\n"
