@@ -84,7 +84,7 @@ timed image $((SECONDS - t0))
 qemu-img create -q -f qcow2 -b "$IMG" -F raw "$W/disk.qcow2" || { echo "Bail out! qemu-img create (overlay on $IMG) failed"; exit 1; }
 mkdir -p "$W/data"
 cp "$DEB" "$HERE/guest/steps.sh" "$W/data/"
-mke2fs -q -F -t ext4 -L SYSTEST -d "$W/data" "$W/data.raw" 64M || { echo "Bail out! mke2fs -d $W/data failed"; exit 1; }
+mke2fs -q -F -t ext4 -L SYSTEST -d "$W/data" "$W/data.raw" 64M >/dev/null || { echo "Bail out! mke2fs -d $W/data failed"; exit 1; }
 
 # ---- the guest's three boots and the capture, in one QEMU run ----------------
 : >"$W/console.log"
