@@ -245,6 +245,19 @@ static bool reporter(const char *f)
 	return false;
 }
 
+/* "RIP: 0010:func+0x1a/0x30": x86 in kernel mode. The selector is 0010
+ * on bare metal and KVM, e030 under Xen PV; "RIP: 0033:" and "0023:" are
+ * the user program (64-bit, compat), which never names a kernel function. */
+static bool kernel_rip(struct span t)
+{
+	if (!starts(t, "RIP: ") || t.e - t.p < 10 || t.p[9] != ':')
+		return false;
+	for (int i = 5; i < 9; i++)
+		if (!is_hex(t.p[i]))
+			return false;
+	return memcmp(t.p + 5, "0033", 4) != 0 && memcmp(t.p + 5, "0023", 4) != 0;
+}
+
 /* "6.12" from "6.12.117+deb13-amd64": the first two numbers. */
 static void family(const char *release, char *out, size_t cap)
 {
@@ -330,9 +343,8 @@ int kc_signature(const char *log, size_t len, const char *release, struct kc_sig
 		if (state == AFTER) {
 			if (starts(t, "Call Trace:") || starts(t, "Call trace:")) {
 				state = TRACE;
-			} else if (!sig->function[0] && (starts(t, "RIP: 0010:") || starts(t, "pc : ") ||
+			} else if (!sig->function[0] && (kernel_rip(t) || starts(t, "pc : ") ||
 							 starts(t, "PC is at "))) {
-				/* kernel mode only: "RIP: 0033:" is the user program */
 				t.p += starts(t, "RIP: ") ? 10 : starts(t, "pc : ") ? 5 : 9;
 				parse_symbol(t, sig->function, sizeof(sig->function));
 			} else if (++window > SIG_WINDOW) {
