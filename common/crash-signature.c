@@ -362,7 +362,8 @@ int kc_signature(const char *log, size_t len, const char *release, struct kc_sig
 			break;
 		if (sig->nframes == 0 && reporter(f))
 			continue;
-		memcpy(sig->frames[sig->nframes++], f, sizeof(f));
+		/* only up to the NUL: the rest stays zero, so equal signatures are equal bytes */
+		memcpy(sig->frames[sig->nframes++], f, strlen(f) + 1);
 		if (sig->nframes == KC_SIG_FRAMES)
 			break;
 	}
@@ -370,7 +371,7 @@ int kc_signature(const char *log, size_t len, const char *release, struct kc_sig
 		return -ENODATA;
 	/* a panic has no kernel-mode RIP: the function that called panic() */
 	if (!sig->function[0] && sig->nframes)
-		memcpy(sig->function, sig->frames[0], sizeof(sig->function));
+		memcpy(sig->function, sig->frames[0], strlen(sig->frames[0]) + 1);
 	hash(sig);
 	return 0;
 }
