@@ -321,10 +321,11 @@ int kc_signature(const char *log, size_t len, const char *release, struct kc_sig
 {
 	enum { SEEK, AFTER, TRACE } state = SEEK;
 	unsigned window = 0;
-	const char *p = log, *end = log + len;
+	const char *p = log, *end;
 
 	if (!sig || (!log && len))
 		return -EINVAL;
+	end = log ? log + len : log; /* NULL + 0 is undefined */
 	memset(sig, 0, sizeof(*sig));
 	family(release, sig->family, sizeof(sig->family));
 	while (p && p < end) {
