@@ -27,6 +27,7 @@
 #include <systemd/sd-journal.h>
 
 #include "kcatch.h"
+#include "crash-signature.h"
 #include "dumpdir.h"
 
 #define REPORT_MESSAGE_ID "5e1c3a4f9b2d4e7a8c6f0b1d2e3f4a5b"
@@ -50,6 +51,10 @@ struct dump {
 	char time[512];
 	char kernel[512];
 	char error[2048], hostname[512], memory[64], dump_file[256], level[64], compressor[64], pages[64];
+	/* the crash signature (common/crash-signature.h): kcatch.json's, or
+	 * made here from vmcore-dmesg.txt by the same code; "" when none */
+	char sig[KC_SIG_HASH_LEN + 1];
+	char sig_what[1024];     /* cause and faulting function, escaped */
 };
 
 static void note(struct dump *d, const char *file, int r)
@@ -102,6 +107,32 @@ static void panic_from_dmesg(struct dump *d)
 	fclose(f);
 }
 
+/* A signature as kc_signature writes it: 16 lower-case hex digits. */
+static bool valid_hash(const char *h)
+{
+	size_t n = strspn(h, "0123456789abcdef");
+	return n == KC_SIG_HASH_LEN && !h[n];
+}
+
+/* The signature from the kernel log, when kcatch.json carries none. */
+static void signature_from_dmesg(struct dump *d)
+{
+	struct kc_signature sig;
+	char what[KC_SIG_CAUSE_MAX + KC_SIG_FUNC_MAX + 8];
+	size_t len;
+	int r;
+	char *t = dd_read_file(d->fd, "vmcore-dmesg.txt", DD_DMESG_MAX, &len, &r);
+	if (!t)
+		return;  /* already noted by open_dmesg/regular */
+	/* the release only gives the family: digits and dots, untouched by escaping */
+	if (kc_signature(t, len, strcmp(d->kernel, "?") ? d->kernel : "", &sig) == 0) {
+		snprintf(d->sig, sizeof(d->sig), "%s", sig.hash);
+		snprintf(what, sizeof(what), "%s%s%s", sig.cause, sig.function[0] ? " in " : "", sig.function);
+		kc_escape(what, d->sig_what, sizeof(d->sig_what));
+	}
+	free(t);
+}
+
 static void load_json(struct dump *d)
 {
 	struct json_object *j = NULL;
@@ -136,7 +167,11 @@ static void load_json(struct dump *d)
 	GET(level, "dump.dump_level");
 	GET(compressor, "dump.compressor");
 	GET(pages, "pages.in_memory");
+	GET(sig, "signature.hash");
+	GET(sig_what, "signature.summary");
 #undef GET
+	if (!valid_hash(d->sig))
+		d->sig[0] = d->sig_what[0] = 0;
 	json_object_put(j);
 }
 
@@ -171,6 +206,8 @@ static void load_dump(struct dump *d, int base, const char *base_esc, const char
 		snprintf(d->kernel, sizeof(d->kernel), "?");
 	if (!d->panic[0])
 		panic_from_dmesg(d);
+	if (!d->sig[0] && d->has_dmesg)
+		signature_from_dmesg(d);
 }
 
 static void close_dump(struct dump *d)
@@ -260,6 +297,94 @@ static int scan(const struct opts *o, struct scan *s)
 	return 0;
 }
 
+/*
+ * Dumps grouped by signature: on a collector's directory (many hosts'
+ * dumps, ssh:// or nfs://) the same bug shows as one line with its count,
+ * first and last crash time and the hosts it hit.
+ */
+struct group {
+	char sig[KC_SIG_HASH_LEN + 1];
+	char what[1024];
+	char first[512], last[512];
+	char hosts[1024];        /* "a, b, c", cut with "..." */
+	unsigned count, nhosts;
+};
+struct groups {
+	struct group *g;
+	size_t n, signed_dumps;
+};
+
+static void add_host(struct group *gr, const char *host)
+{
+	size_t hl = strlen(host), n = strlen(gr->hosts);
+	/* whole-name match in the ", "-separated list */
+	for (const char *p = gr->hosts; (p = strstr(p, host)); p++)
+		if ((p == gr->hosts || p[-1] == ' ') && (p[hl] == ',' || !p[hl]))
+			return;
+	if (n + hl + 6 < sizeof(gr->hosts))
+		snprintf(gr->hosts + n, sizeof(gr->hosts) - n, "%s%s", n ? ", " : "", host);
+	else if (n + 5 < sizeof(gr->hosts) && !strstr(gr->hosts, "..."))
+		snprintf(gr->hosts + n, sizeof(gr->hosts) - n, ", ...");
+	gr->nhosts++;
+}
+
+static void groups_add(struct groups *gs, const struct dump *d)
+{
+	struct group *gr = NULL;
+	if (!d->sig[0])
+		return;
+	gs->signed_dumps++;
+	for (size_t i = 0; i < gs->n && !gr; i++)
+		if (!strcmp(gs->g[i].sig, d->sig))
+			gr = &gs->g[i];
+	if (!gr) {
+		struct group *ng = realloc(gs->g, (gs->n + 1) * sizeof(*ng));
+		if (!ng)
+			return;
+		gs->g = ng;
+		gr = &gs->g[gs->n++];
+		memset(gr, 0, sizeof(*gr));
+		snprintf(gr->sig, sizeof(gr->sig), "%s", d->sig);
+		snprintf(gr->what, sizeof(gr->what), "%.*s", (int)sizeof(gr->what) - 1, d->sig_what[0] ? d->sig_what : d->panic);
+		snprintf(gr->first, sizeof(gr->first), "%s", d->time);
+		snprintf(gr->last, sizeof(gr->last), "%s", d->time);
+	}
+	gr->count++;
+	/* crash times are ISO 8601 (UTC): they order as strings */
+	if (strcmp(d->time, gr->first) < 0)
+		snprintf(gr->first, sizeof(gr->first), "%s", d->time);
+	if (strcmp(d->time, gr->last) > 0)
+		snprintf(gr->last, sizeof(gr->last), "%s", d->time);
+	add_host(gr, d->hostname[0] ? d->hostname : "?");
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->first, y->first);
+}
+
+/* Printed when two or more dumps carry a signature: one line per bug. */
+static void groups_print(struct groups *gs)
+{
+	if (gs->signed_dumps < 2)
+		return;
+	qsort(gs->g, gs->n, sizeof(*gs->g), by_count);
+	printf("\n%zu crash%s by signature (kcatch report ID shows one; common/SIGNATURE.md says what a signature is)\n",
+	       gs->n, gs->n == 1 ? "" : "es");
+	printf("%-16s %5s %-20s %-20s %-24s %s\n", "SIGNATURE", "DUMPS", "FIRST", "LAST", "HOSTS", "CRASH");
+	for (size_t i = 0; i < gs->n; i++) {
+		const struct group *gr = &gs->g[i];
+		printf("%-16s %5u %-20s %-20s %-24s %s\n", gr->sig, gr->count, gr->first, gr->last, gr->hosts,
+		       gr->what[0] ? gr->what : "-");
+	}
+}
+
+static void groups_free(struct groups *gs)
+{
+	free(gs->g);
+}
+
 int cmd_list(const struct opts *o)
 {
 	char sz[32];
@@ -271,16 +396,22 @@ int cmd_list(const struct opts *o)
 		scan_free(&s);
 		return 0;
 	}
-	printf("%-32s %-20s %-22s %10s %-10s %s\n", "ID", "CRASH TIME", "KERNEL", "SIZE", "STATE", "PANIC");
+	struct groups g = { 0 };
+	printf("%-32s %-20s %-22s %10s %-10s %-16s %s\n", "ID", "CRASH TIME", "KERNEL", "SIZE", "STATE", "SIGNATURE",
+	       "PANIC");
 	for (size_t i = 0; i < s.n; i++) {
 		struct dump d;
 		load_dump(&d, s.fd, s.esc, s.names[i]);
-		printf("%-32s %-20s %-22s %10s %-10s %s\n", d.id, d.time, d.kernel,
-		       kc_format_bytes(d.bytes, sz, sizeof(sz)), d.state, d.panic[0] ? d.panic : "-");
+		printf("%-32s %-20s %-22s %10s %-10s %-16s %s\n", d.id, d.time, d.kernel,
+		       kc_format_bytes(d.bytes, sz, sizeof(sz)), d.state, d.sig[0] ? d.sig : "-",
+		       d.panic[0] ? d.panic : "-");
 		if (d.note[0])
 			kc_error("%s: %s", d.dir, d.note);
+		groups_add(&g, &d);
 		close_dump(&d);
 	}
+	groups_print(&g);
+	groups_free(&g);
 	scan_free(&s);
 	return 0;
 }
@@ -323,6 +454,8 @@ static char *summary(struct dump *d)
 	fprintf(f, "  host         %s\n", J(hostname));
 	fprintf(f, "  crash time   %s\n", d->time);
 	fprintf(f, "  panic        %s\n", d->panic[0] ? d->panic : "?");
+	if (d->sig[0])
+		fprintf(f, "  signature    %s (%s)\n", d->sig, d->sig_what[0] ? d->sig_what : "?");
 	fprintf(f, "  size         %s on disk", kc_format_bytes(d->bytes, sz, sizeof(sz)));
 	if (d->memory[0])
 		fprintf(f, " for %s of memory", kc_format_bytes(strtoull(d->memory, NULL, 10), sz, sizeof(sz)));
@@ -357,7 +490,8 @@ static int journal_send(const struct dump *d, const char *text)
 	if (stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode))
 		r = sd_journal_send("MESSAGE=%s", text, "MESSAGE_ID=" REPORT_MESSAGE_ID, "PRIORITY=2",
 				"SYSLOG_IDENTIFIER=kcatch", "KCATCH_DUMP_ID=%s", d->id, "KCATCH_DUMP_DIR=%s", d->dir,
-				"KCATCH_KERNEL=%s", d->kernel, "KCATCH_PANIC=%s", d->panic, NULL);
+				"KCATCH_KERNEL=%s", d->kernel, "KCATCH_PANIC=%s", d->panic,
+				"KCATCH_SIGNATURE=%s", d->sig, NULL);
 	if (r < 0)
 		fputs(text, stderr);  /* no journald: the service's stderr goes to the journal when there is one */
 	return r;
