@@ -316,6 +316,14 @@ int cmd_load(const struct opts *o)
 			r = 1;
 			goto out;
 		}
+		if (r == 2 && kallsyms_lacks_text(o, &f)) {
+			kc_error("kexec_file_load %s: ENOSYS (no CONFIG_KEXEC_FILE), and kexec -p cannot be used: /proc/kallsyms "
+				 "lists _stext and no _text, from which kexec-tools (2.0.29 at least) computes arm64's "
+				 "linear map; the dump would be unreadable. Boot a kernel that lists _text (Linux 6.12) "
+				 "or one with CONFIG_KEXEC_FILE", f.kernel_abs);
+			r = 1;
+			goto out;
+		}
 		if (r == 2)
 			printf("kexec_file_load: ENOSYS (no CONFIG_KEXEC_FILE); loading with %s -p instead\n", kexec);
 	}
