@@ -332,7 +332,8 @@ int cmd_load(const struct opts *o)
 		r = kexec_tools_load(kexec, &f, cmd) < 0;
 	}
 	if (r == 0) {
-		printf("loaded %s with %s (%s)\n", f.kernel, f.image, m == 1 ? "kexec_file_load" : "kexec -p");
+		/* the kexec_file_load line is what tests/e2e/test-arm.sh matches */
+		printf("loaded %s with %s%s\n", f.kernel, f.image, m == 1 ? "" : " (kexec -p)");
 		write_state(o, &f, m == 1 ? "kexec_file_load" : "kexec_load");
 	}
 out:
