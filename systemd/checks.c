@@ -145,7 +145,7 @@ static void check(int *bad, bool verbose, const char *mark, const char *fmt, ...
 	putchar('\n');
 }
 
-static void check_secure(const struct opts *o, const struct files *f, int *bad, bool verbose)
+static void check_secure(const struct opts *o, const struct files *f, int method, int *bad, bool verbose)
 {
 	char mode[64];
 	int sb = secure_boot_state(o);
@@ -159,6 +159,13 @@ static void check_secure(const struct opts *o, const struct files *f, int *bad, 
 	      sb == 1 ? "on" : sb == 0 ? "off" : "unknown (no EFI variables)", ld ? ld : "unknown");
 	if (!strict)
 		return;
+	if (method == 0) {
+		/* kernel/kexec.c: kexec_load is refused under lockdown (it loads unverified segments) */
+		check(bad, verbose, "FAIL", "load: with Secure Boot or lockdown the kernel refuses kexec_load(2), and "
+		      "this kernel has no kexec_file_load (CONFIG_KEXEC_FILE): boot a kernel built with it, or "
+		      "turn lockdown off");
+		return;
+	}
 	if (sig == 1)
 		check(bad, verbose, "ok", "kernel signature: %s has one, as Secure Boot/lockdown need", f->kernel_abs);
 	else if (sig == 0)
@@ -222,8 +229,12 @@ int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_c
 		      size < 0 ? "sys/kernel/kexec_crash_size missing" : "kexec_crash_size is 0");
 	check(&bad, verbose, f->kernel_found ? "ok" : "FAIL", "kernel image: %s",
 	      f->kernel_found ? f->kernel_abs : f->kernel_error);
-	if (f->kernel_found)
-		check_secure(o, f, &bad, verbose);
+	if (f->kernel_found) {
+		char what[2048], kexec[4096];
+		int m = load_method(o, f, what, sizeof(what), kexec, sizeof(kexec));
+		check(&bad, verbose, m < 0 ? "FAIL" : "ok", "load: %s", what);
+		check_secure(o, f, m, &bad, verbose);
+	}
 	r = load_config(o, &c, true);
 	if (r >= 0) {
 		check(&bad, verbose, "ok", "config: %s %s", config_path(o, p, sizeof(p)),

@@ -37,6 +37,7 @@ struct opts {
 	const char *agent;        /* NULL: $KCATCH_AGENT, <root>KC_AGENT_PATH */
 	const char *size;         /* crashkernel --size: a crashkernel= value or "auto" */
 	bool remove;              /* crashkernel --remove */
+	bool force;               /* load --force: replace a capture kernel kcatch did not load */
 };
 
 /* ---- util.c ---- */
@@ -122,6 +123,10 @@ int rebuild_if_needed(const struct opts *o, const struct files *f, const struct 
 /* The checks of load and test: one line each ("ok", "FAIL", "note"); returns
  * the number failed. With image_check false the capture image is left out
  * (load rebuilds it first). */
+/* load.c: how kcatch load will load: 1 kexec_file_load(2), 0 kexec_load(2)
+ * through kexec-tools' kexec -p (kexec set), -1/-2 it cannot (no kexec;
+ * arm64's kallsyms lacks the _text kexec-tools needs); what says so. */
+int load_method(const struct opts *o, const struct files *f, char *what, size_t len, char *kexec, size_t klen);
 int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_check);
 /* Signed kernel image (a PE Authenticode certificate table)? -1 unknown. */
 int kernel_is_signed(int fd);

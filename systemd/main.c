@@ -44,9 +44,11 @@ static const struct command commands[] = {
 	  "kcatch-mkinitramfs, the target found), saying why; set\n"
 	  "kernel.panic_on_oops if the config has panic_on_oops; then\n"
 	  "load kernel and image with kexec_file_load(2)\n"
-	  "(KEXEC_FILE_ON_CRASH). With --dry-run, print the kernel,\n"
-	  "initrd and command line instead of calling kexec_file_load\n"
-	  "(the rest is done)." },
+	  "(KEXEC_FILE_ON_CRASH), or kexec-tools' kexec -p on kernels\n"
+	  "without CONFIG_KEXEC_FILE. Refuses when a capture kernel\n"
+	  "kcatch did not load is loaded (--force replaces it). With\n"
+	  "--dry-run, print the method, kernel, initrd and command line\n"
+	  "instead of loading (the rest is done)." },
 	{ "unload", "", 0, cmd_unload,
 	  "unload the capture kernel (KEXEC_FILE_UNLOAD); --dry-run prints." },
 	{ "rebuild", "", 0, cmd_rebuild,
@@ -136,6 +138,7 @@ static void usage(FILE *f)
 	      "  --config FILE   configuration file (default DIR/etc/kcatch.conf)\n"
 	      "  --dry-run       load/unload: print instead of calling kexec_file_load(2);\n"
 	      "                  crashkernel: print what would be written and run\n"
+	      "  --force         load: replace a capture kernel kcatch did not load\n"
 	      "  --journal       report: write new dumps to the journal, mark them reported\n"
 	      "  --size SIZE     crashkernel: the crashkernel= value: SIZE[@OFFSET] (256M),\n"
 	      "                  SIZE,high, START-[END]:SIZE[,...] (1G-4G:256M,4G-:512M),\n"
@@ -197,7 +200,7 @@ static const char *command_names(char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	enum { O_ROOT = 256, O_CONFIG, O_DRY_RUN, O_JOURNAL, O_MKINITRAMFS, O_AGENT, O_VERSION, O_SIZE, O_REMOVE };
+	enum { O_ROOT = 256, O_CONFIG, O_DRY_RUN, O_JOURNAL, O_MKINITRAMFS, O_AGENT, O_VERSION, O_SIZE, O_REMOVE, O_FORCE };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "config", required_argument, NULL, O_CONFIG },
@@ -207,6 +210,7 @@ int main(int argc, char **argv)
 		{ "agent", required_argument, NULL, O_AGENT },
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "remove", no_argument, NULL, O_REMOVE },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 } };
@@ -230,6 +234,7 @@ int main(int argc, char **argv)
 		case O_AGENT: o.agent = optarg; break;
 		case O_SIZE: o.size = optarg; break;
 		case O_REMOVE: o.remove = true; break;
+		case O_FORCE: o.force = true; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: printf("kcatch %s\n", KC_VERSION); return 0;
 		default:

@@ -113,6 +113,16 @@ check "status: reserved but not loaded, exit 3 (status $RC)" eval '[[ $RC == 3 ]
 echo 1 >"$R/sys/kernel/kexec_crash_loaded"
 k status
 check "status: armed, exit 0 (status $RC)" eval '[[ $RC == 0 ]] && grep -q "^armed" <<<"$OUT"'
+# a capture kernel loaded by someone else (kdump-tools): no /run/kcatch/loaded
+k load --dry-run
+check "load: refuses a crash slot kcatch did not load, names --force, kcatch unload and kdump-tools (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "not loading: a capture kernel is already loaded (/sys/kernel/kexec_crash_loaded is 1) that kcatch did not load (no /run/kcatch/loaded)" &&
+		has "kcatch unload" && has "kcatch load --force" && has "kdump-tools" && ! has "kernel   "'
+k load --dry-run --force
+check "load --force: goes on over a foreign capture kernel (status $RC)" \
+	eval '[[ $RC == 0 ]] && hasx "kernel   $R/boot/vmlinuz-$REL"'
+mkdir -p "$R/run/kcatch"
+printf 'method kexec_file_load\n' >"$R/run/kcatch/loaded"
 k test
 check "test: ready, exit 0 (status $RC)" eval '[[ $RC == 0 ]] && grep -q "^ready" <<<"$OUT" && ! has FAIL && has "ok   capture image: $IMG is up to date"'
 check "test: free space against the dump size estimate (RAM, dump_level) and min_free" \
@@ -120,12 +130,60 @@ check "test: free space against the dump size estimate (RAM, dump_level) and min
 k load --dry-run
 check "load --dry-run: up to date, no rebuild; kernel and initrd (status $RC)" \
 	eval '[[ $RC == 0 ]] && ! has rebuilding && hasx "kernel   $R/boot/vmlinuz-$REL" && hasx "initrd   $IMG"'
+check "load --dry-run: the kernel config has CONFIG_KEXEC_FILE (or none is found): kexec_file_load" \
+	eval 'hasx "flags    KEXEC_FILE_ON_CRASH" && grep -q "^method   kexec_file_load(2)" <<<"$OUT"'
 check "load --dry-run: command line without crashkernel/BOOT_IMAGE/nr_cpus/resume, plus reset_devices nr_cpus=1 irqpoll panic=10" \
 	hasx 'cmdline  root=UUID=abcd ro console=ttyS0 quiet reset_devices nr_cpus=1 irqpoll panic=10'
 check "load --dry-run: panic_on_oops not in the config: the sysctl is left alone" \
 	eval '! has panic_on_oops && [[ $(cat "$R/proc/sys/kernel/panic_on_oops") == 0 ]]'
 k unload --dry-run
-check "unload --dry-run: exit 0, nothing unloaded" eval '[[ $RC == 0 ]] && has "KEXEC_FILE_UNLOAD"'
+check "unload --dry-run: exit 0, nothing unloaded" eval '[[ $RC == 0 ]] && has "KEXEC_FILE_UNLOAD" && [[ -e $R/run/kcatch/loaded ]]'
+
+# a kernel without CONFIG_KEXEC_FILE (Debian's arm64 cloud kernels): kexec -p,
+# run for real here through a stand-in kexec that records its arguments
+KCONF=$W/kconfig.saved
+[[ -f $R/boot/config-$REL ]] && cp "$R/boot/config-$REL" "$KCONF"
+printf 'CONFIG_KEXEC=y\n# CONFIG_KEXEC_FILE is not set\nCONFIG_CRASH_DUMP=y\n' >"$R/boot/config-$REL"
+printf '#!/bin/sh\nfor a; do printf "%%s\\n" "$a"; done >>"%s"\necho -- >>"%s"\n' "$W/kexec.args" "$W/kexec.args" >"$W/kexec"
+chmod +x "$W/kexec"
+KCATCH_KEXEC=$W/none k test
+check "test: no CONFIG_KEXEC_FILE and no kexec-tools: FAIL naming the package (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "FAIL load: $R/boot/config-$REL has no CONFIG_KEXEC_FILE, only kexec_load(2), which needs kexec-tools" && has "apt-get install kexec-tools"'
+KCATCH_KEXEC=$W/none k load --dry-run
+check "load: refuses without kexec-tools, naming the package (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "not loading: " && has "apt-get install kexec-tools"'
+KCATCH_KEXEC=$W/kexec k test
+check "test: no CONFIG_KEXEC_FILE: kexec_load through kexec -p" \
+	eval '[[ $RC == 0 ]] && has "ok   load: kexec_load(2) through $W/kexec -p: $R/boot/config-$REL has no CONFIG_KEXEC_FILE"'
+KCATCH_KEXEC=$W/kexec k load --dry-run
+check "load --dry-run: kexec_load: the kexec -p command with kernel, initrd and command line, nothing run" \
+	eval '[[ $RC == 0 ]] && hasx "kexec_load(2) (dry run, nothing loaded):" &&
+		hasx "run      $W/kexec -p $R/boot/vmlinuz-$REL --initrd=$IMG --command-line='"'"'root=UUID=abcd ro console=ttyS0 quiet reset_devices nr_cpus=1 irqpoll panic=10'"'"'" &&
+		[[ ! -e $W/kexec.args ]]'
+rm -f "$R/run/kcatch/loaded"
+echo 0 >"$R/sys/kernel/kexec_crash_loaded"
+KCATCH_KEXEC=$W/kexec k load
+check "load: kexec_load: runs kexec -p KERNEL --initrd=IMAGE --command-line=CMD, records its load in /run/kcatch/loaded (status $RC)" \
+	eval '[[ $RC == 0 ]] && has "loaded /boot/vmlinuz-$REL with /var/lib/kcatch/initrd-$REL.img (kexec -p)" &&
+		[[ $(tr "\n" " " <"$W/kexec.args") == "-p $R/boot/vmlinuz-$REL --initrd=$IMG --command-line=root=UUID=abcd ro console=ttyS0 quiet reset_devices nr_cpus=1 irqpoll panic=10 -- " ]] &&
+		grep -qx "method kexec_load" "$R/run/kcatch/loaded"'
+echo 1 >"$R/sys/kernel/kexec_crash_loaded"
+KCATCH_KEXEC=$W/kexec k load --dry-run
+check "load: over kcatch's own load (the record is there): no refusal (status $RC)" eval '[[ $RC == 0 ]]'
+rm -f "$W/kexec.args"
+KCATCH_KEXEC=$W/kexec k unload
+check "unload: kcatch loaded with kexec -p: kexec -p -u, the record removed (status $RC)" \
+	eval '[[ $RC == 0 ]] && [[ $(tr "\n" " " <"$W/kexec.args") == "-p -u -- " ]] && [[ ! -e $R/run/kcatch/loaded ]]'
+printf '#!/bin/sh\necho "kexec: Cannot load: crashkernel too small" >&2\nexit 1\n' >"$W/kexec-bad"
+chmod +x "$W/kexec-bad"
+echo 0 >"$R/sys/kernel/kexec_crash_loaded"
+KCATCH_KEXEC=$W/kexec-bad k load
+check "load: kexec -p failing: its message, exit status, no record (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "kexec: Cannot load" && has "$W/kexec-bad failed (exit status 1)" && [[ ! -e $R/run/kcatch/loaded ]]'
+if [[ -f $KCONF ]]; then cp "$KCONF" "$R/boot/config-$REL"; else rm -f "$R/boot/config-$REL"; fi
+echo 1 >"$R/sys/kernel/kexec_crash_loaded"
+mkdir -p "$R/run/kcatch"
+printf 'method kexec_file_load\n' >"$R/run/kcatch/loaded"
 k show
 check "show: config, reservation, kernel, image, command lines (status $RC)" \
 	eval '[[ $RC == 0 ]] && has "compress zstd" && has "crashkernel reserved 256.0 MiB" &&
@@ -243,6 +301,25 @@ RC=0; OUT=$("$KCATCH" --root "$S" show 2>&1) || RC=$?
 check "show: Secure Boot off, lockdown none; an unsigned kernel is then fine" \
 	eval 'hasx "secure boot          off" && hasx "lockdown             none" &&
 		RC=0 && OUT=$("$KCATCH" --root "$S" test 2>&1); ! has "kernel signature"'
+
+# arm64 without CONFIG_KEXEC_FILE: kexec-tools needs _text in /proc/kallsyms
+# (6.1 lists only _stext); an arm64 Image header: "ARM\x64" at 56
+head -c 64 /dev/zero >"$S/boot/vmlinuz-6.1.0-sb"
+printf 'ARM\x64' | dd of="$S/boot/vmlinuz-6.1.0-sb" bs=1 seek=56 conv=notrunc status=none
+printf '# CONFIG_KEXEC_FILE is not set\n' >"$S/boot/config-6.1.0-sb"
+mkdir -p "$S/proc"
+printf 'ffff800008000000 T _stext\nffff800008010000 T do_one_initcall\n' >"$S/proc/kallsyms"
+RC=0; OUT=$(KCATCH_KEXEC=/bin/true "$KCATCH" --root "$S" test 2>&1) || RC=$?
+check "test: arm64, kexec_load only, kallsyms without _text: FAIL saying why and what to do (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "FAIL load: kexec_load(2) through /bin/true -p, but $S/proc/kallsyms lists _stext and no _text: kexec-tools (2.0.29 at least)" &&
+		has "Boot a kernel that lists _text (Linux 6.12"'
+printf 'ffff800008000000 T _text\n' >>"$S/proc/kallsyms"
+RC=0; OUT=$(KCATCH_KEXEC=/bin/true "$KCATCH" --root "$S" test 2>&1) || RC=$?
+check "test: arm64 kallsyms with _text: kexec_load through kexec -p is fine" has "ok   load: kexec_load(2) through /bin/true -p"
+echo "none [integrity] confidentiality" >"$S/sys/kernel/security/lockdown"
+RC=0; OUT=$(KCATCH_KEXEC=/bin/true "$KCATCH" --root "$S" test 2>&1) || RC=$?
+check "test: lockdown and only kexec_load: FAIL (the kernel refuses kexec_load under lockdown)" \
+	has "FAIL load: with Secure Boot or lockdown the kernel refuses kexec_load(2)"
 
 # estimate
 k estimate
