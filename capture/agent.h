@@ -75,6 +75,7 @@ struct agent {
 	struct crash_info info;
 	double modules_secs;
 	uint64_t mem_available_kib;  /* MemAvailable when the agent started (capture kernel) */
+	unsigned threads;            /* filter threads (threads.c), 1 until chosen */
 	char machine_id[33];         /* the image's /etc/machine-id (the host's), "" when absent */
 	char mounted[PATH_MAX];      /* mount point to detach before the final action */
 	int net_state;               /* 0 not tried, 1 up, else the negative errno of the failure */
@@ -106,6 +107,13 @@ void kc_watchdog_start(struct agent *a, unsigned seconds);
 void kc_watchdog_phase(struct agent *a, const char *phase);
 /* reboot/poweroff/halt/shell; returns only in test mode or after a shell */
 void kc_action(struct agent *a, enum kc_action act, const char *why);
+
+/* threads.c: a->threads from the CPUs online, MemAvailable and the threads key */
+void kc_choose_threads(struct agent *a);
+/* Bytes one filter thread needs at this page size. */
+uint64_t kc_thread_bytes(uint64_t page_size);
+/* A /proc/meminfo value ("MemAvailable:") in KiB from path, 0 when unknown. */
+uint64_t kc_meminfo_kib(const char *path, const char *key);
 
 /* modules.c */
 int kc_modules_load(struct agent *a, const char *manifest);

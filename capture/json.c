@@ -172,6 +172,7 @@ int kc_json_write(const struct agent *a, const struct save_result *res, int fd)
 	/* every page is in the file, though a later step (fsync, rename...) failed */
 	boolean(&w, "filter_finished", res->filter_finished);
 	u64(&w, "dump_level", a->cfg.dump_level);
+	u64(&w, "threads", a->threads ? a->threads : 1);  /* filter threads (threads.c) */
 	str(&w, "compressor", kcf_compress_name(a->cfg.compress));
 	u64(&w, "page_size", ci->page_size);
 	boolean(&w, "incomplete_flag", res->stats.incomplete);

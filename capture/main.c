@@ -174,24 +174,6 @@ static int open_vmcore(struct agent *a)
 	return 0;
 }
 
-/* A /proc/meminfo value in KiB, 0 when unknown. */
-static uint64_t meminfo_kib(const char *key)
-{
-	char line[128];
-	unsigned long long v = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key))) {
-			v = strtoull(line + strlen(key), NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 static const char *status_word(enum save_status s)
 {
 	return s == SAVE_COMPLETE ? "complete" : s == SAVE_INCOMPLETE ? "incomplete" : "failed";
@@ -253,8 +235,8 @@ int main(int argc, char **argv)
 		if (f)
 			fclose(f);
 		kc_log("kcatch-agent %s on Linux %s (capture kernel, up %.1f s, %llu MiB memory, %llu MiB available)",
-		       KC_VERSION, un.release, up, (unsigned long long)meminfo_kib("MemTotal:") / 1024,
-		       (unsigned long long)(a.mem_available_kib = meminfo_kib("MemAvailable:")) / 1024);
+		       KC_VERSION, un.release, up, (unsigned long long)kc_meminfo_kib("/proc/meminfo", "MemTotal:") / 1024,
+		       (unsigned long long)(a.mem_available_kib = kc_meminfo_kib("/proc/meminfo", "MemAvailable:")) / 1024);
 	}
 
 	kc_config_init(&a.cfg);
@@ -269,6 +251,9 @@ int main(int argc, char **argv)
 	else
 		kc_modules_load(&a, KC_MODULES_MANIFEST);
 	vmcore_ok = open_vmcore(&a) == 0;
+	a.threads = 1;
+	if (vmcore_ok)
+		kc_choose_threads(&a);
 
 	enum save_status st = save_all(&a, vmcore_ok);
 	struct rusage ru;

@@ -167,6 +167,7 @@ static int write_dump(struct agent *a, int dfd, struct save_result *res)
 		.dump_level = a->cfg.dump_level,
 		.compress = a->cfg.compress,
 		.format = KCF_FORMAT_KDUMP,
+		.num_threads = a->threads,
 	};
 	struct kc_progress p = { .a = a };
 	struct rlimit old, lim;

@@ -459,6 +459,7 @@ static int stream_dump(struct ssh_target *t, struct save_result *res)
 		.dump_level = a->cfg.dump_level,
 		.compress = a->cfg.compress,
 		.format = KCF_FORMAT_KDUMP,
+		.num_threads = a->threads,
 		.flattened = true,
 	};
 	struct kc_progress pr = { .a = a, .stream = true };

@@ -30,6 +30,8 @@ struct parser {
 	size_t errlen;
 	unsigned seen_line[32];  /* line where each key was set, 0 = not yet */
 	unsigned errors;         /* only the first one is kept in err */
+	unsigned threads_line;       /* line of the threads key, 0 = not yet (issue 16) */
+	unsigned capture_cpus_line;  /* line of the capture_cpus key */
 };
 
 static int perr(struct parser *p, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -282,6 +284,31 @@ static int set_key(struct parser *p, enum key_id k, const char *v)
 	return -EINVAL;
 }
 
+/*
+ * threads auto|N (the agent's filter threads) and capture_cpus auto|N
+ * (nr_cpus= of the capture kernel, read by kcatch on the host): 0 is auto.
+ * Outside key_names so that they stay lines of their own (issue 16).
+ */
+static int parse_cpu_key(struct parser *p, const char *key, const char *v)
+{
+	bool threads = !strcmp(key, "threads");
+	unsigned *line = threads ? &p->threads_line : &p->capture_cpus_line;
+	unsigned *val = threads ? &p->c->threads : &p->c->capture_cpus;
+
+	if (!*v)
+		return perr(p, -EINVAL, "%s needs a value", key);
+	if (*line)
+		return perr(p, -EINVAL, "%s is set twice (first on line %u)", key, *line);
+	*line = p->line;
+	if (!strcmp(v, "auto")) {
+		*val = 0;
+		return 0;
+	}
+	if (!isdigit((unsigned char)v[0]))
+		return perr(p, -EINVAL, "%s \"%s\" must be auto or a number from 1 to %u", key, v, KC_MAX_CPUS);
+	return parse_unsigned(p, key, v, 1, KC_MAX_CPUS, val);
+}
+
 static int parse_line(struct parser *p, char *s)
 {
 	char *hash = strchr(s, '#'), *key, *val, *end;
@@ -297,6 +324,8 @@ static int parse_line(struct parser *p, char *s)
 		return 0;
 	key = s;
 	val = kc_cut_word(s);
+	if (!strcmp(key, "threads") || !strcmp(key, "capture_cpus"))
+		return parse_cpu_key(p, key, val);
 	for (int k = 0; k < K_MAX; k++) {
 		if (strcmp(key, key_names[k]))
 			continue;
@@ -586,4 +615,8 @@ void kc_config_dump(const struct kc_config *c, FILE *f)
 		fprintf(f, "panic_on_oops %s\n", c->panic_on_oops ? "yes" : "no");
 	if (c->builder != KC_BUILDER_KCATCH)
 		fprintf(f, "builder %s\n", kc_builder_name(c->builder));
+	if (c->threads)
+		fprintf(f, "threads %u\n", c->threads);
+	if (c->capture_cpus)
+		fprintf(f, "capture_cpus %u\n", c->capture_cpus);
 }

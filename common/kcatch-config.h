@@ -116,7 +116,11 @@ struct kc_config {
 	char *kernel_cmdline_remove; /* option names dropped from it (space separated) */
 	int panic_on_oops;           /* kernel.panic_on_oops set by kcatch load: -1 leave alone */
 	enum kc_builder builder;     /* what kcatch rebuild runs; default kcatch */
+	/* issue 16: 0 = auto. threads: the agent's filter threads; capture_cpus: nr_cpus= (host only). */
+	unsigned threads;
+	unsigned capture_cpus;
 };
+#define KC_MAX_CPUS 64  /* upper bound of threads and capture_cpus */
 
 /* Defaults; must be followed by kc_config_free(). */
 void kc_config_init(struct kc_config *c);

@@ -85,7 +85,7 @@ static const char *const dropped[] = {
 	/* sized for the host's RAM, not the reservation */
 	"mem", "memmap", "hugepages", "hugepagesz", "default_hugepagesz", "cma", "hugetlb_cma",
 	"swiotlb", "log_buf_len", "slub_debug",
-	/* replaced by nr_cpus=1 irqpoll reset_devices panic=10 below */
+	/* replaced by nr_cpus=N irqpoll reset_devices panic=10 below */
 	"nr_cpus", "maxcpus", "possible_cpus", "irqpoll", "reset_devices", "panic",
 	/* a warning in the capture kernel must not cost the dump */
 	"panic_on_warn", "kexec_jump_back_entry",
@@ -115,6 +115,103 @@ static bool drop_option(const char *w, size_t len, const char *config_remove)
 	return false;
 }
 
+/*
+ * nr_cpus= of the capture kernel (issue 16). The agent runs one filter
+ * thread per CPU it finds (capture/threads.c), and its output is the same
+ * at any count, so more CPUs only cost memory. A host wants one capture
+ * CPU plus one per 4 GiB of RAM (a 4 GiB host two, 12 GiB and more four),
+ * at most its own CPU count and CAPTURE_CPUS_MAX: past four, writing
+ * rather than compressing bounds the dump. The reservation then decides:
+ * the count whose estimate (estimate.c, 4 MiB per CPU past the first)
+ * plus its 10 % margin still fits in kexec_crash_size.
+ */
+#define CAPTURE_CPUS_MAX 4
+
+/* CPUs in a cpulist file ("0-3,8"), 0 when unreadable or malformed. */
+static unsigned cpulist_count(const char *path)
+{
+	char *t = read_text(path), *s = t, *end;
+	unsigned long n = 0;
+	while (s) {
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (end == s || *s == '-')
+			break;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtoul(s, &end, 10);
+			if (end == s || b < a || b - a > 65535)
+				break;
+		}
+		n += b - a + 1;
+		if (*end == ',') {
+			s = end + 1;
+			continue;
+		}
+		s = NULL;
+		if (*end && *end != '\n')
+			n = 0;  /* not a cpulist */
+	}
+	if (s)
+		n = 0;  /* stopped on something that is not a number */
+	free(t);
+	return n > 65536 ? 65536 : (unsigned)n;
+}
+
+unsigned capture_cpus_wanted(const struct opts *o, const struct kc_config *c, char *why, size_t len)
+{
+	char p[4096];
+	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
+	uint64_t ram = meminfo_bytes(o, "MemTotal");
+	unsigned host, gib, want;
+
+	if (c->capture_cpus) {
+		fmt(why, len, "capture_cpus %u in the configuration", c->capture_cpus);
+		return c->capture_cpus;
+	}
+	host = cpulist_count(rpath(o, "/sys/devices/system/cpu/online", p, sizeof(p)));
+	if (!host) {
+		fmt(why, len, "the host's CPU count is unknown (no /sys/devices/system/cpu/online)");
+		return 1;
+	}
+	gib = (unsigned)((ram + (uint64_t)(reserved > 0 ? reserved : 0) + (512u << 20)) >> 30);
+	want = 1 + gib / 4;
+	if (want > CAPTURE_CPUS_MAX)
+		want = CAPTURE_CPUS_MAX;
+	if (want > host)
+		want = host;
+	fmt(why, len, "host with %u CPU%s and %u GiB: 1 + 1 per 4 GiB, at most %u", host, host == 1 ? "" : "s",
+	    gib, CAPTURE_CPUS_MAX);
+	return want;
+}
+
+unsigned capture_cpus(const struct opts *o, const struct kc_config *c, char *why, size_t len)
+{
+	char wwhy[256];
+	unsigned want = capture_cpus_wanted(o, c, wwhy, sizeof(wwhy)), n;
+	long long reserved = read_number(o, "/sys/kernel/kexec_crash_size");
+	uint64_t total;
+
+	if (c->capture_cpus || want <= 1) {
+		fmt(why, len, "%s", wwhy);
+		return want;
+	}
+	if (reserved <= 0) {
+		fmt(why, len, "nothing reserved; the host would want %u (%s)", want, wwhy);
+		return 1;
+	}
+	if (crashkernel_estimate_total(o, 1, &total) < 0) {
+		fmt(why, len, "no estimate of the capture kernel's needs (kcatch estimate says why); "
+		    "the host would want %u", want);
+		return 1;
+	}
+	for (n = want; n > 1; n--)
+		if (((double)total + (n - 1) * capture_cpu_bytes()) * 1.10 <= (double)reserved)
+			break;
+	fmt(why, len, "%s; %s", wwhy, n == want ? "the reservation fits them" :
+	    "the reservation fits fewer (kcatch estimate says how much more they need)");
+	return n;
+}
+
 char *capture_cmdline(const struct opts *o, const struct kc_config *c)
 {
 	char p[4096];
@@ -135,8 +232,9 @@ char *capture_cmdline(const struct opts *o, const struct kc_config *c)
 	/* panic=10: a capture kernel that panics reboots instead of hanging
 	 * forever; before kernel_cmdline_append, whose panic= wins (the
 	 * kernel takes the last one). */
-	static const char fixed[] = "reset_devices nr_cpus=1 irqpoll panic=10";
-	append(out, fixed, sizeof(fixed) - 1);
+	char fixed[64], why[512];
+	fmt(fixed, sizeof(fixed), "reset_devices nr_cpus=%u irqpoll panic=10", capture_cpus(o, c, why, sizeof(why)));
+	append(out, fixed, strlen(fixed));
 	if (add && *add)
 		append(out, add, strlen(add));
 	free(cur);

@@ -18,6 +18,12 @@
  * captures with 72M and not 64M. The base below makes 6.1's need 80 MiB;
  * 6.12's comes out higher than measured (its init_size is larger but it
  * uses less at run time), which errs on the safe side.
+ *
+ * Every capture CPU past the first (nr_cpus=, chosen in cmdline.c, issue
+ * 16) adds its per-CPU kernel memory (per-CPU areas, stacks, run queue,
+ * slab and page lists: about 1 MiB, not measured yet) and one filter
+ * thread of the agent (capture/threads.c: two 64-page batches in and out
+ * = 1 MiB at 4 KiB pages, plus 2 MiB of compressor state and stack).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +43,8 @@
 #define RUNTIME_PER_GIB (256 * 1024.0)
 #define MARGIN 1.10
 #define ROUND (16 * MiB)
+#define CPU_KERNEL (1 * MiB)
+#define CPU_THREAD (3 * MiB)
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -145,7 +153,9 @@ static void row(bool verbose, const char *what, double bytes, const char *how)
 		printf("  %-26s %8.1f MiB%s%s\n", what, bytes / MiB, *how ? "  " : "", how);
 }
 
-int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommended, uint64_t *total_out)
+/* quiet: no message on failure (capture_cpus() tries it on any host) */
+static int estimate(const struct opts *o, bool verbose, bool quiet, unsigned cpus, const char *cpus_why,
+		    uint64_t *recommended, uint64_t *total_out)
 {
 	struct files f;
 	struct stat st;
@@ -156,11 +166,15 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	find_files(o, &f);
 	ram = (double)meminfo_bytes(o, "MemTotal");
 	if (ram <= 0) {
+		if (quiet)
+			return -1;
 		return kc_error("cannot read MemTotal from %s/proc/meminfo", strcmp(o->root, "/") ? o->root : "");
 	}
 	if (reserved > 0)  /* MemTotal does not count the reservation */
 		ram += (double)reserved;
 	if (!f.kernel_found) {
+		if (quiet)
+			return -1;
 		return kc_error("cannot tell the capture kernel's size: %s", f.kernel_error);
 	}
 	int kfd = open_kernel(o, &f);
@@ -170,6 +184,8 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	if (kfd >= 0)
 		close(kfd);
 	if (kernel <= 0) {
+		if (quiet)
+			return -1;
 		return kc_error("cannot tell the capture kernel's size: %s; install the kernel package "
 			"of the running kernel", how);
 	}
@@ -202,12 +218,40 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 	snprintf(how, sizeof(how), "19 MiB base + 256 KiB per GiB of RAM (%.0f GiB): the crashed host's memory "
 		 "map, /proc/vmcore", gib);
 	row(verbose, "capture kernel runtime", runtime, how);
-	total = kernel + image + unpacked + agent + runtime;
+	double cpus_extra = (cpus > 1 ? cpus - 1 : 0) * (CPU_KERNEL + CPU_THREAD);
+	snprintf(how, sizeof(how), "%u capture CPU%s (%s): 4 MiB each past the first (1 MiB per-CPU "
+		 "kernel memory, 3 MiB filter thread)", cpus, cpus == 1 ? "" : "s", cpus_why);
+	row(verbose, "extra capture CPUs", cpus_extra, how);
+	total = kernel + image + unpacked + agent + runtime + cpus_extra;
 	row(verbose, "total", total, "");
 	rec = (double)(uint64_t)((total * MARGIN + ROUND - 1) / ROUND) * ROUND;
 	*recommended = (uint64_t)rec;
 	*total_out = (uint64_t)total;
 	return 0;
+}
+
+int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommended, uint64_t *total_out)
+{
+	struct kc_config c;
+	char why[256];
+	unsigned cpus;
+
+	kc_config_init(&c);
+	load_config(o, &c, true);  /* invalid: the defaults; kcatch show and test name it */
+	cpus = capture_cpus_wanted(o, &c, why, sizeof(why));
+	kc_config_free(&c);
+	return estimate(o, verbose, false, cpus, why, recommended, total_out);
+}
+
+int crashkernel_estimate_total(const struct opts *o, unsigned cpus, uint64_t *total)
+{
+	uint64_t rec;
+	return estimate(o, false, true, cpus, "", &rec, total);
+}
+
+double capture_cpu_bytes(void)
+{
+	return CPU_KERNEL + CPU_THREAD;
 }
 
 int cmd_estimate(const struct opts *o)
@@ -219,6 +263,13 @@ int cmd_estimate(const struct opts *o)
 		return 1;
 	double rec = (double)recb, total = (double)totalb;
 	printf("recommended: crashkernel=%.0fM (the total + 10 %%, rounded up to 16 MiB)\n", rec / MiB);
+	struct kc_config c;
+	char why[256];
+	kc_config_init(&c);
+	load_config(o, &c, true);
+	unsigned n = capture_cpus(o, &c, why, sizeof(why));
+	kc_config_free(&c);
+	printf("capture CPUs with what is reserved now: nr_cpus=%u (%s)\n", n, why);
 	printf("This is an estimate, calibrated on QEMU guests with 4 GiB: Debian 6.1 captured with\n"
 	       "crashkernel=80M (not 72M), 6.12 with 72M (not 64M), an 854 KiB image. Check with a test crash.\n");
 	if (reserved <= 0) {

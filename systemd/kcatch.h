@@ -156,6 +156,15 @@ char *capture_cmdline(const struct opts *o, const struct kc_config *c);
 /* The crashkernel= size kcatch estimate recommends, and the total before
  * margin, in bytes; the table is printed when verbose. 0, or -1 (printed). */
 int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommended, uint64_t *total);
+/* issue 16: the total before margin with cpus capture CPUs, quietly; 0 or -1. */
+int crashkernel_estimate_total(const struct opts *o, unsigned cpus, uint64_t *total);
+/* What each capture CPU past the first costs, in bytes. */
+double capture_cpu_bytes(void);
+/* nr_cpus= this host wants for its capture kernel (capture_cpus key, else
+ * from its CPUs and RAM), and what the reservation allows of it (cmdline.c);
+ * why says how, for the log. */
+unsigned capture_cpus_wanted(const struct opts *o, const struct kc_config *c, char *why, size_t len);
+unsigned capture_cpus(const struct opts *o, const struct kc_config *c, char *why, size_t len);
 
 /* ---- commands ---- */
 

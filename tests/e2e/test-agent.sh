@@ -52,6 +52,48 @@ else
 		test "$(json "$ROOT/$D/kcatch.json" 'j["dmesg"]["file"] is None and "vmcore-dmesg.txt" in j["error"]')" = True
 fi
 
+# filter threads (issue 16): the CPU count and MemAvailable come from
+# ROOT/sys/devices/system/cpu/online and ROOT/proc/meminfo in test mode.
+# run_fake NAME CPULIST AVAIL_KIB CONFIG-LINES...: run with those faked
+run_fake() {
+	local name=$1 cpus=$2 avail=$3
+	shift 3
+	ROOT=$W/$name
+	mkdir -p "$ROOT/sys/devices/system/cpu" "$ROOT/proc"
+	echo "$cpus" >"$ROOT/sys/devices/system/cpu/online"
+	printf 'MemTotal:        %s kB\nMemAvailable:    %s kB\n' "$avail" "$avail" >"$ROOT/proc/meminfo"
+	printf '%s\n' "$@" >"$W/$name.conf"
+	LOG=$W/$name.log
+	RC=0
+	"$AGENT" --vmcore "$W/vmcore" --root "$ROOT" --config "$W/$name.conf" >"$LOG" 2>&1 || RC=$?
+}
+run t_none "target /" "compress zstd"
+cp "$ROOT/$D/vmcore" "$W/one-thread.vmcore"
+got=$(json "$ROOT/$D/kcatch.json" 'j["dump"]["threads"]')
+check "no faked CPU file: one thread (kcatch.json: $got), and the console says why" \
+	bash -c "[[ $got == 1 ]] && grep -q 'filter threads: 1 (test mode without' '$LOG'"
+# name EXPECTED CPULIST AVAIL_KIB CONFIG...
+for spec in "t_two 2 0-1 524288" "t_four 4 0-3 1048576" "t_mem 2 0-7 12288" "t_mem1 1 0-7 10240" "t_one 1 0 1048576" \
+	    "t_nomem 1 0-3 0" "t_conf 3 0-1 1048576 threads=3" "t_auto 2 0,2 1048576 threads=auto"; do
+	set -- $spec
+	name=$1 want=$2 cpus=$3 avail=$4 extra=${5:-}
+	conf=("target /" "compress zstd")
+	[[ -n $extra ]] && conf+=("${extra/=/ }")
+	if [[ $avail == 0 ]]; then
+		run_fake "$name" "$cpus" 1 "${conf[@]}"
+		: >"$ROOT/proc/meminfo"
+		"$AGENT" --vmcore "$W/vmcore" --root "$ROOT" --config "$W/$name.conf" >"$LOG" 2>&1 || RC=$?
+	else
+		run_fake "$name" "$cpus" "$avail" "${conf[@]}"
+	fi
+	got=$(json "$ROOT/$D/kcatch.json" 'j["dump"]["threads"]' 2>/dev/null)
+	check "threads: CPUs $cpus, MemAvailable $avail KiB${extra:+, $extra}: $want threads (got $got: $(grep -o 'filter threads: .*' "$LOG"))" \
+		bash -c "[[ $RC == 0 && '$got' == $want ]] && grep -q 'filter threads: $want ' '$LOG'"
+	check "... the dump is byte-identical to the one-thread dump" cmp -s "$W/one-thread.vmcore" "$ROOT/$D/vmcore"
+done
+check "threads 0 / threads many are refused with the range" \
+	bash -c "printf 'target /\nthreads 0\n' >'$W/th.conf'; ! '$AGENT' --check-config '$W/th.conf' 2>&1 | grep -q .; '$AGENT' --check-config '$W/th.conf' 2>&1 | grep -q 'threads \"0\" is not a number from 1 to 64' && printf 'target /\nthreads many\n' >'$W/th.conf' && '$AGENT' --check-config '$W/th.conf' 2>&1 | grep -q 'threads \"many\" must be auto or a number'"
+
 # 2. retention: keep 2 leaves the two newest
 run keep "target /" "keep 2"
 for i in 1 2; do

@@ -6,7 +6,7 @@
 # independent tools (crash, drgn, python3 json).
 #
 #   test-capture.sh --kernel 6.1|6.12|sid --build DIR
-#                   [--scenario ok|partuuid|missing-target|small-target]
+#                   [--scenario ok|partuuid|missing-target|small-target|threads]
 #                   [--mem 1G] [--crashkernel 256M] [--keep]
 #
 # ok              the dump is complete; crash shows the console's backtrace
@@ -16,6 +16,9 @@
 #                 runs after target_timeout, the VM powers off
 # small-target    an 8 MiB disk found by LABEL=: vmcore-dmesg.txt is saved,
 #                 no file is named vmcore, kcatch.json says why
+# threads         as ok, with nr_cpus=2 in the capture kernel: the agent
+#                 filters with two threads (its log, kcatch.json) and
+#                 kdump-verify ($BUILD/tests/tools) finds the dump well formed
 # Prints TAP; exits non-zero on failure. Work files: $KCATCH_CACHE/e2e/.
 set -uo pipefail
 . "$(dirname "$0")/lib-e2e.sh"
@@ -35,7 +38,7 @@ while (($#)); do
 done
 [[ $KERNEL == 6.1 || $KERNEL == 6.12 || $KERNEL == sid ]] || die "--kernel must be 6.1, 6.12 or sid"
 [[ -n $BUILD ]] || die "--build DIR is required"
-case $SCENARIO in ok | partuuid | missing-target | small-target) ;; *) die "unknown --scenario $SCENARIO" ;; esac
+case $SCENARIO in ok | partuuid | missing-target | small-target | threads) ;; *) die "unknown --scenario $SCENARIO" ;; esac
 need_cmd qemu-system-x86_64 timeout mkfs.ext4 debugfs cpio gzip depmod /usr/bin/python3
 [[ -x $BUILD/capture/kcatch-agent && -x $BUILD/initramfs/kcatch-mkinitramfs ]] ||
 	die "build $BUILD first (kcatch-agent, kcatch-mkinitramfs)"
@@ -58,6 +61,7 @@ case $SCENARIO in
 partuuid) TARGET=PARTUUID=$SIG-01 ;;
 missing-target) TARGET=UUID=$(cat /proc/sys/kernel/random/uuid) FAILURE=poweroff TIMEOUT=10 DISK_SIZE=64M ;;
 small-target) TARGET=LABEL=kcdump DISK_SIZE=8M ;;
+threads) CAPTURE_CMDLINE=${CAPTURE_CMDLINE/nr_cpus=1/nr_cpus=2} ;;  # the guest has -smp 2
 esac
 cat >"$W/kcatch.conf" <<EOF
 # kcatch end-to-end test, scenario $SCENARIO
@@ -156,6 +160,13 @@ check_ok() {
 		test "$(json_field "$d/kcatch.json" \
 			'(j["kernel_release"], j["hostname"], "sysrq triggered crash" in j["panic_message"], j["bytes"]["dump"], j["dump"]["file"])')" \
 		= "('$KVER', '$E2E_HOSTNAME', True, $(stat -c %s "$d/vmcore"), 'vmcore')"
+	if [[ $SCENARIO == threads ]]; then
+		check "the agent filtered with two threads ($(grep -aom1 'filter threads: .*' "$C"))" \
+			bash -c "grep -aq 'kcatch: .* filter threads: 2 (2 CPUs online' '$C' &&
+				[[ \$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"dump\"][\"threads\"])' '$d/kcatch.json') == 2 ]]"
+		check "kdump-verify: the two-thread dump is well formed, every page decompresses" \
+			"$BUILD/tests/tools/kdump-verify" --quiet "$d/vmcore"
+	fi
 	echo "# dump $(stat -c %s "$d/vmcore") bytes for $MEM of RAM; $(json_field "$d/kcatch.json" \
 		'"pages kept %d of %d; durations: %s" % (j["pages"]["kept"], j["pages"]["in_memory"], j["durations"])')"
 
@@ -264,7 +275,7 @@ check_small() {
 }
 
 case $SCENARIO in
-ok | partuuid) check_ok ;;
+ok | partuuid | threads) check_ok ;;
 missing-target) check_missing ;;
 small-target) check_small ;;
 esac

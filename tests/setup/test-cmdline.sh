@@ -54,6 +54,52 @@ expect "kernel_cmdline_remove drops by name (and -- still ends the line); kernel
 expect "a line that is only init's arguments gives only kcatch's options" "path /var/crash" \
 	"-- init=/bin/sh root=/dev/sda1" "$FIXED"
 
+# nr_cpus= of the capture kernel (issue 16): 1 + 1 per 4 GiB of the host's
+# RAM, at most 4 and the host's CPUs, as many as the reservation fits
+# (estimate + 4 MiB per extra CPU, + 10 %); capture_cpus N overrides.
+. "$(dirname "$0")/lib-setup.sh"
+C=$W/cpus
+REL=6.1.0-99-amd64
+mkdir -p "$C/etc" "$C/proc/sys/kernel" "$C/sys/kernel" "$C/sys/devices/system/cpu" "$C/boot"
+echo "$REL" >"$C/proc/sys/kernel/osrelease"
+echo "root=/dev/vda1" >"$C/proc/cmdline"
+mkkernel "$C/boot/vmlinuz-$REL" 50 0
+# cpus NAME CPULIST MEMTOTAL_KIB RESERVED_MIB CONFIG EXPECTED_NR_CPUS
+cpus() {
+	local got
+	echo "$2" >"$C/sys/devices/system/cpu/online"
+	printf 'MemTotal:        %s kB\n' "$3" >"$C/proc/meminfo"
+	echo $(($4 << 20)) >"$C/sys/kernel/kexec_crash_size"
+	printf '%s\n' "$5" >"$C/etc/kcatch.conf"
+	got=$("$KCATCH" --root "$C" show 2>&1 | sed -n 's/^capture command line .*nr_cpus=\([0-9]*\) .*/\1/p')
+	EST=$("$KCATCH" --root "$C" estimate 2>&1)
+	if [[ $got == "$6" ]] && grep -q "nr_cpus=$6 " <<<"$EST"; then
+		passed=$((passed + 1))
+		echo "ok - $1: nr_cpus=$got ($(sed -n 's/^capture CPUs with what is reserved now: //p' <<<"$EST"))"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $1: expected nr_cpus=$6, got '$got'"
+		sed 's/^/#   /' <<<"$EST"
+	fi
+}
+cpus "16 GiB, 8 CPUs, 512M reserved: four" 0-7 16000000 512 "path /var/crash" 4
+cpus "4 GiB, 8 CPUs: two" 0-7 3900000 512 "path /var/crash" 2
+cpus "16 GiB, but one CPU: one" 0 16000000 512 "path /var/crash" 1
+cpus "16 GiB, 2 CPUs (0,2): two" 0,2 16000000 512 "path /var/crash" 2
+cpus "16 GiB, 8 CPUs, 96M reserved: only two fit" 0-7 16000000 96 "path /var/crash" 2
+cpus "16 GiB, 8 CPUs, 88M reserved: one fits" 0-7 16000000 88 "path /var/crash" 1
+cpus "nothing reserved: one" 0-7 16000000 0 "path /var/crash" 1
+cpus "capture_cpus 3 overrides (even with little reserved)" 0-7 3900000 88 "$(printf 'path /var/crash\ncapture_cpus 3')" 3
+cpus "capture_cpus auto is the default" 0-7 16000000 512 "$(printf 'path /var/crash\ncapture_cpus auto')" 4
+cpus "no cpu list: one" "" 16000000 512 "path /var/crash" 1
+# the estimate counts the extra CPUs: 3 x 4 MiB on the 16 GiB, 8 CPU host
+cpus "estimate table (16 GiB, 8 CPUs)" 0-7 16000000 512 "path /var/crash" 4
+if grep -qE '^  extra capture CPUs +12\.0 MiB  4 capture CPUs' <<<"$EST"; then
+	passed=$((passed + 1)); echo "ok - estimate: an 'extra capture CPUs' row of 12.0 MiB for 4 CPUs"
+else
+	failed=$((failed + 1)); echo "not ok - estimate: no 'extra capture CPUs' row of 12.0 MiB"; sed 's/^/#   /' <<<"$EST"
+fi
+
 echo "1..$((passed + failed))"
 echo "# $passed passed, $failed failed"
 [[ $failed == 0 ]]
