@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "kcatch-config.h"
+#include "crash-signature.h"
 #include "kcatch-util.h"
 #include "kcatch-filter.h"
 
@@ -27,6 +28,8 @@ struct crash_info {
 	bool crash_time_known;
 	uint64_t page_size;
 	uint64_t mem_bytes;      /* RAM in the vmcore (PT_LOADs), else max_pfn * page_size */
+	struct kc_signature signature;  /* of the log (crash-signature.h); valid when signature_ok */
+	bool signature_ok;
 };
 
 enum save_status { SAVE_COMPLETE = 0, SAVE_INCOMPLETE, SAVE_FAILED };

@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "crash-signature.h"
 
 
 static bool info_u64(const struct kcf_vmcore *vm, const char *key, int base, uint64_t *out)
@@ -72,6 +75,34 @@ static int panic_record(void *arg, const struct kcf_log_record *rec)
 	return 0;
 }
 
+/*
+ * The crash signature (common/crash-signature.h) of the log exactly as
+ * vmcore-dmesg.txt holds it (kcatch list computes the same from the file
+ * for dumps without one): the log is written once more, into memory. Its
+ * size is what the library's ring bounds allow; a failure only costs the
+ * signature.
+ */
+static void crash_signature(struct agent *a)
+{
+	struct crash_info *ci = &a->info;
+	struct stat st;
+	void *log;
+	int fd = memfd_create("kcatch-dmesg", MFD_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (kcf_dmesg_write(a->vm, 0, fd) == 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+		log = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (log != MAP_FAILED) {
+			ci->signature_ok = kc_signature(log, (size_t)st.st_size, ci->release, &ci->signature) == 0;
+			munmap(log, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	if (ci->signature_ok)
+		kc_log("crash signature %s: %s%s%s", ci->signature.hash, ci->signature.cause,
+		       ci->signature.function[0] ? " in " : "", ci->signature.function);
+}
+
 void kc_crash_info(struct agent *a)
 {
 	struct crash_info *ci = &a->info;
@@ -98,6 +129,8 @@ void kc_crash_info(struct agent *a)
 		kc_log("cannot read the crashed kernel's log: %s", kcf_ctx_error(a->kcf));
 	if (!ci->panic[0] && oops[0])
 		snprintf(ci->panic, sizeof(ci->panic), "%s", oops);
+	if (r == 0)
+		crash_signature(a);
 }
 
 /* "2025-01-31-13:45:07-host": sortable, from the crash time (UTC). */

@@ -159,6 +159,20 @@ int kc_json_write(const struct agent *a, const struct save_result *res, int fd)
 	/* who wrote it: retention deletes only dumps with this host's machine-id (retention.c) */
 	str(&w, "machine_id", a->machine_id[0] ? a->machine_id : NULL);
 	str(&w, "panic_message", ci->panic[0] ? ci->panic : NULL);
+	if (ci->signature_ok) {
+		/* what makes two crashes the same bug: common/SIGNATURE.md */
+		char summary[KC_SIG_CAUSE_MAX + KC_SIG_FUNC_MAX + 8];
+		snprintf(summary, sizeof(summary), "%s%s%s", ci->signature.cause,
+			 ci->signature.function[0] ? " in " : "", ci->signature.function);
+		open_obj(&w, "signature");
+		u64(&w, "version", KC_SIG_VERSION);
+		str(&w, "hash", ci->signature.hash);
+		str(&w, "summary", summary);
+		str(&w, "cause", ci->signature.cause);
+		str(&w, "function", ci->signature.function[0] ? ci->signature.function : NULL);
+		str(&w, "family", ci->signature.family[0] ? ci->signature.family : NULL);
+		close_obj(&w);
+	}
 	str(&w, "crash_time", when);
 	boolean(&w, "crash_time_from_dump", ci->crash_time_known);
 	u64(&w, "crash_time_epoch", (uint64_t)ci->crash_time);

@@ -8,10 +8,15 @@
 # kcatch.json carries (the agent's) is taken as it is; a malformed one is
 # ignored and the log decides.
 #
-#   test-signatures.sh KCATCH LOGDIR
+# With AGENT MKVMCORE SPEC: kcatch-agent (test mode) writes the signature
+# into kcatch.json, and it is the one kcatch computes from the dump's
+# vmcore-dmesg.txt.
+#
+#   test-signatures.sh KCATCH LOGDIR [AGENT MKVMCORE SPEC]
 set -uo pipefail
 KCATCH=$(realpath "$1")
 LOGS=$(realpath "$2")
+AGENT=${3:-} MKVMCORE=${4:-} SPEC=${5:-}
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-sig.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 R=$W/root D=$W/root/var/crash
@@ -91,6 +96,22 @@ mkdir -p "$W/one/etc" "$W/one/var/crash" && cp "$R/etc/kcatch.conf" "$W/one/etc/
 cp -r "$D/2026-01-01-10:00:00-web1" "$W/one/var/crash/"
 OUT=$("$KCATCH" --root "$W/one" list 2>&1)
 check "one dump: the list only, no group table" bash -c '[[ $(grep -c . <<<"$1") == 2 ]]' _ "$OUT"
+if [[ -n $AGENT ]]; then
+	A=$W/agent
+	mkdir -p "$A/etc" "$A/var/crash" && cp "$R/etc/kcatch.conf" "$A/etc/"
+	"$MKVMCORE" "$SPEC" "$W/vmcore" "$W/expect" >/dev/null
+	"$AGENT" --vmcore "$W/vmcore" --root "$A" --config "$A/etc/kcatch.conf" >"$W/agent.log" 2>&1
+	J=$(ls "$A"/var/crash/*/kcatch.json)
+	AS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signature"]["hash"])' "$J" 2>/dev/null)
+	check "the agent writes signature.hash into kcatch.json ($AS) and logs it" \
+		bash -c '[[ $1 =~ ^[0-9a-f]{16}$ ]] && grep -q "crash signature $1" "$2"' _ "$AS" "$W/agent.log"
+	python3 - "$J" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); j.pop("signature"); json.dump(j, open(sys.argv[1], "w"))
+PY
+	OUT=$("$KCATCH" --root "$A" list 2>&1)
+	check "kcatch computes the same signature from vmcore-dmesg.txt" grep -q " $AS " <<<"$OUT"
+fi
 echo "1..$((passed + failed))"
 echo "# $passed passed, $failed failed"
 [ "$failed" = 0 ]
