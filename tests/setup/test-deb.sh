@@ -64,6 +64,7 @@ expected=$(sort -k2 <<EOF
 -rw-r--r-- /etc/kcatch.conf
 -rw-r--r-- $unitdir/kcatch-report.service
 -rw-r--r-- $unitdir/kcatch.service
+-rw-r--r-- /usr/lib/tmpfiles.d/kcatch.conf
 -rwxr-xr-x /usr/lib/dracut/modules.d/99kcatch/kcatch-capture.sh
 -rwxr-xr-x /usr/lib/dracut/modules.d/99kcatch/module-setup.sh
 -rwxr-xr-x /usr/libexec/kcatch/kcatch-agent

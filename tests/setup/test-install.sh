@@ -70,6 +70,9 @@ check "kcatch-report.service: oneshot report --journal" \
 	eval 'u=$UNITDIR/kcatch-report.service; grep -qx "Type=oneshot" $u &&
 		grep -qx "ExecStart=${dir[sbindir]}/kcatch report --journal" $u && grep -q "^WantedBy=multi-user.target" $u'
 
+check "tmpfiles.d/kcatch.conf makes /var/crash, root's only" \
+	eval 'grep -qx "d /var/crash 0700 root root -" "$D${dir[tmpfilesdir]}/kcatch.conf"'
+
 CONF=$D/etc/kcatch.conf
 check "kcatch.conf in /etc (not sysconfdir: the programs read /etc/kcatch.conf), mode 0644" mode "$CONF" 644
 check "kcatch and kcatch-mkinitramfs read the config where it is installed (/etc/kcatch.conf)" \
@@ -104,7 +107,7 @@ check "the hooks install the agent from where it is installed, no @var@ left" \
 # nothing installed that this test does not know about
 expected=$(printf '%s\n' "${dir[sbindir]}"/{kcatch,kcatch-filter,kcatch-mkinitramfs} \
 	"${dir[libexecdir]}/kcatch/kcatch-agent" "${dir[unitdir]}"/{kcatch,kcatch-report}.service \
-	/etc/kcatch.conf "${dir[datadir]}/doc/kcatch/kcatch.conf.example" \
+	"${dir[tmpfilesdir]}/kcatch.conf" /etc/kcatch.conf "${dir[datadir]}/doc/kcatch/kcatch.conf.example" \
 	"${pages[@]/#/${dir[mandir]}/}" "${dir[completionsdir]}"/{kcatch,kcatch-filter,kcatch-mkinitramfs} \
 	"${hooks[@]}" | sort)
 installed=$(cd "$D" && find . ! -type d | sed 's/^\.//' | sort)

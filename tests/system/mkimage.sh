@@ -24,7 +24,7 @@ CACHE=${KCATCH_CACHE:-/root/.cache/kcatch}/system
 SUITE=bookworm
 # kcatch's Depends (debian/control and its shlibs): present before the
 # offline apt install. test-system.sh checks the list against the .deb.
-KCATCH_DEPS=kmod,libblkid1,libmount1,libkmod2,libzstd1,liblzma5,zlib1g,liblzo2-2,libsnappy1v5
+KCATCH_DEPS=kmod,libblkid1,libmount1,libkmod2,libzstd1,liblzma5,zlib1g,liblzo2-2,libsnappy1v5,libjson-c5,libsystemd0
 INCLUDE=systemd-sysv,udev,linux-image-amd64,grub-pc,initramfs-tools,e2fsprogs,zstd,$KCATCH_DEPS
 DISK_MB=3072
 
