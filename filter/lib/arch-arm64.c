@@ -215,9 +215,9 @@ static uint64_t desc_addr(const struct arm64_params *p, uint64_t e)
 	return a;
 }
 
-static int walk(struct kcf_vmcore *vm, struct arm64_state *st, uint64_t va, uint64_t *pa_base,
-		uint64_t *size)
+static int walk(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa_base, uint64_t *size)
 {
+	struct arm64_state *st = vm->arch_state;
 	const struct arm64_params *p = &st->p;
 	int per_level = p->page_shift - 3;
 	uint64_t table = st->root_pa;
@@ -254,14 +254,7 @@ static int arm64_vtop(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa, uint64_t
 		*span = page - (va & (page - 1));
 		return 0;
 	}
-	if (kcf_tlb_lookup(&st->tlb, va, pa, span))
-		return 0;
-	uint64_t base = 0, size = 0;
-	int r = walk(vm, st, va, &base, &size);
-	if (r < 0)
-		return r;
-	kcf_tlb_insert(&st->tlb, va, base, size, pa, span);
-	return 0;
+	return kcf_tlb_vtop(vm, &st->tlb, va, pa, span, walk);
 }
 
 static bool arm64_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)

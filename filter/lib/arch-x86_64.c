@@ -65,9 +65,9 @@ static void x86_fini(struct kcf_vmcore *vm)
 	vm->arch_state = NULL;
 }
 
-static int walk(struct kcf_vmcore *vm, struct x86_state *st, uint64_t va, uint64_t *pa_base,
-		uint64_t *size)
+static int walk(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa_base, uint64_t *size)
 {
+	struct x86_state *st = vm->arch_state;
 	static const int shift5[] = { 48, 39, 30, 21, 12 };
 	const int *shift = st->levels == 5 ? shift5 : shift5 + 1;
 	uint64_t table = st->root_pa;
@@ -105,14 +105,7 @@ static int x86_vtop(struct kcf_vmcore *vm, uint64_t va, uint64_t *pa, uint64_t *
 		*span = page - (va & (page - 1));
 		return 0;
 	}
-	if (kcf_tlb_lookup(&st->tlb, va, pa, span))
-		return 0;
-	uint64_t base = 0, size = 0;
-	int r = walk(vm, st, va, &base, &size);
-	if (r < 0)
-		return r;
-	kcf_tlb_insert(&st->tlb, va, base, size, pa, span);
-	return 0;
+	return kcf_tlb_vtop(vm, &st->tlb, va, pa, span, walk);
 }
 
 static bool x86_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)

@@ -67,26 +67,29 @@ int kcf_read_u64_virt(struct kcf_vmcore *vm, uint64_t vaddr, uint64_t *val)
 	return kcf_virt_read(vm, vaddr, val, sizeof(*val));
 }
 
-bool kcf_tlb_lookup(const struct kcf_tlb *t, uint64_t va, uint64_t *pa, uint64_t *span)
+int kcf_tlb_vtop(struct kcf_vmcore *vm, struct kcf_tlb *t, uint64_t va, uint64_t *pa, uint64_t *span,
+		 int (*walk)(struct kcf_vmcore *vm, uint64_t va, uint64_t *base, uint64_t *size))
 {
-	for (unsigned i = 0; i < KCF_TLB_SIZE; i++) {
-		uint64_t off = va - t->e[i].va;
+	uint64_t base = 0, size = 0, off;
+	unsigned i;
+	int r;
+
+	for (i = 0; i < KCF_TLB_SIZE; i++) {
+		off = va - t->e[i].va;
 		if (t->e[i].size && off < t->e[i].size) {
 			*pa = t->e[i].pa + off;
 			*span = t->e[i].size - off;
-			return true;
+			return 0;
 		}
 	}
-	return false;
-}
-
-void kcf_tlb_insert(struct kcf_tlb *t, uint64_t va, uint64_t base, uint64_t size, uint64_t *pa,
-		    uint64_t *span)
-{
-	unsigned i = t->next++ % KCF_TLB_SIZE;
+	r = walk(vm, va, &base, &size);
+	if (r < 0)
+		return r;
+	i = t->next++ % KCF_TLB_SIZE;
 	t->e[i].va = va & ~(size - 1);
 	t->e[i].pa = base;
 	t->e[i].size = size;
 	*pa = base + (va - t->e[i].va);
 	*span = size - (va - t->e[i].va);
+	return 0;
 }

@@ -312,12 +312,10 @@ struct kcf_tlb {
 	} e[KCF_TLB_SIZE];
 	unsigned next;
 };
-/* va in a cached mapping: *pa and *span (bytes to its end) set, true. */
-bool kcf_tlb_lookup(const struct kcf_tlb *t, uint64_t va, uint64_t *pa, uint64_t *span);
-/* Cache the mapping of size bytes at physical base that holds va (a walk's
- * result; replaces the oldest), and set *pa and *span for va. */
-void kcf_tlb_insert(struct kcf_tlb *t, uint64_t va, uint64_t base, uint64_t size, uint64_t *pa,
-		    uint64_t *span);
+/* va through the cache, else through walk (the arch's page-table walk:
+ * the physical base and size of the mapping that holds va), cached. */
+int kcf_tlb_vtop(struct kcf_vmcore *vm, struct kcf_tlb *t, uint64_t va, uint64_t *pa, uint64_t *span,
+		 int (*walk)(struct kcf_vmcore *vm, uint64_t va, uint64_t *base, uint64_t *size));
 
 static inline bool kcf_is_kernel_va(const struct kcf_vmcore *vm, uint64_t va)
 {
