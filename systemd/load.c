@@ -151,7 +151,7 @@ static int run(char *const argv[])
 		return kc_error("cannot fork for %s: %s", argv[0], strerror(errno));
 	if (pid == 0) {
 		execv(argv[0], argv);
-		fprintf(stderr, "kcatch: cannot run %s: %s\n", argv[0], strerror(errno));
+		kc_error("cannot run %s: %s", argv[0], strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
