@@ -217,8 +217,8 @@ check "one dump directory, named by crash time and host (${DUMPS[*]})" \
 	bash -c "[[ ${#DUMPS[@]} == 1 && $ID =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}-$E2E_HOSTNAME\$ ]]"
 check "the report boot ran to its end" grep -q '^E2E: report boot done' "$C2"
 check_step report status 3 "not armed on the next boot (nothing loaded it)" '^not armed: no capture kernel is loaded'
-LIST_LINE="^$ID +[^ ]+ +$KRE +[0-9.]+ [KMG]i?B +complete +Kernel panic - not syncing: sysrq triggered crash"
-check_step report list 0 "one line: id, kernel, size, complete, panic line" '^ID +CRASH TIME +KERNEL +SIZE +STATE +PANIC' "$LIST_LINE"
+LIST_LINE="^$ID +[^ ]+ +$KRE +[0-9.]+ [KMG]i?B +complete +[0-9a-f]{16} +Kernel panic - not syncing: sysrq triggered crash"
+check_step report list 0 "one line: id, kernel, size, complete, crash signature, panic line" '^ID +CRASH TIME +KERNEL +SIZE +STATE +SIGNATURE +PANIC' "$LIST_LINE"
 check "kcatch list shows exactly one dump" test "$(grep -c . "$(step report list)")" = 2
 check_step report report 0 "the newest dump: id, state, kernel, host, panic line" \
 	"^kcatch: crash dump $ID\$" '^  state +complete$' "^  kernel +$KRE\$" "^  host +$E2E_HOSTNAME\$" \
