@@ -116,7 +116,8 @@ report)
 	show <<<"$out"
 	check "kcatch report: the sysrq crash (exit $rc)" bash -c "[ $rc = 0 ] && grep -qi 'sysrq' <<<\"\$1\"" _ "$out"
 	ls -l /var/crash/*/ 2>&1 | show
-	check "the dump directory holds a dump file" bash -c 'ls /var/crash/*/ | grep -q "dump"'
+	check "the dump directory holds the dump: a non-empty vmcore, kcatch.json status complete" \
+		bash -c 'for d in /var/crash/*/; do [ -s "$d/vmcore" ] && grep -Eq "\"status\": *\"complete\"" "$d/kcatch.json" || exit 1; done'
 	check "the report is marked done (a file named reported)" bash -c 'ls /var/crash/*/reported'
 	systemctl status kcatch.service --no-pager 2>&1 | head -n 4 | show
 	check "kcatch.service armed again after the capture's reboot" bash -c '[ "$(systemctl is-active kcatch.service)" = active ]'
