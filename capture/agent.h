@@ -76,6 +76,16 @@ struct agent {
 	struct kcf_vmcore *vm;
 	uint64_t vmcore_bytes;       /* size of the vmcore file */
 	struct crash_info info;
+	/* The crashed kernel's log as vmcore-dmesg.txt holds it, read from the
+	 * dump once (crashinfo.c) into a memfd that the panic line, the
+	 * signature and every target's vmcore-dmesg.txt come from. */
+	struct {
+		int fd;              /* -1 when no memfd could be made */
+		uint64_t bytes;
+		int status;          /* 0: the whole log; else -errno, fd holds the part read */
+		char error[256];     /* why, when status < 0 */
+		double secs;
+	} log;
 	double modules_secs;
 	uint64_t mem_available_kib;  /* MemAvailable when the agent started (capture kernel) */
 	unsigned threads;            /* filter threads (threads.c), 1 until chosen */
@@ -146,6 +156,8 @@ void kc_target_release(struct agent *a);
 
 /* crashinfo.c */
 void kc_crash_info(struct agent *a);
+/* Write the log (a->log) to fd: 0, or -errno with what was written kept. */
+int kc_log_copy(const struct agent *a, int fd);
 /* "YYYY-MM-DD-HH:MM:SS[-host]" of the crash, UTC */
 void kc_dump_id(const struct agent *a, char *out, size_t len);
 /* a->machine_id from <root>/etc/machine-id, when the image has a valid one */

@@ -20,6 +20,7 @@
 
 #include "agent.h"
 #include "crash-signature.h"
+#include "panic-line.h"
 
 
 static bool info_u64(const struct kcf_vmcore *vm, const char *key, int base, uint64_t *out)
@@ -33,7 +34,7 @@ static bool info_u64(const struct kcf_vmcore *vm, const char *key, int base, uin
 	return !errno && *end == 0;
 }
 
-/* Call fn for every PT_LOAD of the ELF vmcore until it returns non-zero. */
+/* The crashed host's name (init_uts_ns); left "" when it looks wrong. */
 static void read_hostname(struct agent *a)
 {
 	struct kcf_utsname uts;
@@ -48,11 +49,7 @@ static void read_hostname(struct agent *a)
 	snprintf(a->info.hostname, sizeof(a->info.hostname), "%s", uts.nodename);
 }
 
-struct panic_scan {
-	char *panic, *oops;
-	size_t len;
-};
-
+/* The panic line as printable text (kcatch.json, the console): anything else becomes '?'. */
 static void copy_text(char *dst, size_t len, const char *src, size_t n)
 {
 	size_t i;
@@ -63,54 +60,79 @@ static void copy_text(char *dst, size_t len, const char *src, size_t n)
 	dst[i] = 0;
 }
 
-static int panic_record(void *arg, const struct kcf_log_record *rec)
-{
-	struct panic_scan *s = arg;
-	if (memmem(rec->text, rec->len, "Kernel panic - not syncing", 26))
-		copy_text(s->panic, s->len, rec->text, rec->len);
-	else if (!s->oops[0] && (memmem(rec->text, rec->len, "BUG: ", 5) ||
-				 memmem(rec->text, rec->len, "Oops", 4) ||
-				 memmem(rec->text, rec->len, "general protection fault", 24)))
-		copy_text(s->oops, s->len, rec->text, rec->len);
-	return 0;
-}
-
 /*
- * The crash signature (common/crash-signature.h) of the log exactly as
- * vmcore-dmesg.txt holds it (kcatch list computes the same from the file
- * for dumps without one): the log is written once more, into memory. Its
- * size is what the library's ring bounds allow; a failure only costs the
- * signature.
+ * Read the crashed kernel's log once, as vmcore-dmesg.txt holds it, into
+ * a memfd (a->log): every target copies it from there, and the panic line
+ * and the crash signature (common/crash-signature.h) are taken from the
+ * same bytes, so they are exactly what `kcatch list` would compute from
+ * the file. Its size is what the library's ring bounds allow. A failure
+ * keeps the part read; without a memfd, targets read the ring themselves.
  */
-static void crash_signature(struct agent *a)
+static void read_log(struct agent *a)
 {
 	struct crash_info *ci = &a->info;
+	double t0 = kc_now();
+	const char *line;
+	size_t line_len;
 	struct stat st;
 	void *log;
-	int fd = memfd_create("kcatch-dmesg", MFD_CLOEXEC);
-	if (fd < 0)
+
+	kc_watchdog_phase(a, "reading the crashed kernel's log");
+	a->log.fd = memfd_create("kcatch-dmesg", MFD_CLOEXEC);
+	if (a->log.fd < 0) {
+		kc_log("cannot keep the crashed kernel's log in memory: %m; no panic line or signature");
 		return;
-	if (kcf_dmesg_write(a->vm, 0, fd) == 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
-		log = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (log != MAP_FAILED) {
-			ci->signature_ok = kc_signature(log, (size_t)st.st_size, ci->release, &ci->signature) == 0;
-			munmap(log, (size_t)st.st_size);
-		}
 	}
-	close(fd);
+	a->log.status = kcf_dmesg_write(a->vm, 0, a->log.fd);
+	if (a->log.status < 0) {
+		snprintf(a->log.error, sizeof(a->log.error), "%s",
+			 kcf_ctx_error(a->kcf)[0] ? kcf_ctx_error(a->kcf) : strerror(-a->log.status));
+		kc_log("cannot read all of the crashed kernel's log: %s", a->log.error);
+	}
+	a->log.secs = kc_now() - t0;
+	if (fstat(a->log.fd, &st) < 0 || st.st_size <= 0)
+		return;
+	a->log.bytes = (uint64_t)st.st_size;
+	log = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, a->log.fd, 0);
+	if (log == MAP_FAILED)
+		return;
+	if (kc_panic_line(log, (size_t)st.st_size, &line, &line_len))
+		copy_text(ci->panic, sizeof(ci->panic), line, line_len);
+	/* a partial log's signature could differ from the whole one's: none then */
+	if (a->log.status == 0)
+		ci->signature_ok = kc_signature(log, (size_t)st.st_size, ci->release, &ci->signature) == 0;
+	munmap(log, (size_t)st.st_size);
 	if (ci->signature_ok)
 		kc_log("crash signature %s: %s%s%s", ci->signature.hash, ci->signature.cause,
 		       ci->signature.function[0] ? " in " : "", ci->signature.function);
+}
+
+int kc_log_copy(const struct agent *a, int fd)
+{
+	char buf[65536];
+	off_t off = 0;
+
+	if (a->log.fd < 0)
+		return kcf_dmesg_write(a->vm, 0, fd);
+	while ((uint64_t)off < a->log.bytes) {
+		ssize_t n = pread(a->log.fd, buf, sizeof(buf), off), w;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		for (ssize_t done = 0; done < n; done += w) {
+			w = write(fd, buf + done, (size_t)(n - done));
+			if (w < 0)
+				return -errno;
+		}
+		off += n;
+	}
+	return a->log.status;
 }
 
 void kc_crash_info(struct agent *a)
 {
 	struct crash_info *ci = &a->info;
 	const char *v = kcf_vmcore_info(a->vm, "OSRELEASE");
-	char oops[sizeof(ci->panic)] = "";
-	struct panic_scan ps = { ci->panic, oops, sizeof(ci->panic) };
 	uint64_t t;
-	int r;
 
 	snprintf(ci->release, sizeof(ci->release), "%s", v ? v : "unknown");
 	ci->page_size = kcf_vmcore_page_size(a->vm);
@@ -124,13 +146,7 @@ void kc_crash_info(struct agent *a)
 		ci->crash_time = (int64_t)time(NULL);
 	}
 	read_hostname(a);
-	r = kcf_dmesg_foreach(a->vm, 0, panic_record, &ps);
-	if (r < 0)
-		kc_log("cannot read the crashed kernel's log: %s", kcf_ctx_error(a->kcf));
-	if (!ci->panic[0] && oops[0])
-		snprintf(ci->panic, sizeof(ci->panic), "%s", oops);
-	if (r == 0)
-		crash_signature(a);
+	read_log(a);
 }
 
 /* "2025-01-31-13:45:07-host": sortable, from the crash time (UTC). */

@@ -205,7 +205,7 @@ static enum save_status save_all(struct agent *a, bool vmcore_ok)
 
 int main(int argc, char **argv)
 {
-	struct agent a = { 0 };
+	struct agent a = { .log.fd = -1 };
 	bool pid1 = getpid() == 1, vmcore_ok;
 	struct utsname un;
 	char err[512];
@@ -261,6 +261,8 @@ int main(int argc, char **argv)
 	kc_log("done in %.1f s: %s (agent peak memory %ld MiB)", kc_now(), status_word(st), ru.ru_maxrss / 1024);
 	kc_action(&a, a.cfg.final_action, "final_action");
 
+	if (a.log.fd >= 0)
+		close(a.log.fd);
 	kcf_vmcore_close(a.vm);
 	kcf_ctx_free(a.kcf);
 	kc_config_free(&a.cfg);

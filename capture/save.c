@@ -95,7 +95,7 @@ static int write_dmesg(struct agent *a, int dfd, struct save_result *res)
 	fd = openat(dfd, "vmcore-dmesg.txt", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return kc_log_errno(-errno, "cannot create %s/vmcore-dmesg.txt: %m", res->dir);
-	r = kcf_dmesg_write(a->vm, 0, fd);
+	r = kc_log_copy(a, fd);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (fstat(fd, &st) == 0)
@@ -106,7 +106,7 @@ static int write_dmesg(struct agent *a, int dfd, struct save_result *res)
 	if (r < 0) {
 		/* not a step of the dump: recorded unless the dump fails too, and the file is kept */
 		snprintf(res->error, sizeof(res->error), "vmcore-dmesg.txt: %s",
-			 kcf_ctx_error(a->kcf)[0] ? kcf_ctx_error(a->kcf) : strerror(-r));
+			 r == a->log.status && a->log.error[0] ? a->log.error : strerror(-r));
 		kc_log("%s (%llu bytes kept)", res->error, (unsigned long long)res->dmesg_bytes);
 		return r;
 	}

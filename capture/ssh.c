@@ -598,14 +598,14 @@ static int make_dir_and_dmesg(struct ssh_target *t, const char *base, struct sav
 	if (r >= (int)sizeof(cmd) || strlen(base) >= sizeof(res->dir) / 2)
 		return failed(res, -ENAMETOOLONG, base, -ENAMETOOLONG, "path too long");
 
-	/* The log goes to memory first: its size is known, and nothing is lost if ssh fails. */
+	/* The log is in memory already (a->log): its size is known, and nothing is lost if ssh fails. */
 	kc_watchdog_phase(a, "sending vmcore-dmesg.txt through ssh");
-	fd = memfd_create("kcatch-dmesg", MFD_CLOEXEC);
+	fd = a->log.fd >= 0 ? dup(a->log.fd) : memfd_create("kcatch-dmesg", MFD_CLOEXEC);
 	if (fd < 0)
 		return failed(res, -errno, "vmcore-dmesg.txt", -errno, strerror(errno));
-	r = kcf_dmesg_write(a->vm, 0, fd);
+	r = a->log.fd >= 0 ? a->log.status : kc_log_copy(a, fd);
 	if (r < 0)
-		kc_log("vmcore-dmesg.txt: %s; sending what was read", kcf_ctx_error(a->kcf));
+		kc_log("vmcore-dmesg.txt: %s; sending what was read", a->log.error[0] ? a->log.error : strerror(-r));
 	res->dmesg_ok = r == 0;
 	if (fstat(fd, &st) == 0)
 		res->dmesg_bytes = (uint64_t)st.st_size;

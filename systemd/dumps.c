@@ -28,6 +28,7 @@
 
 #include "kcatch.h"
 #include "crash-signature.h"
+#include "panic-line.h"
 #include "dumpdir.h"
 
 #define REPORT_MESSAGE_ID "5e1c3a4f9b2d4e7a8c6f0b1d2e3f4a5b"
@@ -89,24 +90,6 @@ static FILE *open_dmesg(struct dump *d)
 	return f;
 }
 
-/* The panic line from the kernel log when kcatch.json has none. */
-static void panic_from_dmesg(struct dump *d)
-{
-	char line[1024];
-	FILE *f = open_dmesg(d);
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *k = strstr(line, "Kernel panic - not syncing");
-		if (k) {
-			k[strcspn(k, "\n")] = 0;
-			kc_escape(k, d->panic, sizeof(d->panic));
-			break;
-		}
-	}
-	fclose(f);
-}
-
 /* A signature as kc_signature writes it: 16 lower-case hex digits. */
 static bool valid_hash(const char *h)
 {
@@ -114,18 +97,31 @@ static bool valid_hash(const char *h)
 	return n == KC_SIG_HASH_LEN && !h[n];
 }
 
-/* The signature from the kernel log, when kcatch.json carries none. */
-static void signature_from_dmesg(struct dump *d)
+/*
+ * What kcatch.json lacks, from the kernel log, read once: the panic line
+ * and the crash signature, by the code the agent uses (common/panic-line.h,
+ * common/crash-signature.h). A log that cannot be read (over
+ * DD_DMESG_MAX, not a regular file) is noted, never half read.
+ */
+static void from_dmesg(struct dump *d)
 {
 	struct kc_signature sig;
-	char what[KC_SIG_CAUSE_MAX + KC_SIG_FUNC_MAX + 8];
-	size_t len;
+	char what[KC_SIG_CAUSE_MAX + KC_SIG_FUNC_MAX + 8], *line_copy;
+	const char *line;
+	size_t len, line_len;
 	int r;
 	char *t = dd_read_file(d->fd, "vmcore-dmesg.txt", DD_DMESG_MAX, &len, &r);
-	if (!t)
-		return;  /* already noted by open_dmesg/regular */
+	if (!t) {
+		if (r != -ENOENT)
+			note(d, "vmcore-dmesg.txt", r);
+		return;
+	}
+	if (!d->panic[0] && kc_panic_line(t, len, &line, &line_len) && (line_copy = strndup(line, line_len))) {
+		kc_escape(line_copy, d->panic, sizeof(d->panic));
+		free(line_copy);
+	}
 	/* the release only gives the family: digits and dots, untouched by escaping */
-	if (kc_signature(t, len, strcmp(d->kernel, "?") ? d->kernel : "", &sig) == 0) {
+	if (!d->sig[0] && kc_signature(t, len, strcmp(d->kernel, "?") ? d->kernel : "", &sig) == 0) {
 		snprintf(d->sig, sizeof(d->sig), "%s", sig.hash);
 		snprintf(what, sizeof(what), "%s%s%s", sig.cause, sig.function[0] ? " in " : "", sig.function);
 		kc_escape(what, d->sig_what, sizeof(d->sig_what));
@@ -204,10 +200,8 @@ static void load_dump(struct dump *d, int base, const char *base_esc, const char
 		kc_escape(name, d->time, sizeof(d->time));
 	if (!d->kernel[0])
 		snprintf(d->kernel, sizeof(d->kernel), "?");
-	if (!d->panic[0])
-		panic_from_dmesg(d);
-	if (!d->sig[0] && d->has_dmesg)
-		signature_from_dmesg(d);
+	if ((!d->panic[0] || !d->sig[0]) && d->has_dmesg)
+		from_dmesg(d);
 }
 
 static void close_dump(struct dump *d)

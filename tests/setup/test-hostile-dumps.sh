@@ -121,6 +121,8 @@ check "list: the symbolic links to a directory and a file are not dumps" \
 	eval "grep -E '^2026-01-04-00:00:00-dirlink .*not-a-dump' '$W/list.out' && grep -F 'symbolic link (not followed)' '$W/list.err'"
 check "list: FIFOs are named, not opened" grep -F "$F: vmcore: a FIFO, socket or device, not a regular file" "$W/list.err"
 check "list: the huge kcatch.json is refused by size" grep -F "$H: kcatch.json: larger than kcatch reads" "$W/list.err"
+check "list: the huge vmcore-dmesg.txt is refused by size, and says so" \
+	grep -F "$H: kcatch.json: larger than kcatch reads (a planted file?); vmcore-dmesg.txt: larger than kcatch reads" "$W/list.err"
 check "list: truncated and broken JSON are errors, not crashes" \
 	eval "[ \$(grep -c 'kcatch.json: not valid JSON\|kcatch.json: not a JSON object' '$W/list.err') -ge 8 ]"
 check "list: one line per entry (before the table by signature)" eval "[ \$(sed '/^\$/,\$d' '$W/list.out' | wc -l) = \$((\$(find '$D' -mindepth 1 -maxdepth 1 -printf x | wc -c) + 1)) ]"
