@@ -65,21 +65,9 @@ CRASH_VER=$(sed -n 's/^crash=//p' "$KCATCH_CACHE/tools/arm64-trixie/.complete")
 
 W=$(mktemp -d "$KCATCH_CACHE/tmp/test-filter-arm64.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); echo "ok - $*"; }
-fail() { failed=$((failed + 1)); echo "not ok - $*"; }
-skip() { passed=$((passed + 1)); echo "ok - $1 # SKIP $2"; }
-check() {  # description, command...
-	local d=$1; shift
-	if "$@" >"$W/check.log" 2>&1; then ok "$d"; else fail "$d"; sed 's/^/#   /' "$W/check.log" | tail -20; fi
-}
+. "$(dirname "$0")/../e2e/lib-tap.sh"
 dumped() { "$KV" "$@" | sed -n 's/.*dumped \([0-9]*\).*/\1/p' | head -1; }
-finish() {
-	echo "1..$((passed + failed))"
-	echo "# $passed passed, $failed failed"
-	[[ $failed = 0 ]]
-	exit
-}
+finish() { tap_finish; exit; }
 
 echo "# $KVER, ${VA}-bit VA ($(sed -n 's/^cpu=//p' "$V/info.txt")), $(stat -c %s "$VMCORE") bytes vmcore;" \
 	"crash $CRASH_VER and makedumpfile $MDF_VER (arm64, qemu-user), drgn $(sed -n 's/^drgn=//p' "$KCATCH_CACHE/tools/sid/.complete")"
@@ -122,7 +110,7 @@ elif [[ -s $W/m.l31 ]]; then
 		echo "# -l -d 31 output differs from makedumpfile $MDF_VER's (recorded, not asserted)"
 	fi
 else
-	fail "makedumpfile $MDF_VER (arm64) wrote no -l -d 31 dump: $(tail -n1 "$W/mdf.log")"
+	not_ok "makedumpfile $MDF_VER (arm64) wrote no -l -d 31 dump: $(tail -n1 "$W/mdf.log")"
 fi
 
 # user and page-cache folios, tail pages included, must be out of the dump
@@ -133,7 +121,7 @@ folio_line=$(sed -n 's/^# user + page-cache folio pages in the dump: \([0-9]*\) 
 if ((rc == 0)); then
 	ok "folio-check (sid's drgn): user and page-cache folio pages left in the -d 31 dump: ${folio_line} of those kept (< 1%)"
 else
-	fail "folio-check (sid's drgn): user and page-cache folio pages left in the -d 31 dump: ${folio_line:-unknown (status $rc)} of those kept, want < 1%"
+	not_ok "folio-check (sid's drgn): user and page-cache folio pages left in the -d 31 dump: ${folio_line:-unknown (status $rc)} of those kept, want < 1%"
 fi
 
 # 2. zstd and ELF: crash and drgn read them as the vmcore

@@ -74,13 +74,7 @@ fi
 
 W=$(mktemp -d "$KCATCH_CACHE/tmp/test-filter.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); echo "ok - $*"; }
-fail() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() {  # description, command...
-	local d=$1; shift
-	if "$@" >"$W/check.log" 2>&1; then ok "$d"; else fail "$d"; sed 's/^/#   /' "$W/check.log" | tail -20; fi
-}
+. "$(dirname "$0")/../e2e/lib-tap.sh"
 dumped() { "$KV" "$@" | sed -n 's/.*dumped \([0-9]*\).*/\1/p' | head -1; }
 
 echo "# $KVER, ${PAGING}-level paging, $(stat -c %s "$VMCORE") bytes vmcore; reader: $READER"
@@ -108,12 +102,7 @@ dmesg_checks() {
 		cmp "$W/k.pdmesg" "$W/m.pdmesg"
 }
 
-finish() {
-	echo "1..$((passed + failed))"
-	echo "# $passed passed, $failed failed"
-	[[ $failed = 0 ]]
-	exit
-}
+finish() { tap_finish; exit; }
 
 # 1. the filter and makedumpfile on the same input (Debian 12's 1.7.2 up to
 # 6.x; on 7.x only sid's 1.7.8, below)
@@ -180,7 +169,7 @@ folio_line=$(sed -n 's/^# user + page-cache folio pages in the dump: \([0-9]*\) 
 if ((rc == 0)); then
 	ok "folio-check (sid's drgn): user and page-cache folio pages left in the -d 31 dump: ${folio_line} of those kept (< 1%)"
 else
-	fail "folio-check (sid's drgn): user and page-cache folio pages left in the -d 31 dump: ${folio_line:-unknown (status $rc)} of those kept, want < 1%"
+	not_ok "folio-check (sid's drgn): user and page-cache folio pages left in the -d 31 dump: ${folio_line:-unknown (status $rc)} of those kept, want < 1%"
 fi
 
 if [[ $KERNEL = 5.10 ]]; then

@@ -14,15 +14,8 @@ set -uo pipefail
 KCATCH=$(realpath "$1") AGENT=$(realpath "$2")
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-builder.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-skip() { passed=$((passed + 1)); echo "ok - $1 # SKIP $2"; }
-check() {
-	local d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$OUT" | tail -25; fi
-}
+. "$(dirname "$0")/../e2e/lib-tap.sh"
+tap_context() { printf '%s\n' "$OUT"; }  # what the command under test printed
 BIN=$W/bin LOG=$W/log
 mkdir -p "$BIN" "$LOG"
 # k ARGS...: kcatch on the fake root with only $BIN in PATH (the host's own
@@ -196,5 +189,4 @@ k test --mkinitramfs "$BIN/kcatch-mkinitramfs"
 check "a stamp from before the builder key counts as builder kcatch: up to date (status $RC)" \
 	eval '! has "rebuild needed" && has "ok   capture image: $IMG is up to date"'
 
-echo "1..$((passed + failed))"
-((failed == 0))
+tap_finish

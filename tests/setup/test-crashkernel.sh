@@ -13,14 +13,8 @@ KCATCH=$(realpath "$1")
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-crashkernel.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 . "$(dirname "$0")/lib-setup.sh"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() {
-	local d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$OUT" | tail -20; fi
-}
+. "$(dirname "$0")/../e2e/lib-tap.sh"
+tap_context() { printf '%s\n' "$OUT"; }  # what the command under test printed
 # k ROOT ARGS...: kcatch on a fake root; sets RC and OUT (stdout+stderr)
 k() { local r=$1; shift; RC=0; OUT=$("$KCATCH" --root "$r" "$@" 2>&1) || RC=$?; }
 has() { grep -qF -- "$1" <<<"$OUT"; }
@@ -207,6 +201,4 @@ check "neither GRUB nor kernel-install: exit 1, names every place looked, writes
 	eval '[[ $RC == 1 ]] && has "no boot loader configuration kcatch can change: looked for GRUB ($N/etc/default/grub, $N/boot/grub/grub.cfg) and kernel-install / Boot Loader Specification ($N/etc/kernel/cmdline, $N/boot/loader/entries, $N/efi/loader/entries, $N/boot/efi/loader/entries); add crashkernel=256M" &&
 		[[ ! -e $N/etc/default && ! -e $N/etc/kernel ]]'
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[[ $failed == 0 ]]
+tap_finish

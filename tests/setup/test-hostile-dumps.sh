@@ -19,16 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-hostile.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 R=$W/root D=$W/root/var/crash O=$W/outside
-passed=0 failed=0 skipped=0
-check() {  # NAME COMMAND...
-	local name=$1; shift
-	if "$@" >"$W/check.out" 2>&1; then
-		passed=$((passed + 1)); echo "ok - $name"
-	else
-		failed=$((failed + 1)); echo "not ok - $name"; sed 's/^/#   /' "$W/check.out" | head -20
-	fi
-}
-skip() { skipped=$((skipped + 1)); echo "ok - $1 # SKIP $2"; }
+. "$(dirname "$0")/../e2e/lib-tap.sh"
 ESC=$'\e'
 
 # ---- the dump directory ----
@@ -220,5 +211,4 @@ else
 fi
 check "everything: nothing outside read, created or changed" nothing_outside
 
-echo "1..$((passed + failed + skipped))"
-[ "$failed" = 0 ]
+tap_finish

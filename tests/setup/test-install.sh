@@ -20,15 +20,7 @@ for kv in "$@"; do dir[${kv%%=*}]=${kv#*=}; done
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-install.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 D=$W/dest
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-skip() { passed=$((passed + 1)); echo "ok - $1 # SKIP $2"; }
-check() {
-	local _d=$1 _out
-	shift
-	if _out=$("$@" 2>&1); then ok "$_d"; else not_ok "$_d"; sed 's/^/#   /' <<<"$_out" | tail -15; fi
-}
+. "$(dirname "$0")/../e2e/lib-tap.sh"
 
 out=$("$MESON" install -C "$BUILD" --no-rebuild --destdir "$D" 2>&1) ||
 	{ echo "Bail out! meson install failed"; sed 's/^/# /' <<<"$out" | tail -20; exit 1; }
@@ -268,5 +260,4 @@ else
 	skip "systemd-analyze verify" "no systemd-analyze"
 fi
 
-echo "1..$((passed + failed))"
-[[ $failed == 0 ]]
+tap_finish

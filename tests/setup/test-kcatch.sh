@@ -17,15 +17,8 @@ shift 4
 UNITS=("$@")
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-setup.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-skip() { passed=$((passed + 1)); echo "ok - $1 # SKIP $2"; }
-check() {
-	local d=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d"; sed 's/^/#   /' <<<"$OUT" | tail -25; fi
-}
+. "$(dirname "$0")/../e2e/lib-tap.sh"
+tap_context() { printf '%s\n' "$OUT"; }  # what the command under test printed
 # k ARGS...: kcatch on the fake root; sets RC and OUT (stdout+stderr)
 k() { RC=0; OUT=$("$KCATCH" --root "$R" "$@" 2>&1) || RC=$?; }
 has() { grep -qF -- "$1" <<<"$OUT"; }
@@ -500,8 +493,7 @@ if command -v systemd-analyze >/dev/null; then
 	check "systemd-analyze verify the units" \
 		eval 'out=$(cd "$W/units" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no ./*.service 2>&1); echo "$out"; ! grep -q . <<<"$out"'
 else
-	echo "ok - systemd-analyze verify # SKIP no systemd-analyze"
-	passed=$((passed + 1))
+	skip "systemd-analyze verify" "no systemd-analyze"
 fi
 for u in "${UNITS[@]}"; do
 	case $(basename "$u") in
@@ -514,6 +506,4 @@ for u in "${UNITS[@]}"; do
 	esac
 done
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[[ $failed == 0 ]]
+tap_finish
