@@ -247,6 +247,13 @@ int run_checks(const struct opts *o, struct files *f, bool verbose, bool image_c
 		check(&bad, verbose, "FAIL", "config: %s; fix that line", err);
 	}
 	check_target(o, &c, &bad, verbose);
+	if (c.builder != KC_BUILDER_KCATCH) {
+		char prog[4096], bwhy[8192];
+		if (builder_problem(o, &c, prog, sizeof(prog), bwhy, sizeof(bwhy)) < 0)
+			check(&bad, verbose, "FAIL", "%s", bwhy);
+		else
+			check(&bad, verbose, "ok", "builder %s: %s and kcatch's hook", kc_builder_name(c.builder), prog);
+	}
 	if (image_check) {
 		struct target_info t;
 		resolve_target(o, &c, &t);

@@ -320,28 +320,37 @@ static int make_dirs(char *dir)
 	}
 }
 
-/* The distribution builder's program into prog, its hook checked; 0 or -1 (printed). */
-static int check_distro_builder(const struct opts *o, const struct kc_config *c, const struct builder *b,
-				char *prog, size_t len)
+/*
+ * Why the configured distribution builder cannot build the capture image
+ * (its program, kcatch's hook for it, an ssh:// target), into why; 0 when
+ * it can, with its program in prog. `kcatch rebuild` fails with it and
+ * `kcatch test` reports it.
+ */
+int builder_problem(const struct opts *o, const struct kc_config *c, char *prog, size_t len, char *why,
+		    size_t why_len)
 {
+	const struct builder *b = builder_of(c->builder);
 	char p[4096], hook[4096];
 	const char *name = kc_builder_name(c->builder);
 
+	prog[0] = why[0] = 0;
+	if (!b)
+		return 0;
 	find_program(b->program, prog, len);
 	if (!prog[0])
-		return kc_error("builder %s (in %s): %s is not installed (not in PATH): "
-				"install the package %s (apt install %s), or set \"builder kcatch\"", name,
-				config_path(o, p, sizeof(p)), b->program, b->package, b->package);
-	if (access(rpath(o, b->hook, hook, sizeof(hook)), R_OK) < 0)
+		snprintf(why, why_len, "builder %s (in %s): %s is not installed (not in PATH): "
+			 "install the package %s (apt install %s), or set \"builder kcatch\"", name,
+			 config_path(o, p, sizeof(p)), b->program, b->package, b->package);
+	else if (access(rpath(o, b->hook, hook, sizeof(hook)), R_OK) < 0)
 		/* without it mkinitramfs builds an image without kcatch, which boots the host's system */
-		return kc_error("builder %s: kcatch's hook %s is missing (%s): install kcatch with its %s hook "
-				"(meson install puts it there), or set \"builder kcatch\" in %s", name, hook,
-				strerror(errno), name, config_path(o, p, sizeof(p)));
-	if (needs_ssh(c))
-		return kc_error("builder %s: an ssh:// target needs the key pair in the image, which only "
-				"kcatch-mkinitramfs puts there: set \"builder kcatch\" in %s", name,
-				config_path(o, p, sizeof(p)));
-	return 0;
+		snprintf(why, why_len, "builder %s: kcatch's hook %s is missing (%s): install kcatch with its %s hook "
+			 "(meson install puts it there), or set \"builder kcatch\" in %s", name, hook,
+			 strerror(errno), name, config_path(o, p, sizeof(p)));
+	else if (needs_ssh(c))
+		snprintf(why, why_len, "builder %s: an ssh:// target needs the key pair in the image, which only "
+			 "kcatch-mkinitramfs puts there: set \"builder kcatch\" in %s", name,
+			 config_path(o, p, sizeof(p)));
+	return why[0] ? -1 : 0;
 }
 
 int rebuild_image(const struct opts *o, const struct files *f, const struct kc_config *c,
@@ -365,8 +374,9 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 			strcmp(o->root, "/") ? o->root : "");
 	}
 	if (db) {
-		if (check_distro_builder(o, c, db, mk, sizeof(mk)) < 0)
-			return -1;
+		char why[8192];
+		if (builder_problem(o, c, mk, sizeof(mk), why, sizeof(why)) < 0)
+			return kc_error("%s", why);
 	} else {
 		find_mkinitramfs(o, mk, sizeof(mk));
 		if (!mk[0] || !executable_file(mk)) {

@@ -113,6 +113,8 @@ int rebuild_image(const struct opts *o, const struct files *f, const struct kc_c
 /* The builder of the image ("kcatch", "dracut", "initramfs-tools") from its
  * stamp into buf; NULL when it has no stamp (built by hand). */
 const char *image_builder(const struct files *f, char *buf, size_t len);
+int builder_problem(const struct opts *o, const struct kc_config *c, char *prog, size_t len, char *why,
+		    size_t why_len);
 /* Rebuild when rebuild_reason() gives one (always: also when up to date),
  * saying why on stdout; 0 rebuilt, 1 up to date and left, -1 failed (printed). */
 int rebuild_if_needed(const struct opts *o, const struct files *f, const struct kc_config *c,

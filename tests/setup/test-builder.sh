@@ -72,6 +72,9 @@ k rebuild
 check "dracut missing: exit 1, names the package and the fix; nothing built (status $RC)" \
 	eval '[[ $RC == 1 ]] && has "kcatch: builder dracut (in $R/etc/kcatch.conf): dracut is not installed (not in PATH): install the package dracut (apt install dracut), or set \"builder kcatch\"" &&
 		[[ ! -e $R/var/lib/kcatch ]]'
+k test
+check "test: dracut missing is a failed check that names the fix (status $RC)" \
+	eval '[[ $RC == 1 ]] && has "FAIL builder dracut (in $R/etc/kcatch.conf): dracut is not installed (not in PATH): install the package dracut"'
 fake_builder dracut
 k rebuild
 check "dracut's kcatch module missing: exit 1, says where it belongs (status $RC)" \
@@ -102,6 +105,9 @@ check "the config the hook got is the resolved one: the target found, the builde
 check "the stamp records the builder, its program and its hook; nothing else is left" \
 	eval 'grep -qx "builder dracut" "$IMG.stamp" && grep -q "^builder_program $BIN/dracut size=" "$IMG.stamp" &&
 		grep -q "^hook $DHOOK size=" "$IMG.stamp" && ! grep -q "^mkinitramfs " "$IMG.stamp" && leftovers'
+k test
+check "test: the builder's program and hook found (status $RC)" \
+	eval '[[ $RC == 0 ]] && has "ok   builder dracut: $BIN/dracut and kcatch'"'"'s hook"'
 k load --dry-run
 check "load --dry-run: the dracut image is up to date, no rebuild (status $RC)" \
 	eval '[[ $RC == 0 ]] && ! has rebuilding && grep -qx "initrd   $IMG" <<<"$OUT"'
