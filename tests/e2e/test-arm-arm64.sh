@@ -9,6 +9,8 @@
 #   test-arm-arm64.sh --build DIR [--arm64-build DIR] [--mem 1G]
 #                     [--crashkernel 256M] [--cpu max|max,lpa2=off|...] [--keep]
 #
+# -cpu max (the default) has LPA2, so the kernel runs with 52-bit VA;
+# --cpu max,lpa2=off makes it fall back to 48 bits (both pass).
 # --build is the host's (x86_64) build: its kcatch-mkinitramfs builds the
 # first capture image on the host, for the arm64 kernel's modules, with the
 # arm64 agent, and its kdump-verify checks the dump. --arm64-build (default
@@ -59,7 +61,7 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 ABUILD=$(cd "$ABUILD" && pwd) || die "--arm64-build $ABUILD: no such directory"
 [[ $CK =~ ^[0-9]+M$ ]] || die "--crashkernel takes a size in MiB such as 256M"
 CKRE="${CK%M}(\\.0)? MiB"  # as kcatch status prints it
-need_cmd qemu-system-aarch64 qemu-aarch64-static file timeout mkfs.ext4 debugfs cpio gzip zstd modinfo depmod meson /usr/bin/python3
+need_cmd qemu-system-aarch64 qemu-aarch64-static file strings timeout mkfs.ext4 debugfs cpio gzip zstd modinfo depmod meson /usr/bin/python3
 for b in initramfs/kcatch-mkinitramfs tests/tools/kdump-verify; do
 	[[ -x $BUILD/$b ]] || die "build $BUILD first ($b is missing)"
 done
@@ -366,5 +368,8 @@ check "drgn (sid's) reads the dump: release, crashed thread through sysrq_handle
 		grep -q '^panic Kernel panic - not syncing: sysrq triggered crash' '$W/drgn.txt' &&
 		grep -q '^slab caches [1-9]' '$W/drgn.txt'"
 grep -E '^(release|crashed|tasks|log records|panic|slab caches)' "$W/drgn.txt" | sed 's/^/#   /'
+# the VA size the kernel ran with (64 - TCR_EL1_T1SZ): 52 under -cpu max (LPA2), 48 with lpa2=off
+T1SZ=$(head -c 1M "$D/vmcore" 2>/dev/null | strings -n 8 | sed -n 's/^NUMBER(TCR_EL1_T1SZ)=//p' | head -n 1)
+[[ $T1SZ =~ ^(0x[0-9a-f]+|[0-9]+)$ ]] && echo "# the crashed kernel ran with $((64 - T1SZ))-bit VA (VMCOREINFO TCR_EL1_T1SZ=$T1SZ)"
 echo "# dump $(stat -c %s "$D/vmcore" 2>/dev/null) bytes; whole test $(elapsed "$T0")s"
 e2e_finish
