@@ -210,7 +210,8 @@ void crash_summary(FILE *out, FILE *log, const char *name)
 	if (mods)
 		put_line(out, *mods ? "  modules     " : "  modules      ", *mods ? mods : "(none)");
 	for (i = start; i < l.n; i++) {
-		if (!starts(l.line[i], "Call Trace:"))
+		/* x86 "Call Trace:"; arm64 (and riscv) "Call trace:", frames up to the next unindented line */
+		if (!starts(l.line[i], "Call Trace:") && !starts(l.line[i], "Call trace:"))
 			continue;
 		unsigned shown = 0, unreliable = 0;
 		fprintf(out, "  backtrace\n");
