@@ -437,6 +437,13 @@ check "report: the call trace of the oops, not the earlier warning's; unreliable
 		! grep -q -e early_frame -e __die <<<"$SUMMARY" && has "(1 unreliable \"?\" entries left out)" &&
 		[[ $(grep -A1 "^  backtrace" <<<"$OUT" | tail -1) == "               vfs_write+0xc7/0x3f0" ]]'
 check "report: still ends with the last lines of the log" has "Kernel Offset: disabled"
+# arm64 prints "Call trace:" (x86 "Call Trace:"): a real 6.12 arm64 sysrq log
+ARM=2024-05-06-07:08:11-arm64-host
+mkdir -p "$R/var/crash/$ARM"
+cp "$(dirname "$0")/../unit/signature-logs/sysrq-6.12.117-arm64.txt" "$R/var/crash/$ARM/vmcore-dmesg.txt"
+k report "$ARM"
+check "report: an arm64 log's backtrace (\"Call trace:\"), from the panic down (status $RC)" \
+	eval '[[ $RC == 0 ]] && hasx "  backtrace" && has "sysrq_handle_crash+0x20/0x28" && has "write_sysrq_trigger+0xc8/0xe0"'
 CALLER=2024-05-06-07:08:10-caller-host
 mkdir -p "$R/var/crash/$CALLER"
 sed 's/^\(\[[ 0-9.]*\]\) /\1 [  T4242] /; 1s/\[  T4242\]/[      C0]/' "$R/var/crash/$OOPS/vmcore-dmesg.txt" \
