@@ -12,15 +12,17 @@
 #   N     app1  6.1 (cached alias)   NULL dereference in kcatch-crashmod.ko
 #   G     db1   6.1 (cached alias)   BUG_ON in kcatch-crashmod.ko
 #   F     web3  another 6.1 build    sysrq c (same release family)
+#   M     app2  another 6.1 build    NULL dereference (the module built for it)
 #
 # Debian's cloud kernels have no LKDTM: guest/kcatch-crashmod.c is built
-# against the kernel's linux-headers package (downloaded, never installed;
-# cached under $KCATCH_CACHE/headers). The other 6.1 build is the newest
-# linux-image-6.1.0-*-cloud-amd64-unsigned of the host's apt sources other
-# than the cached one; when apt has none, boot F and its checks are left
-# out (said in the output). Expected: A, B and F share one signature; A, N
-# and G are three; N's function is crashmod_null_deref [kcatch_crashmod],
-# G's cause is "kernel BUG at kcatch-crashmod.c:#!" (the build directory dropped).
+# against each kernel's linux-headers packages (downloaded, never
+# installed; cached under $KCATCH_CACHE/headers). The other 6.1 build is
+# the newest linux-image-6.1.0-*-cloud-amd64-unsigned of the host's apt
+# sources other than the cached one; when apt has none, boots F and M and
+# their checks are left out (said in the output). Expected: A, B and F
+# share one signature, N and M another; A, N and G are three; N's function
+# is crashmod_null_deref [kcatch_crashmod], G's cause "kernel BUG at
+# kcatch-crashmod.c:#!" (the directory it was built in dropped).
 #
 #   test-signatures-real.sh --build DIR [--keep] [--no-second]
 # Prints TAP; exits non-zero on failure. Work files: $KCATCH_CACHE/e2e/signatures-6.1.
@@ -48,7 +50,7 @@ e2e_kernel 6.1
 W=$KCATCH_CACHE/e2e/signatures-6.1
 rm -rf "$W"
 mkdir -p "$W"
-cleanup() { ((KEEP)) || rm -rf "$W"/*.img "$W"/*.gz "$W/out" "$W/collector" "$W/recomputed"; }  # logs stay
+cleanup() { ((KEEP)) || rm -rf "$W"/*.img "$W"/overlay-* "$W/out" "$W/collector" "$W/recomputed"; }  # logs stay
 trap cleanup EXIT
 APT_OPTS=(-q -o APT::Sandbox::User=root -o Acquire::Retries=3 -o Acquire::http::Timeout=60)
 
@@ -73,28 +75,31 @@ unpack_debs() {
 	printf '%s\n' "$@" >"$dir/.complete"
 }
 
-# The module, built against the cached 6.1 kernel's own headers (its
-# BUG_ON names the source by the absolute path it was compiled at; the
-# signature keeps the file name only).
+# build_module KVER VERSION: kcatch-crashmod.ko for KVER, built against its
+# linux-headers packages at VERSION (cached under $KCATCH_CACHE/headers) in
+# $KCATCH_CACHE/crashmod/KVER; one TAP line. Its BUG_ON names the source by
+# the absolute path it was compiled at (the signature keeps the file name).
+build_module() {
+	local kver=$1 ver=$2 hdr=$KCATCH_CACHE/headers/$1 mod=$KCATCH_CACHE/crashmod/$1 ksrc rc=0
+	ksrc=$hdr/usr/src/linux-headers-$kver
+	if ! unpack_debs "$hdr" "linux-headers-$kver=$ver" "linux-headers-${kver%-cloud-amd64}-common=$ver" \
+		"linux-kbuild-${kver%%.0-*}=$ver"; then
+		not_ok "download linux-headers-$kver ($ver) and its common and kbuild packages through apt" \
+			"(run apt-get update, or tests/real/fetch-kernels.sh --refresh 6.1 if the archive dropped $ver)"
+		return 1
+	fi
+	# its Makefile includes the common headers by their installed, absolute path
+	sed -i "s|^include /usr/src/|include $hdr/usr/src/|" "$ksrc/Makefile"
+	mkdir -p "$mod"
+	cp "$E2E_DIR/guest/kcatch-crashmod.c" "$E2E_DIR/guest/Kbuild" "$mod/"
+	make -s -C "$ksrc" M="$mod" modules >"$W/module-build-$kver.log" 2>&1 || rc=$?
+	sed 's/^/# /' "$W/module-build-$kver.log"
+	check "kcatch-crashmod.ko builds against linux-headers-$kver ($ver)" \
+		bash -c "(($rc == 0)) && [[ \$(modinfo -F vermagic '$mod/kcatch-crashmod.ko') == '$kver '* ]]"
+}
 VER=$(sed -n 's/^version=//p' "$KDIR/.complete")
 [[ -n $VER ]] || die "$KDIR/.complete names no package version: run tests/real/fetch-kernels.sh --refresh 6.1"
-HDR=$KCATCH_CACHE/headers/$KVER
-unpack_debs "$HDR" "linux-headers-$KVER=$VER" "linux-headers-${KVER%-cloud-amd64}-common=$VER" \
-	"linux-kbuild-${KVER%%.0-*}=$VER" ||
-	die "cannot download linux-headers-$KVER ($VER) and its common and kbuild packages through apt:" \
-		"run apt-get update, or tests/real/fetch-kernels.sh --refresh 6.1 if the archive dropped $VER"
-KSRC=$HDR/usr/src/linux-headers-$KVER
-# its Makefile includes the common headers by their installed, absolute path
-sed -i "s|^include /usr/src/|include $HDR/usr/src/|" "$KSRC/Makefile"
-MOD=$KCATCH_CACHE/crashmod/$KVER
-mkdir -p "$MOD"
-cp "$E2E_DIR/guest/kcatch-crashmod.c" "$E2E_DIR/guest/Kbuild" "$MOD/"
-make -s -C "$KSRC" M="$MOD" modules >"$W/module-build.log" 2>&1
-mk_rc=$?
-sed 's/^/# /' "$W/module-build.log"
-check "kcatch-crashmod.ko builds against linux-headers-$KVER ($VER)" \
-	bash -c "(($mk_rc == 0)) && [[ \$(modinfo -F vermagic '$MOD/kcatch-crashmod.ko') == '$KVER '* ]]"
-((mk_rc == 0)) || { e2e_finish; exit 1; }
+build_module "$KVER" "$VER" || { e2e_finish; exit 1; }
 
 # The other 6.1 build: the newest cloud kernel image apt offers besides $KVER
 K2=
@@ -104,8 +109,9 @@ if ((SECOND)); then
 		k=${p#linux-image-}
 		k=${k%-unsigned}
 		[[ $k == "$KVER" ]] && continue
-		if unpack_debs "$(kernel_dir "$k")/root" "$p"; then
-			K2=$k
+		v=$(apt-cache show --no-all-versions "$p" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+		if [[ -n $v ]] && unpack_debs "$(kernel_dir "$k")/root" "$p=$v"; then
+			K2=$k K2VER=$v
 			break
 		fi
 		echo "# $p did not download; trying an older one"
@@ -150,7 +156,7 @@ crash_boot() {
 	mkdir -p "$o/etc/e2e"
 	echo "$host" >"$o/etc/e2e/hostname"
 	echo "$trigger" >"$o/etc/e2e/trigger"
-	[[ $trigger == sysrq ]] || cp "$MOD/kcatch-crashmod.ko" "$o/etc/e2e/"
+	[[ $trigger == sysrq ]] || cp "$KCATCH_CACHE/crashmod/$KVER/kcatch-crashmod.ko" "$o/etc/e2e/"
 	(cd "$o" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$W/overlay-$name.gz"
 	cat "$W/first-$tag.img" "$W/overlay-$name.gz" >"$W/boot-$name.img"
 	for try in 1 2; do
@@ -177,6 +183,7 @@ crash_boot G 61 db1 bug
 if [[ -n $K2 ]]; then
 	images "$K2" "$(kernel_dir "$K2")/root" "$(kernel_vmlinuz "$K2")" second
 	crash_boot F second web3 sysrq
+	build_module "$K2" "$K2VER" && crash_boot M second app2 null
 fi
 
 if ! e2e_extract "$W/dump.img" "$W/out"; then
@@ -211,7 +218,7 @@ for d in sorted(os.listdir(base)):
 print(found[-1] if found else "")
 PY
 }
-for b in A B N G F; do
+for b in A B N G F M; do
 	[[ -n ${HOST_OF[$b]:-} ]] || continue
 	echo "# $b: $(sig signature.hash $b) $(sig kernel_release $b) $(sig crash_time $b): $(sig signature.summary $b)"
 done
@@ -239,7 +246,7 @@ check "sysrq: cause 'Kernel panic - not syncing: sysrq triggered crash', functio
 	test "$(sig signature.cause A)|$(sig signature.function A)" = "Kernel panic - not syncing: sysrq triggered crash|sysrq_handle_crash"
 check "NULL dereference: cause 'BUG: kernel NULL pointer dereference, address: #', function crashmod_null_deref [kcatch_crashmod] ($(sig signature.function N))" \
 	test "$(sig signature.cause N)|$(sig signature.function N)" = "BUG: kernel NULL pointer dereference, address: #|crashmod_null_deref [kcatch_crashmod]"
-# the log says "kernel BUG at $MOD/kcatch-crashmod.c:28!": the build directory goes
+# the log says "kernel BUG at $KCATCH_CACHE/crashmod/$KVER/kcatch-crashmod.c:28!": the directory goes
 check "BUG_ON: cause 'kernel BUG at kcatch-crashmod.c:#!', function crashmod_bug_on [kcatch_crashmod]" \
 	test "$(sig signature.cause G)|$(sig signature.function G)" = "kernel BUG at kcatch-crashmod.c:#!|crashmod_bug_on [kcatch_crashmod]"
 # the hashes are what the host computes from the saved kernel logs too
@@ -249,6 +256,11 @@ if [[ -n ${HOST_OF[F]:-} ]]; then
 	HF=$(sig signature.hash F)
 	check "sysrq c on another build of the family ($(sig kernel_release F) vs $(sig kernel_release A)): the same signature ($HF)" \
 		bash -c '[[ $1 == "$2" && $3 != "$4" ]]' _ "$HF" "$HA" "$(sig kernel_release F)" "$(sig kernel_release A)"
+fi
+if [[ -n ${HOST_OF[M]:-} ]]; then
+	HM=$(sig signature.hash M)
+	check "the NULL dereference on the other build, the module built against its headers: the same signature ($HM)" \
+		bash -c '[[ $1 == "$2" && $3 != "$4" ]]' _ "$HM" "$HN" "$(sig kernel_release M)" "$(sig kernel_release N)"
 fi
 
 # kcatch list over the collector's directory: the groups
@@ -272,8 +284,10 @@ SYSRQ_HOSTS="web1, web2" SYSRQ_N=2 SYSRQ_LAST=B
 [[ -n ${HOST_OF[F]:-} ]] && SYSRQ_HOSTS="web1, web2, web3" SYSRQ_N=3 SYSRQ_LAST=F
 check "group: sysrq $SYSRQ_N times, first seen A's crash time, last $SYSRQ_LAST's, hosts $SYSRQ_HOSTS" \
 	grep -qE "^$HA +$SYSRQ_N $(sig crash_time A) +$(sig crash_time $SYSRQ_LAST) +$SYSRQ_HOSTS +Kernel panic - not syncing: sysrq triggered crash in sysrq_handle_crash" <<<"$(row "$HA")"
-check "group: the NULL dereference once, on app1, named with the module's function" \
-	grep -qE "^$HN +1 $(sig crash_time N) +$(sig crash_time N) +app1 +BUG: kernel NULL pointer dereference, address: # in crashmod_null_deref \[kcatch_crashmod\]" <<<"$(row "$HN")"
+NULL_HOSTS=app1 NULL_N=1 NULL_LAST=N
+[[ -n ${HOST_OF[M]:-} ]] && NULL_HOSTS="app1, app2" NULL_N=2 NULL_LAST=M
+check "group: the NULL dereference $NULL_N times, on $NULL_HOSTS, named with the module's function" \
+	grep -qE "^$HN +$NULL_N $(sig crash_time N) +$(sig crash_time $NULL_LAST) +$NULL_HOSTS +BUG: kernel NULL pointer dereference, address: # in crashmod_null_deref \[kcatch_crashmod\]" <<<"$(row "$HN")"
 check "group: the BUG_ON once, on db1" \
 	grep -qE "^$HG +1 $(sig crash_time G) +$(sig crash_time G) +db1 +kernel BUG at kcatch-crashmod.c:#! in crashmod_bug_on \\[kcatch_crashmod\\]" <<<"$(row "$HG")"
 check "groups: three signatures, the sysrq group first" \
