@@ -103,8 +103,10 @@ static void put(char *out, size_t cap, size_t *n, char c)
  * The cause: the anchor line's text from what names it, cut before
  * " [#" (the oops counter and the kernel's config flags that follow it),
  * every number-like word (0x..., a word of hex digits holding a digit or
- * of 8 or more hex digits) as "#", blanks as one space, other bytes
- * outside printable ASCII as "?".
+ * of 8 or more hex digits) as "#", an absolute path as its last component
+ * (an out-of-tree module's BUG_ON names its source by the directory it was
+ * built in: a DKMS tree, a home directory; not the bug), blanks as one
+ * space, other bytes outside printable ASCII as "?".
  */
 static void normalise_cause(struct span s, char *out, size_t cap)
 {
@@ -142,6 +144,13 @@ static void normalise_cause(struct span s, char *out, size_t cap)
 			while (q < s.e && (is_space(*q) || *q == '\0'))
 				q++;
 			put(out, cap, &n, ' ');
+		} else if (*q == '/' && (q == s.p || is_space(q[-1]) || q[-1] == '\0')) {
+			/* to after the path's last '/': it ends at a blank or ':' (file:line) */
+			const char *last = q;
+			for (const char *p = q; p < s.e && !is_space(*p) && *p != ':' && *p != '\0'; p++)
+				if (*p == '/')
+					last = p;
+			q = last + 1;
 		} else {
 			unsigned char c = (unsigned char)*q++;
 			put(out, cap, &n, c >= 0x20 && c < 0x7f ? (char)c : '?');

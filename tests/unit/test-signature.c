@@ -119,12 +119,13 @@ static void real_sysrq(const char *file, const char *release, const char *fam, c
 	free(m.p);
 }
 
-static void hand(const char *file, const char *cause, const char *function, const char *const frames[5])
+/* a module's crash (hand-written for 6.12, real for 6.1) */
+static void module_crash(const char *file, const char *release, const char *cause, const char *function,
+			 const char *const frames[5])
 {
 	struct log l = load(file), m = other_boot(l);
 	int r, r2, same = 1;
-	struct kc_signature s = sig_of(l, "6.12.117+deb13-cloud-amd64", &r),
-			    s2 = sig_of(m, "6.12.117+deb13-cloud-amd64", &r2);
+	struct kc_signature s = sig_of(l, release, &r), s2 = sig_of(m, release, &r2);
 
 	for (int i = 0; i < 5; i++)
 		same &= strcmp(s.frames[i], frames[i]) == 0;
@@ -214,19 +215,46 @@ int main(int argc, char **argv)
 	real_sysrq("sysrq-6.12.41-amd64.txt", "6.12.41+deb13-cloud-amd64", "6.12", "ace79697fa0c2559");
 	real_sysrq("sysrq-7.2.13-amd64.txt", "7.2.13+deb14-cloud-amd64", "7.2", NULL);
 
-	hand("null-deref-module-6.12.117-amd64.txt", "BUG: kernel NULL pointer dereference, address: #",
+	module_crash("null-deref-module-6.12.117-amd64.txt", "6.12.117+deb13-cloud-amd64", "BUG: kernel NULL pointer dereference, address: #",
 	     "crashmod_null_write [crashmod]",
 	     (const char *const[]){ "full_proxy_write", "vfs_write", "ksys_write", "do_syscall_64",
 				    "entry_SYSCALL_64_after_hwframe" });
-	hand("bug-on-module-6.12.117-amd64.txt", "kernel BUG at drivers/misc/crashmod.c:#!",
+	module_crash("bug-on-module-6.12.117-amd64.txt", "6.12.117+deb13-cloud-amd64", "kernel BUG at drivers/misc/crashmod.c:#!",
 	     "crashmod_bug_work [crashmod]",
 	     (const char *const[]){ "process_one_work", "worker_thread", "kthread", "ret_from_fork",
 				    "ret_from_fork_asm" });
-	hand("oops-module-6.12.117-arm64.txt",
+	module_crash("oops-module-6.12.117-arm64.txt", "6.12.117+deb13-cloud-arm64",
 	     "Unable to handle kernel NULL pointer dereference at virtual address #",
 	     "crashmod_null_write [crashmod]",
 	     (const char *const[]){ "crashmod_null_write [crashmod]", "full_proxy_write", "vfs_write",
 				    "ksys_write", "__arm64_sys_write" });
+
+	/* real: tests/e2e/test-signatures-real.sh's crashes of guest/kcatch-crashmod.c
+	 * under QEMU; the BUG_ON names its source by the absolute path it was built at */
+	static const char *const mod_frames[] = { "crashmod_write [kcatch_crashmod]", "proc_reg_write", "vfs_write",
+						  "ksys_write", "do_syscall_64" };
+	module_crash("null-deref-module-6.1.0-50-amd64.txt", "6.1.0-50-cloud-amd64",
+		     "BUG: kernel NULL pointer dereference, address: #", "crashmod_null_deref [kcatch_crashmod]",
+		     mod_frames);
+	module_crash("bug-on-module-6.1.0-50-amd64.txt", "6.1.0-50-cloud-amd64", "kernel BUG at kcatch-crashmod.c:#!",
+		     "crashmod_bug_on [kcatch_crashmod]", mod_frames);
+	ok(strcmp(hash_of("null-deref-module-6.1.0-50-amd64.txt", "6.1.0-50-cloud-amd64", h1), "34581bbf9056aaf7") == 0 &&
+	   strcmp(hash_of("bug-on-module-6.1.0-50-amd64.txt", "6.1.0-50-cloud-amd64", h2), "10448a6832eacf4a") == 0,
+	   "real 6.1 module crashes: hashes %s %s are the ones SIGNATURE.md version 1 gives", h1, h2);
+	/* 6.1.176 and 6.1.192 (bookworm's 6.1.0-50 and 6.1.0-57): one family */
+	real_sysrq("sysrq-6.1.0-57-amd64.txt", "6.1.0-57-cloud-amd64", "6.1", NULL);
+	ok(strcmp(hash_of("sysrq-6.1.0-57-amd64.txt", "6.1.0-57-cloud-amd64", h1),
+		  hash_of("sysrq-6.1.0-50-amd64.txt", "6.1.0-50-cloud-amd64", h2)) == 0,
+	   "sysrq on 6.1.0-57 and 6.1.0-50: one signature %s", h1);
+
+	/* an absolute path is its last component; a relative (in-tree) one stays */
+	static const char abs_bug[] = "[ 1.0] kernel BUG at /var/lib/dkms/foo/1.2/build/foo.c:28!\n";
+	static const char rel_bug[] = "[ 1.0] kernel BUG at mm/slub.c:469!\n";
+	struct kc_signature sa, sr;
+	kc_signature(abs_bug, sizeof(abs_bug) - 1, "6.1", &sa);
+	kc_signature(rel_bug, sizeof(rel_bug) - 1, "6.1", &sr);
+	ok(strcmp(sa.cause, "kernel BUG at foo.c:#!") == 0 && strcmp(sr.cause, "kernel BUG at mm/slub.c:#!") == 0,
+	   "BUG_ON paths: '%s', '%s'", sa.cause, sr.cause);
 
 	/* 6.12.41 and 6.12.117: other offsets, no .cold, other '?' frames */
 	ok(strcmp(hash_of("sysrq-6.12.41-amd64.txt", "6.12.41+deb13-cloud-amd64", h1),
