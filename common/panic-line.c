@@ -38,7 +38,10 @@ static void message_of(const char *log, const char *end, const char *m, const ch
 
 bool kc_panic_line(const char *log, size_t len, const char **line, size_t *line_len)
 {
-	static const char *const oops[] = { "BUG: ", "Oops", "general protection fault" };
+	/* the cause lines of SIGNATURE.md: with an oops and a capture kernel
+	 * loaded, the kernel kexecs before it prints "Kernel panic" */
+	static const char *const oops[] = { "BUG: ", "Oops", "general protection fault", "kernel BUG at ",
+					    "Unable to handle kernel ", "Internal error: " };
 	const char *end = log + len, *m, *first = NULL;
 
 	if (!log || !len)

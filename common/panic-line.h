@@ -13,7 +13,8 @@
 /*
  * The first "Kernel panic - not syncing" message of log (len bytes, any
  * bytes, not NUL-terminated), else the first oops line ("BUG: ", "Oops",
- * "general protection fault"): *line points into log at the message, past
+ * "general protection fault", "kernel BUG at ", arm64's "Unable to handle
+ * kernel " and "Internal error: "): *line points into log at the message, past
  * the "[seconds.micros] " and "[    T123] " prefixes, *line_len bytes up
  * to the end of that line. False when the log has neither.
  */

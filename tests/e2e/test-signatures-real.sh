@@ -249,6 +249,10 @@ check "NULL dereference: cause 'BUG: kernel NULL pointer dereference, address: #
 # the log says "kernel BUG at $KCATCH_CACHE/crashmod/$KVER/kcatch-crashmod.c:28!": the directory goes
 check "BUG_ON: cause 'kernel BUG at kcatch-crashmod.c:#!', function crashmod_bug_on [kcatch_crashmod]" \
 	test "$(sig signature.cause G)|$(sig signature.function G)" = "kernel BUG at kcatch-crashmod.c:#!|crashmod_bug_on [kcatch_crashmod]"
+# with oops=panic the kernel kexecs before printing "Kernel panic": the agent's panic_message is the oops line
+check "NULL dereference and BUG_ON: kcatch.json's panic_message is the oops line ($(sig panic_message G))" \
+	bash -c '[[ $1 == "BUG: kernel NULL pointer dereference, address: "* && $2 == "kernel BUG at "*"/kcatch-crashmod.c:28!" ]]' _ \
+	"$(sig panic_message N)" "$(sig panic_message G)"
 # the hashes are what the host computes from the saved kernel logs too
 check "the module crashes' logs have the oops the signature was made from" \
 	bash -c 'grep -q "RIP: 0010:crashmod_null_deref+0x" "$1"/*-app1/vmcore-dmesg.txt && grep -q "RIP: 0010:crashmod_bug_on+0x" "$1"/*-db1/vmcore-dmesg.txt' _ "$R/var/crash"

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "crash-signature.h"
+#include "panic-line.h"
 #include "tap.h"
 
 static const char *dir;
@@ -202,6 +203,38 @@ static void hostile(void)
 	free(b);
 }
 
+/* panic_line LOG WANT: kc_panic_line (common/panic-line.c) on a real log gives WANT */
+static void panic_line(const char *name, const char *want)
+{
+	struct log l = load(name);
+	const char *line = NULL;
+	size_t n = 0;
+	bool found = kc_panic_line(l.p, l.n, &line, &n);
+	ok(found && n == strlen(want) && memcmp(line, want, n) == 0, "panic line of %s: %.*s", name,
+	   found ? (int)n : 6, found ? line : "(none)");
+	free(l.p);
+}
+
+/* The panic line kcatch.json and kcatch list show, from the same logs. */
+static void panic_lines(void)
+{
+	const char *line;
+	size_t n;
+	panic_line("sysrq-6.1.0-50-amd64.txt", "Kernel panic - not syncing: sysrq triggered crash");
+	panic_line("sysrq-6.12.117-arm64.txt", "Kernel panic - not syncing: sysrq triggered crash");
+	/* with oops=panic the kernel kexecs before "Kernel panic": the oops line then */
+	panic_line("bug-on-module-6.1.0-50-amd64.txt",
+		   "kernel BUG at /root/.cache/kcatch/crashmod/6.1.0-50-cloud-amd64/kcatch-crashmod.c:28!");
+	panic_line("null-deref-module-6.1.0-50-amd64.txt", "BUG: kernel NULL pointer dereference, address: 0000000000000000");
+	/* a "Kernel panic" line after the oops is the panic line (the signature's cause is the oops) */
+	panic_line("oops-module-6.12.117-arm64.txt", "Kernel panic - not syncing: Oops: Fatal exception");
+	static const char caller[] = "[   5.1] [  T4242] Kernel panic - not syncing: x\n[   5.2] more\n";
+	ok(kc_panic_line(caller, sizeof(caller) - 1, &line, &n) && n == 29 &&
+	   memcmp(line, "Kernel panic - not syncing: x", 29) == 0, "panic line past a caller id");
+	ok(!kc_panic_line("[ 1.0] all fine\n", 16, &line, &n) && !kc_panic_line(NULL, 0, &line, &n),
+	   "no panic line in a quiet log, or none");
+}
+
 int main(int argc, char **argv)
 {
 	char h1[17], h2[17], h3[17], h4[17];
@@ -292,6 +325,7 @@ int main(int argc, char **argv)
 			 "function foo [crashmod]\nframe bar [m]\nframe baz\nfamily 6.12\n") == 0,
 	   "canonical text as SIGNATURE.md writes it");
 
+	panic_lines();
 	hostile();
 	return plan_at_end();
 }
