@@ -25,6 +25,20 @@ e2e_kernel() {
 	[[ -f $VMLINUZ && -f $VMLINUX ]] || die "no vmlinuz or vmlinux for $KVER"
 }
 
+# e2e_conf FILE TARGET KEEP [LINE...]: the kcatch.conf of the end-to-end
+# tests (dumps to TARGET at level 31 with zstd, reboot after, both
+# timeouts bounded, the virtio modules), with LINEs added
+e2e_conf() {
+	local f=$1 target=$2 keep=$3
+	shift 3
+	{
+		echo "# kcatch end-to-end test (tests/e2e/lib-e2e.sh e2e_conf)"
+		printf '%s\n' "target $target" "path /var/crash" "dump_level 31" "compress zstd" "keep $keep" \
+			"failure_action reboot" "final_action reboot" "target_timeout 30" "watchdog 900" \
+			"extra_modules virtio_pci virtio_blk" "$@"
+	} >"$f"
+}
+
 # e2e_disk IMG SIZE UUID: an empty ext4 file system with that UUID
 e2e_disk() {
 	rm -f "$1"

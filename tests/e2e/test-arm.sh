@@ -86,19 +86,7 @@ cp "$KROOT/boot/config-$KVER" "$ROOT/boot/"
 depmod -b "$ROOT" "$KVER" || die "depmod -b $ROOT $KVER"
 echo "$E2E_HOSTNAME" >"$ROOT/etc/hostname"
 install -d -m 700 "$ROOT/var/crash"
-cat >"$ROOT/etc/kcatch.conf" <<EOF
-# kcatch end-to-end test: dumps go to the root file system
-target UUID=$UUID
-path /var/crash
-dump_level 31
-compress zstd
-keep 3
-failure_action reboot
-final_action reboot
-target_timeout 30
-watchdog 900
-extra_modules virtio_pci virtio_blk
-EOF
+e2e_conf "$ROOT/etc/kcatch.conf" "UUID=$UUID" 3
 cp "$VMLINUZ" "$ROOT/boot/vmlinuz-$KVER"
 # Built last: an image older than the kernel or the config is stale, and the
 # first kcatch load must use this one as it is (no stamp: judged by mtimes).

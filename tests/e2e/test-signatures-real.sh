@@ -120,19 +120,7 @@ if ((SECOND)); then
 fi
 
 UUID=$(cat /proc/sys/kernel/random/uuid)
-cat >"$W/kcatch.conf" <<EOF
-# kcatch end-to-end test: crash signatures of real crashes
-target UUID=$UUID
-path /var/crash
-dump_level 31
-compress zstd
-keep 0
-failure_action reboot
-final_action reboot
-target_timeout 30
-watchdog 900
-extra_modules virtio_pci virtio_blk
-EOF
+e2e_conf "$W/kcatch.conf" "UUID=$UUID" 0
 e2e_disk "$W/dump.img" 1G "$UUID"
 FIRST_APPEND="console=ttyS0,115200 crashkernel=256M panic=5 loglevel=7 oops=panic"
 
