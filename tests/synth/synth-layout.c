@@ -510,7 +510,11 @@ static int build_mem_section(struct synth *s)
 		}
 		pa = usage_pa + (nusage++ % (PAGE_SIZE / 64)) * 64;
 		sc->usage_va = dva(s, pa);
-		/* subsection_map: 2 MiB subsections that hold RAM, then pageblock flags */
+		/*
+		 * subsection_map: 2 MiB subsections that hold RAM, then pageblock
+		 * flags; only the first 64 subsections (a 64K kernel's 512 MiB
+		 * section has 256: nothing here reads the rest)
+		 */
 		{
 			uint64_t map = 0, sub = (2ull << 20) >> PAGE_SHIFT;
 
