@@ -59,6 +59,9 @@ int synth_apply_placements(struct synth *s)
 		if (p->kind == K_UNACCEPTED && !s->e->unaccepted)
 			return synth_fail(s, -EINVAL, "line %d: era %s has no unaccepted page type "
 					  "(6.12 or later)", p->line, s->era_name);
+		if (p->kind == K_UNACCEPTED && PAGE_SHIFT != 12)
+			return synth_fail(s, -EINVAL, "line %d: unaccepted blocks are generated with 4K "
+					  "pages only (16K/64K blocks are MAX_PAGE_ORDER 11/13)", p->line);
 		if (p->kind != K_BAD_ORDER && ((p->first & (blk - 1)) || n % blk))
 			return synth_fail(s, -EINVAL,
 					  "line %d: PFN %#llx is not aligned to order %d",
@@ -159,7 +162,9 @@ void synth_fill_rest(struct synth *s)
 				kind = K_CACHE;
 				order = 0;
 			}
-			if (kind == K_UNACCEPTED && (order != MAX_ORDER_FREE || !s->e->unaccepted))
+			/* 16K/64K: the block would be MAX_PAGE_ORDER (11, 13), not generated */
+			if (kind == K_UNACCEPTED && (order != MAX_ORDER_FREE || !s->e->unaccepted ||
+						     PAGE_SHIFT != 12))
 				kind = K_FREE;
 			synth_place_block(s, pfn, kind, order);
 			pfn += 1ull << order;

@@ -292,10 +292,6 @@ static int check_arm64(struct synth *s)
 	s->max_order = PAGE_SHIFT == 16 ? 13 : PAGE_SHIFT == 14 ? 11 : 10;
 	if (PAGE_SHIFT != 12)
 		s->vmemmap_map = 0;
-	if (PAGE_SHIFT != 12 && s->e->unaccepted)
-		return synth_fail(s, -EINVAL, "era %s with %lluK pages: unaccepted blocks of "
-				  "MAX_PAGE_ORDER %d are not generated (only order %d): use 4K pages",
-				  s->era_name, PAGE_SIZE >> 10, s->max_order, MAX_ORDER_FREE);
 	memstart = (s->ram[0].start << PAGE_SHIFT) &
 		   ~((1ull << (PAGE_SHIFT == 16 ? 29 : 30)) - 1);   /* ARM64_MEMSTART_ALIGN */
 	s->phys_offset = memstart;
