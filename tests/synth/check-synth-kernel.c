@@ -192,7 +192,10 @@ int classifier_setup(struct classifier *c, const struct dump *d, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((d->extreme && root_len != d->nr_sections / 256) ||
+	/* SECTIONS_PER_ROOT: a page of 16-byte struct mem_section (4K: 256, 64K: 4096) */
+	const uint64_t per_root = d->page_size / 16;
+
+	if ((d->extreme && root_len != d->nr_sections / per_root) ||
 	    (!d->extreme && root_len != d->nr_sections)) {
 		snprintf(err, errlen, "LENGTH(mem_section) %llu does not fit", (unsigned long long)root_len);
 		return -1;
@@ -202,16 +205,16 @@ int classifier_setup(struct classifier *c, const struct dump *d, char *err, size
 		const uint8_t *p;
 
 		if (d->extreme) {
-			p = dump_va(d, d->mem_section + (n / 256) * 8, 8);
+			p = dump_va(d, d->mem_section + (n / per_root) * 8, 8);
 			if (!p) {
 				snprintf(err, errlen, "mem_section root %llu unreadable",
-					 (unsigned long long)(n / 256));
+					 (unsigned long long)(n / per_root));
 				return -1;
 			}
 			ms = kv_le64(p);
 			if (!ms)
 				continue;
-			ms += (n % 256) * 16;
+			ms += (n % per_root) * 16;
 		} else {
 			ms = d->mem_section + n * 16;
 		}
@@ -280,7 +283,7 @@ static int block_class(const struct classifier *c, uint64_t pfn, uint64_t va,
 		       const struct page_fields *sp, uint64_t *n)
 {
 	const struct page_layout *ly = &c->ly;
-	const int max_order = c->d->section_bits - 12;
+	const int max_order = c->d->section_bits - c->d->page_shift;
 	struct page_fields t;
 	int k, order;
 
@@ -318,7 +321,8 @@ void classify_dump(const struct classifier *c, uint8_t *cls)
 	memset(cls, CLASS_NOT_RAM, d->max_pfn);
 	for (int i = 0; i < d->nload; i++)
 		if (dump_load_is_ram(d, &d->load[i]))
-			memset(cls + (d->load[i].pa >> 12), SYNTH_CLASS_MAX, d->load[i].len >> 12);
+			memset(cls + (d->load[i].pa >> d->page_shift), SYNTH_CLASS_MAX,
+			       d->load[i].len >> d->page_shift);
 	for (uint64_t pfn = 0; pfn < d->max_pfn; pfn++) {
 		uint64_t va = struct_page_va(c, pfn), n = 1;
 		struct page_fields sp;
@@ -344,7 +348,9 @@ void classify_dump(const struct classifier *c, uint8_t *cls)
 	for (uint64_t pfn = 0; pfn < d->max_pfn; pfn++) {
 		if (cls[pfn] != SYNTH_KERNEL && cls[pfn] != SYNTH_UNSURE)
 			continue;
-		if (dump_pa_hole(d, pfn << 12) || kv_is_zero(dump_pa(d, pfn << 12, 4096), 4096))
+		uint64_t pa = pfn << d->page_shift;
+
+		if (dump_pa_hole(d, pa) || kv_is_zero(dump_pa(d, pa, d->page_size), d->page_size))
 			cls[pfn] = SYNTH_ZERO;
 	}
 }

@@ -154,8 +154,12 @@ uint64_t vmci_hex(const struct dump *d, const char *key)
 /*
  * arm64 (arch/arm64/include/asm/memory.h): swapper_pg_dir is an image
  * address, pa = va - kimage_voffset; the image lies above PAGE_END =
- * -(1 << (min(VA_BITS, 48) - 1)); levels of 9 bits above the 4K page
- * cover 64 - TCR_EL1_T1SZ bits.
+ * -(1 << (min(VA_BITS, 48) - 1)); a table is one page of 8-byte
+ * descriptors, so levels of PAGE_SHIFT - 3 bits above the page cover
+ * 64 - TCR_EL1_T1SZ bits (4K/48: 4 levels, 64K/48 and 64K/52: 3, 16K/48:
+ * 4 with a 2-entry top table). LPA2 (4K/16K at 52 bits) moves PA[51:50]
+ * to bits 9:8; a 64K kernel with MAX_PHYSMEM_BITS 52 keeps PA[51:48] in
+ * bits 15:12 (pgtable.h's __pte_to_phys).
  */
 static int read_layout_arm64(struct dump *d, char *err, size_t errlen)
 {
@@ -170,8 +174,10 @@ static int read_layout_arm64(struct dump *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->va_actual = 64 - (int)t1sz;
-	d->levels = (d->va_actual - 12 + 8) / 9;
-	d->lpa2 = d->va_actual == 52;
+	int bits = d->page_shift - 3;
+	d->levels = (d->va_actual - d->page_shift + bits - 1) / bits;
+	d->lpa2 = d->va_actual == 52 && d->page_shift != 16;
+	d->pa52_64k = d->page_shift == 16 && vmci_num(d, "NUMBER(MAX_PHYSMEM_BITS)") == 52;
 	d->pgd = root - kvo;
 	d->text_va = -(1ull << ((vab > 48 ? 48 : vab) - 1));
 	return 0;
@@ -186,7 +192,14 @@ static int read_layout(struct dump *d, char *err, size_t errlen)
 	long long mpb = vmci_num(d, "NUMBER(MAX_PHYSMEM_BITS)");
 	uint64_t top = vmci_hex(d, "SYMBOL(init_top_pgt)");
 	long long len = vmci_num(d, "LENGTH(mem_section)");
+	long long psz = vmci_num(d, "PAGESIZE");
 
+	if (psz != 4096 && !(d->arm64 && (psz == 16384 || psz == 65536))) {
+		snprintf(err, errlen, "VMCOREINFO: PAGESIZE=%lld is not this machine's", psz);
+		return -1;
+	}
+	d->page_size = (uint64_t)psz;
+	d->page_shift = psz == 4096 ? 12 : psz == 16384 ? 14 : 16;
 	if (d->arm64) {
 		if (read_layout_arm64(d, err, errlen) < 0)
 			return -1;
@@ -204,13 +217,15 @@ static int read_layout(struct dump *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->section_bits = (int)ssb;
-	d->pps = 1ull << (ssb - 12);
+	d->pps = 1ull << (ssb - d->page_shift);
 	d->nr_sections = 1ull << (mpb - ssb);
-	d->extreme = (uint64_t)len == d->nr_sections / 256 && (uint64_t)len != d->nr_sections;
+	/* SECTIONS_PER_ROOT: a page of 16-byte struct mem_section */
+	d->extreme = (uint64_t)len == d->nr_sections / (d->page_size / 16) && (uint64_t)len != d->nr_sections;
 	d->mem_section = vmci_hex(d, "SYMBOL(mem_section)");
 	for (int i = 0; i < d->nload; i++)
-		if (dump_load_is_ram(d, &d->load[i]) && (d->load[i].pa + d->load[i].len) >> 12 > d->max_pfn)
-			d->max_pfn = (d->load[i].pa + d->load[i].len) >> 12;
+		if (dump_load_is_ram(d, &d->load[i]) &&
+		    (d->load[i].pa + d->load[i].len) >> d->page_shift > d->max_pfn)
+			d->max_pfn = (d->load[i].pa + d->load[i].len) >> d->page_shift;
 	return 0;
 }
 
@@ -273,23 +288,33 @@ bool dump_pa_hole(const struct dump *d, uint64_t pa)
 	for (int i = 0; i < d->nload; i++) {
 		const struct dump_load *l = &d->load[i];
 
-		if (dump_load_is_ram(d, l) && pa >= l->pa && pa + 4096 <= l->pa + l->len)
-			return dump_file_hole(d, l->off + (pa - l->pa));
+		if (dump_load_is_ram(d, l) && pa >= l->pa && pa + d->page_size <= l->pa + l->len) {
+			/* a dump page is a hole when each 4K file page of it is */
+			for (uint64_t o = 0; o < d->page_size; o += 4096)
+				if (!dump_file_hole(d, l->off + (pa - l->pa) + o))
+					return false;
+			return true;
+		}
 	}
 	return false;
 }
 
 /*
- * arm64, 4K granule: bit 0 valid, bit 1 table (or page at the last
- * level), clear for a block; the top table indexes what is left of
- * va_actual; addresses in bits 47:12, or 49:12 plus PA[51:50] in bits
- * 9:8 with LPA2.
+ * arm64: bit 0 valid, bit 1 table (or page at the last level), clear
+ * for a block; the top table indexes what is left of va_actual;
+ * addresses in bits 47:PAGE_SHIFT, or 49:PAGE_SHIFT plus PA[51:50] in
+ * bits 9:8 with LPA2, or plus PA[51:48] in bits 15:12 with 64K pages
+ * and 52-bit PAs.
  */
 static uint64_t a64_addr(const struct dump *d, uint64_t e)
 {
+	uint64_t low = ~(d->page_size - 1);
+
 	if (d->lpa2)
-		return (e & 0x0003fffffffff000ull) | ((e >> 8) & 3) << 50;
-	return e & 0x0000fffffffff000ull;
+		return (e & 0x0003ffffffffffffull & low) | ((e >> 8) & 3) << 50;
+	if (d->pa52_64k)
+		return (e & 0x0000ffffffffffffull & low) | ((e >> 12) & 0xf) << 48;
+	return e & 0x0000ffffffffffffull & low;
 }
 
 static int vtop_arm64(const struct dump *d, uint64_t va, uint64_t *pa)
@@ -297,17 +322,17 @@ static int vtop_arm64(const struct dump *d, uint64_t va, uint64_t *pa)
 	uint64_t table = d->pgd;
 
 	for (int l = 0; l < d->levels; l++) {
-		int sh = 12 + 9 * (d->levels - 1 - l);
-		uint64_t mask = l == 0 ? (1ull << (d->va_actual - sh)) - 1 : 511;
+		int bits = d->page_shift - 3, sh = d->page_shift + bits * (d->levels - 1 - l);
+		uint64_t mask = l == 0 ? (1ull << (d->va_actual - sh)) - 1 : (1ull << bits) - 1;
 		const uint8_t *p = dump_pa(d, table + ((va >> sh) & mask) * 8, 8);
 		uint64_t e;
 
 		if (!p)
 			return -1;
 		e = kv_le64(p);
-		if (!(e & 1) || (sh == 12 && !(e & 2)))
+		if (!(e & 1) || (sh == d->page_shift && !(e & 2)))
 			return -1;
-		if (sh == 12 || !(e & 2)) {
+		if (sh == d->page_shift || !(e & 2)) {
 			uint64_t m = (1ull << sh) - 1;
 
 			*pa = (a64_addr(d, e) & ~m) | (va & m);
@@ -352,7 +377,7 @@ const uint8_t *dump_va(const struct dump *d, uint64_t va, uint64_t len)
 {
 	uint64_t pa;
 
-	if ((va & 4095) + len > 4096 || dump_vtop(d, va, &pa) < 0)
+	if ((va & (d->page_size - 1)) + len > d->page_size || dump_vtop(d, va, &pa) < 0)
 		return NULL;
 	return dump_pa(d, pa, len);
 }
@@ -362,7 +387,7 @@ bool dump_read_va(const struct dump *d, uint64_t va, void *buf, size_t len)
 	uint8_t *b = buf;
 
 	while (len) {
-		size_t n = 4096 - (va & 4095);
+		size_t n = d->page_size - (va & (d->page_size - 1));
 		const uint8_t *p;
 
 		if (n > len)

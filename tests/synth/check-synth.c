@@ -78,21 +78,23 @@ static void check_struct_pages(struct synth *s, const struct dump *d,
 /* Every page of every PT_LOAD has the generator's bytes; a hole is a zero page. */
 static void check_page_bytes(struct synth *s, const struct dump *d, const char *name)
 {
-	uint8_t *buf = malloc(4096);
+	uint8_t *buf = malloc(d->page_size);
 	uint64_t bad = 0;
 
-	for (int i = 0; buf && i < d->nload; i++)
-		for (uint64_t off = 0; off < d->load[i].len; off += 4096) {
-			uint64_t pfn = (d->load[i].pa + off) >> 12;
+	if (synth_page_size(s) != d->page_size)
+		bad++;
+	for (int i = 0; buf && !bad && i < d->nload; i++)
+		for (uint64_t off = 0; off < d->load[i].len; off += d->page_size) {
+			uint64_t pfn = (d->load[i].pa + off) >> d->page_shift;
 
 			/* a hole is a zero page: the generator must mean zero there */
-			if (dump_file_hole(d, d->load[i].off + off)) {
+			if (dump_pa_hole(d, d->load[i].pa + off)) {
 				if (synth_class(s, pfn) != SYNTH_ZERO)
 					bad++;
 				continue;
 			}
 			if (synth_page_read(s, pfn, buf) < 0 ||
-			    memcmp(buf, d->map + d->load[i].off + off, 4096))
+			    memcmp(buf, d->map + d->load[i].off + off, d->page_size))
 				bad++;
 		}
 	ok(buf && !bad, "%s: every page in every PT_LOAD has the generator's bytes (%llu differ)",

@@ -44,9 +44,12 @@ struct dump {
 	/* from VMCOREINFO */
 	uint64_t pgd, phys_base, max_pfn, pps, nr_sections, mem_section;
 	int levels, section_bits;
+	int page_shift;         /* from PAGESIZE: 12 (arm64: also 14, 16) */
+	uint64_t page_size;
 	bool arm64;             /* EM_AARCH64: its descriptors, from swapper_pg_dir */
 	int va_actual;          /* arm64: 64 - TCR_EL1_T1SZ */
-	bool lpa2;              /* arm64 at 52 bits: PA[51:50] in descriptor bits 9:8 */
+	bool lpa2;              /* arm64 4K/16K at 52 bits: PA[51:50] in descriptor bits 9:8 */
+	bool pa52_64k;          /* arm64 64K, MAX_PHYSMEM_BITS 52: PA[51:48] in bits 15:12 */
 	uint64_t text_va;       /* a PT_LOAD at or above this is the kernel image's */
 	bool extreme;           /* CONFIG_SPARSEMEM_EXTREME: mem_section is a root array */
 };

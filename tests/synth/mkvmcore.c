@@ -35,9 +35,14 @@
  *                               memmodel vmemmap only) or head | 1
  *                               [mask with vmemmap, else pointer]
  *   paging 4|5                  page-table levels [4]
- *   arch x86_64|arm64           the machine [x86_64]; arm64: 4K pages, the 5.4+
+ *   arch x86_64|arm64           the machine [x86_64]; arm64: the 5.4+
  *                               layout, swapper_pg_dir, EM_AARCH64, aarch64
- *   va_bits 39|48|52            arm64 NUMBER(VA_BITS) [48]; paging follows
+ *   page_size 4k|16k|64k        arm64's page size [4k], before ram and page
+ *                               lines (their PFNs are in these pages); 64k:
+ *                               SECTION_SIZE_BITS 29, MAX_PAGE_ORDER 13
+ *                               (16k: 11), vmemmap in base pages; 64k with
+ *                               max_physmem_bits 52: PA[51:48] in bits 15:12
+ *   va_bits 39|42|47|48|52      arm64 NUMBER(VA_BITS) [48]; paging follows
  *   va_actual 48|52             arm64 runtime VA (TCR_EL1_T1SZ) [va_bits]; 52 on 4K
  *                               is LPA2 (5 levels, PA[51:50] in bits 9:8); a
  *                               52-bit kernel at 48 lowers PHYS_OFFSET
@@ -45,7 +50,7 @@
  *                               each section's mem_map allocated in the
  *                               direct map [vmemmap]
  *   extreme yes|no              SPARSEMEM_EXTREME [yes]
- *   section_bits N              SECTION_SIZE_BITS, 22..34 [27]
+ *   section_bits N              SECTION_SIZE_BITS, 22..34 [27; arm64 64k: 29]
  *   max_physmem_bits N          [46 / 52 with extreme; else 36 or what RAM needs]
  *   ram START-END               a RAM range, END exclusive, page aligned;
  *                               repeat for several ranges (ascending) [1M-64M]
@@ -56,9 +61,11 @@
  *   page_offset VA              direct map base, 1 GiB aligned
  *                               [0xffff9a4b40000000 / 0xff3a5d0000000000]
  *   vmemmap_base VA             [0xffffe31b00000000 / 0xffd9c00000000000]
- *   directmap 4k|2m|1g          largest direct-map page size [2m]
+ *   directmap 4k|2m|1g          largest direct-map page size [2m]; with 16k/64k
+ *                               pages (aliases page|pmd|pud) the same levels
  *   vmemmap_pages 4k|2m|mix     vmemmap backed by 4K PTEs, 2M PMD pages, or
- *                               alternating per 2 MiB of vmemmap [2m]
+ *                               alternating per 2 MiB of vmemmap [2m; 16k/64k:
+ *                               always base pages, as arm64 maps it]
  *   crashtime N                 CRASHTIME [1700000000]
  *   seed N                      PRNG seed for the mix and contents [1]
  *   osrelease STR               [6.1.0-synth, 6.3.0-synth ... by era]

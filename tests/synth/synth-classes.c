@@ -12,7 +12,7 @@
 
 #include "synth-internal.h"
 
-static bool page_is_zero(const uint8_t *p)
+static bool page_is_zero(const struct synth *s, const uint8_t *p)
 {
 	uint64_t acc = 0;
 
@@ -144,7 +144,8 @@ int synth_classify(struct synth *s)
 
 	if (!pm)
 		return synth_fail(s, -ENOMEM, "out of memory");
-	pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	/* pagemap counts host pages: only when a synth page is one (16K/64K specs are small) */
+	pm->fd = PAGE_SIZE == (uint64_t)sysconf(_SC_PAGESIZE) ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1;
 	pm->first = pm->n = 0;
 	memset(s->counts, 0, sizeof(s->counts));
 	s->zero_free = 0;
@@ -155,7 +156,7 @@ int synth_classify(struct synth *s)
 			const uint8_t *data = s->mem + idx * PAGE_SIZE;
 			int c = base_class(s, p);
 			bool zero = p->content == C_MEM &&
-				    (image_page_untouched(s, pm, idx) || page_is_zero(data));
+				    (image_page_untouched(s, pm, idx) || page_is_zero(s, data));
 
 			if (!synth_has_struct_page(s, pfn))
 				c = SYNTH_UNSURE;

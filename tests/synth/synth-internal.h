@@ -11,8 +11,18 @@
 
 #include "synth-vmcore.h"
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE 4096ull
+/*
+ * The page size is the spec's (arm64: 4K, 16K or 64K; x86_64: 4K): these
+ * need a `s` (struct synth *) in scope. A table holds PAGE_SIZE / 8
+ * entries, so each level resolves PAGE_SHIFT - 3 bits; PMD_SHIFT and
+ * PUD_SHIFT are the block sizes one and two levels up (4K: 2M and 1G;
+ * 16K: 32M and 64G; 64K: 512M and 4T).
+ */
+#define PAGE_SHIFT (s->page_shift)
+#define PAGE_SIZE (1ull << PAGE_SHIFT)
+#define LEVEL_BITS (PAGE_SHIFT - 3)
+#define PMD_SHIFT (PAGE_SHIFT + LEVEL_BITS)
+#define PUD_SHIFT (PAGE_SHIFT + 2 * LEVEL_BITS)
 #define SYNTH_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define START_KERNEL_MAP 0xffffffff80000000ull
 #define KERNEL_TEXT_BASE 0xffffffff81000000ull  /* _stext without KASLR */
@@ -21,12 +31,13 @@
 #define ARM64_KIMAGE_VADDR(va_bits) (ARM64_PAGE_END(va_bits) + (2ull << 30))
 /*
  * 6.12's VMEMMAP_START: VMEMMAP_END (-1 GiB) less struct pages for the
- * linear map [-(1 << VA_BITS), PAGE_END) (a real 6.12 52-bit kernel says
- * NUMBER(VMEMMAP_START)=0xffffc1ffc0000000)
+ * linear map [-(1 << VA_BITS), PAGE_END), one 64-byte struct page per
+ * page (a real 6.12 52-bit 4K kernel says NUMBER(VMEMMAP_START)=
+ * 0xffffc1ffc0000000)
  */
 #define ARM64_VMEMMAP_END (-(1ull << 30))
-#define ARM64_VMEMMAP_START(va_bits) \
-	(ARM64_VMEMMAP_END - ((ARM64_PAGE_END(va_bits) + (1ull << (va_bits))) >> 6))
+#define ARM64_VMEMMAP_START(va_bits, page_shift) \
+	(ARM64_VMEMMAP_END - ((ARM64_PAGE_END(va_bits) + (1ull << (va_bits))) >> ((page_shift) - 6)))
 #define STRUCT_PAGE_SIZE 64u
 #define MEM_SECTION_SIZE 16u
 #define SECTIONS_PER_ROOT (PAGE_SIZE / MEM_SECTION_SIZE)
@@ -160,10 +171,13 @@ struct synth {
 	char era_name[8];         /* as the spec said it (old, new, 6.3...) */
 	bool vi_unaccepted;       /* export NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE) */
 	int compound_mask;        /* 7.1: tails hold a mask (1) or head | 1 (0); -1 default */
-	int levels;               /* 4 or 5 (arm64: 3 to 5, from va_actual) */
+	int levels;               /* 4 or 5 (arm64: 3 to 5, from va_actual and the page size) */
+	int page_shift;           /* 12 (arm64: also 14 or 16) */
+	int max_order;            /* MAX_PAGE_ORDER: LENGTH(zone.free_area) - 1 */
 	bool arm64;               /* arch arm64: its descriptors, layout, VMCOREINFO, e_machine */
 	int va_bits, va_actual;   /* arm64: NUMBER(VA_BITS), and 64 - TCR_EL1_T1SZ */
-	bool lpa2;                /* arm64 4K with 52-bit VA: PA[51:50] in descriptor bits 9:8 */
+	bool lpa2;                /* arm64 4K/16K with 52-bit VA: PA[51:50] in descriptor bits 9:8 */
+	bool pa52_64k;            /* arm64 64K, 52-bit PA: PA[51:48] in descriptor bits 15:12 */
 	bool vmemmap, extreme;
 	int section_bits, max_physmem_bits;
 	struct ram_range ram[MAX_RAM_RANGES];
@@ -172,7 +186,7 @@ struct synth {
 	uint64_t kaslr, kernel_pa, kernel_size;
 	uint64_t page_offset, vmemmap_base;
 	bool page_offset_set, vmemmap_base_set;
-	int directmap_shift;      /* 12, 21 or 30: largest page size */
+	int directmap_level;      /* largest direct map page: 0 page, 1 PMD block, 2 PUD block */
 	int vmemmap_map;          /* 0 4k, 1 2m, 2 mix */
 	uint64_t crashtime, seed;
 	char osrelease[65], hostname[65];

@@ -22,10 +22,12 @@
 #define PTE_PFN_MASK 0x000ffffffffff000ull
 
 /*
- * arm64 descriptors (4K granule, arch/arm64/include/asm/pgtable-hwdef.h):
+ * arm64 descriptors (arch/arm64/include/asm/pgtable-hwdef.h, pgtable.h):
  * bit 0 valid; bit 1 table (upper levels) or page (last level), clear
  * for a block; AF bit 10; SH bits 9:8 (inner shareable, 3) unless LPA2
  * puts PA[51:50] there; PXN/UXN 53/54; bit 55 the software dirty bit.
+ * The address is bits 47:PAGE_SHIFT; a 64K kernel with 52-bit PAs puts
+ * PA[51:48] in bits 15:12 (and keeps SH in 9:8).
  */
 #define A64_VALID 0x1ull
 #define A64_TABLE 0x2ull
@@ -121,7 +123,7 @@ int synth_data_alloc(struct synth *s, uint64_t size, uint64_t align, uint64_t *p
 static int level_shifts(const struct synth *s, int shifts[5])
 {
 	for (int l = 0; l < s->levels; l++)
-		shifts[l] = PAGE_SHIFT + 9 * (s->levels - 1 - l);
+		shifts[l] = PAGE_SHIFT + LEVEL_BITS * (s->levels - 1 - l);
 	return s->levels;
 }
 
@@ -130,7 +132,7 @@ static uint64_t pt_index(const struct synth *s, int l, int shift, uint64_t va)
 {
 	if (s->arm64 && l == 0)
 		return (va >> shift) & ((1ull << (s->va_actual - shift)) - 1);
-	return (va >> shift) & 511;
+	return (va >> shift) & ((1ull << LEVEL_BITS) - 1);
 }
 
 /* The address a descriptor points at. */
@@ -138,15 +140,20 @@ static uint64_t pt_addr(const struct synth *s, uint64_t e)
 {
 	if (!s->arm64)
 		return e & PTE_PFN_MASK;
+	uint64_t low = ~(PAGE_SIZE - 1);
 	if (s->lpa2)
-		return (e & 0x0003fffffffff000ull) | ((e >> 8) & 3) << 50;
-	return e & 0x0000fffffffff000ull;
+		return (e & 0x0003ffffffffffffull & low) | ((e >> 8) & 3) << 50;
+	if (s->pa52_64k)
+		return (e & 0x0000ffffffffffffull & low) | ((e >> 12) & 0xf) << 48;
+	return e & 0x0000ffffffffffffull & low;
 }
 
 static uint64_t a64_addr_bits(const struct synth *s, uint64_t pa)
 {
 	if (s->lpa2)
-		return (pa & 0x0003fffffffff000ull) | ((pa >> 50) & 3) << 8;
+		return (pa & 0x0003ffffffffffffull) | ((pa >> 50) & 3) << 8;
+	if (s->pa52_64k)
+		return (pa & 0x0000ffffffffffffull) | ((pa >> 48) & 0xf) << 12;
 	return pa;
 }
 
@@ -159,8 +166,8 @@ static uint64_t pt_table_entry(const struct synth *s, uint64_t pa)
 static uint64_t pt_leaf_entry(const struct synth *s, uint64_t pa, int shift, uint64_t flags)
 {
 	if (!s->arm64)
-		return pa | flags | (shift > 12 ? PTE_PSE : 0);
-	uint64_t e = a64_addr_bits(s, pa) | A64_VALID | A64_AF | (shift == 12 ? A64_TABLE : 0);
+		return pa | flags | (shift > PAGE_SHIFT ? PTE_PSE : 0);
+	uint64_t e = a64_addr_bits(s, pa) | A64_VALID | A64_AF | (shift == PAGE_SHIFT ? A64_TABLE : 0);
 	if (!s->lpa2)
 		e |= A64_SH_INNER;
 	if (flags != PTE_KERNEL)
@@ -170,9 +177,9 @@ static uint64_t pt_leaf_entry(const struct synth *s, uint64_t pa, int shift, uin
 
 static bool pt_is_leaf(const struct synth *s, uint64_t e, int shift)
 {
-	if (shift == 12)
+	if (shift == PAGE_SHIFT)
 		return true;
-	return s->arm64 ? !(e & A64_TABLE) : (shift == 21 || shift == 30) && (e & PTE_PSE);
+	return s->arm64 ? !(e & A64_TABLE) : (shift == PMD_SHIFT || shift == PUD_SHIFT) && (e & PTE_PSE);
 }
 
 static int map(struct synth *s, uint64_t va, uint64_t pa, int leaf_shift, uint64_t flags,
@@ -262,9 +269,11 @@ static int add_backing(struct synth *s, uint64_t va, uint64_t pa, uint64_t len)
 static int map_kernel(struct synth *s)
 {
 	uint64_t va = s->text_base;
+	/* 4K: 2 MiB blocks; 16K/64K: pages (a PMD block, 32M or 512M, is bigger than the image) */
+	int shift = PAGE_SHIFT == 12 ? PMD_SHIFT : PAGE_SHIFT;
 
-	for (uint64_t off = 0; off < s->kernel_size; off += 2ull << 20) {
-		int r = map(s, va + off, s->kernel_pa + off, 21, PTE_KERNEL, true);
+	for (uint64_t off = 0; off < s->kernel_size; off += 1ull << shift) {
+		int r = map(s, va + off, s->kernel_pa + off, shift, PTE_KERNEL, true);
 
 		if (r < 0)
 			return r;
@@ -274,18 +283,18 @@ static int map_kernel(struct synth *s)
 
 static int map_direct(struct synth *s)
 {
-	const uint64_t g = 1ull << 30, m2 = 2ull << 20;
+	const uint64_t g = 1ull << PUD_SHIFT, m2 = 1ull << PMD_SHIFT;
 	uint64_t last_g = UINT64_MAX;
 	int r;
 
 	for (int i = 0; i < s->nram; i++) {
 		uint64_t a = s->ram[i].start << PAGE_SHIFT, b = s->ram[i].end << PAGE_SHIFT;
 
-		if (s->directmap_shift == 30) {
+		if (s->directmap_level == 2) {
 			for (uint64_t p = a & ~(g - 1); p < b; p += g) {
 				if (p == last_g)
 					continue;
-				r = map(s, dva(s, p), p, 30, PTE_DATA | PTE_NX, false);
+				r = map(s, dva(s, p), p, PUD_SHIFT, PTE_DATA | PTE_NX, false);
 				if (r < 0)
 					return r;
 				last_g = p;
@@ -293,11 +302,11 @@ static int map_direct(struct synth *s)
 			continue;
 		}
 		for (uint64_t p = a; p < b;) {
-			if (s->directmap_shift == 21 && !(p & (m2 - 1)) && p + m2 <= b) {
-				r = map(s, dva(s, p), p, 21, PTE_DATA | PTE_NX, false);
+			if (s->directmap_level == 1 && !(p & (m2 - 1)) && p + m2 <= b) {
+				r = map(s, dva(s, p), p, PMD_SHIFT, PTE_DATA | PTE_NX, false);
 				p += m2;
 			} else {
-				r = map(s, dva(s, p), p, 12, PTE_DATA | PTE_NX, false);
+				r = map(s, dva(s, p), p, PAGE_SHIFT, PTE_DATA | PTE_NX, false);
 				p += PAGE_SIZE;
 			}
 			if (r < 0)
@@ -362,7 +371,7 @@ static uint64_t outside_pa(const struct synth *s, uint64_t n)
 
 static int map_vmemmap(struct synth *s)
 {
-	const uint64_t m2 = 2ull << 20;
+	const uint64_t m2 = 1ull << PMD_SHIFT;
 	const uint64_t bytes = s->pps * STRUCT_PAGE_SIZE;
 	uint64_t done_chunk = UINT64_MAX, nchunk = 0, pa;
 	int r;
@@ -377,14 +386,14 @@ static int map_vmemmap(struct synth *s)
 			sc->memmap_va = 0;
 		if (sc->memmap == MM_OUTSIDE) {
 			for (uint64_t off = 0; off < bytes; off += PAGE_SIZE) {
-				r = map(s, sc->memmap_va + off, outside_pa(s, n) + off, 12,
+				r = map(s, sc->memmap_va + off, outside_pa(s, n) + off, PAGE_SHIFT,
 					PTE_DATA | PTE_NX, false);
 				if (r < 0)
 					return r;
 			}
 		}
 	}
-	/* the 2 MiB chunks of vmemmap holding good sections */
+	/* the PMD-sized chunks (4K: 2 MiB) of vmemmap holding good sections */
 	for (uint64_t n = 0; n < s->nsect; n++) {
 		struct section *sc = &s->sect[n];
 
@@ -404,10 +413,11 @@ static int map_vmemmap(struct synth *s)
 			big = clean && (s->vmemmap_map == 1 || (s->vmemmap_map == 2 && !(nchunk & 1)));
 			nchunk++;
 			if (big) {
-				r = synth_mb_alloc_or_fail(s, 512, 512, "a 2 MiB vmemmap block", &pa);
+				uint64_t np = 1ull << LEVEL_BITS;
+				r = synth_mb_alloc_or_fail(s, np, np, "a PMD-sized vmemmap block", &pa);
 				if (r < 0)
 					return r;
-				r = map(s, c, pa, 21, PTE_DATA | PTE_NX, false);
+				r = map(s, c, pa, PMD_SHIFT, PTE_DATA | PTE_NX, false);
 				if (r < 0)
 					return r;
 				if ((r = add_backing(s, c, pa, m2)) < 0)
@@ -422,7 +432,7 @@ static int map_vmemmap(struct synth *s)
 				r = synth_mb_alloc_or_fail(s, 1, 1, "a vmemmap page", &pa);
 				if (r < 0)
 					return r;
-				r = map(s, v, pa, 12, PTE_DATA | PTE_NX, false);
+				r = map(s, v, pa, PAGE_SHIFT, PTE_DATA | PTE_NX, false);
 				if (r < 0)
 					return r;
 				if ((r = add_backing(s, v, pa, PAGE_SIZE)) < 0)
@@ -500,7 +510,11 @@ static int build_mem_section(struct synth *s)
 		}
 		pa = usage_pa + (nusage++ % (PAGE_SIZE / 64)) * 64;
 		sc->usage_va = dva(s, pa);
-		/* subsection_map: 2 MiB subsections that hold RAM, then pageblock flags */
+		/*
+		 * subsection_map: 2 MiB subsections that hold RAM, then pageblock
+		 * flags; only the first 64 subsections (a 64K kernel's 512 MiB
+		 * section has 256: nothing here reads the rest)
+		 */
 		{
 			uint64_t map = 0, sub = (2ull << 20) >> PAGE_SHIFT;
 
@@ -583,7 +597,7 @@ static void pt_walk(const struct synth *s, uint64_t table, int level, int n, con
 {
 	if (level >= 5 || level >= n)  /* shifts[] has 5 entries; says so to gcc -O3 too */
 		return;
-	uint64_t entries = s->arm64 && level == 0 ? 1ull << (s->va_actual - shifts[0]) : 512;
+	uint64_t entries = s->arm64 && level == 0 ? 1ull << (s->va_actual - shifts[0]) : 1ull << LEVEL_BITS;
 
 	c->tables++;
 	for (uint64_t i = 0; i < entries; i++) {
@@ -594,10 +608,10 @@ static void pt_walk(const struct synth *s, uint64_t table, int level, int n, con
 			continue;
 		if (level == 0 && s->arm64)
 			v |= ~0ull << s->va_actual;      /* every table here is TTBR1's */
-		else if (level == 0 && (v >> (shifts[0] + 8)) & 1)
+		else if (level == 0 && (v >> (shifts[0] + 8)) & 1)   /* x86_64: 4K pages */
 			v |= ~0ull << (shifts[0] + 9);   /* sign-extend the top index */
 		if (pt_is_leaf(s, e, shifts[level]))
-			c->leaves[va_region(s, v)][SYNTH_MIN((shifts[level] - 12) / 9, 2)]++;
+			c->leaves[va_region(s, v)][SYNTH_MIN((shifts[level] - PAGE_SHIFT) / LEVEL_BITS, 2)]++;
 		else if (level + 1 < n)
 			pt_walk(s, pt_addr(s, e), level + 1, n, shifts, v, c);
 	}
@@ -620,14 +634,15 @@ void synth_describe(const struct synth *s, FILE *f)
 		s->vmemmap ? "SPARSEMEM_VMEMMAP" : "SPARSEMEM", s->extreme ? " + EXTREME" : "",
 		s->section_bits, s->max_physmem_bits);
 	if (s->arm64)
-		fprintf(f, "arm64: VA_BITS %d, running with %d%s, PHYS_OFFSET %#llx, kimage_voffset %#llx\n",
-			s->va_bits, s->va_actual, s->lpa2 ? " (LPA2)" : "",
+		fprintf(f, "arm64: %lluK pages, VA_BITS %d, running with %d%s, PHYS_OFFSET %#llx, kimage_voffset %#llx\n",
+			PAGE_SIZE >> 10, s->va_bits, s->va_actual,
+			s->lpa2 ? " (LPA2)" : s->pa52_64k ? " (PA[51:48] in bits 15:12)" : "",
 			(unsigned long long)s->phys_offset, (unsigned long long)(s->text_base - s->kernel_pa));
 	for (int i = 0; i < s->nram; i++)
 		fprintf(f, "ram %#llx-%#llx (%llu MiB)\n",
 			(unsigned long long)(s->ram[i].start << PAGE_SHIFT),
 			(unsigned long long)(s->ram[i].end << PAGE_SHIFT),
-			(unsigned long long)((s->ram[i].end - s->ram[i].start) >> 8));
+			(unsigned long long)((s->ram[i].end - s->ram[i].start) >> (20 - PAGE_SHIFT)));
 	fprintf(f, "kernel: _stext %#llx at PA %#llx (+%llu MiB), KERNELOFFSET %#llx, "
 		"phys_base %lld\n", (unsigned long long)s->text_base,
 		(unsigned long long)s->kernel_pa, (unsigned long long)(s->kernel_size >> 20),
@@ -647,7 +662,7 @@ void synth_describe(const struct synth *s, FILE *f)
 		fprintf(f, "dmesg: lockless ring, %zu records\n", s->dmesg_records);
 	fprintf(f, "page tables: %llu pages\n", (unsigned long long)c.tables);
 	for (int r = 0; r < 3; r++)
-		fprintf(f, "  %-10s leaves: %llu x 4K, %llu x 2M, %llu x 1G\n", region[r],
+		fprintf(f, "  %-10s leaves: %llu x page, %llu x PMD, %llu x PUD\n", region[r],
 			(unsigned long long)c.leaves[r][0], (unsigned long long)c.leaves[r][1],
 			(unsigned long long)c.leaves[r][2]);
 	for (uint64_t i = 0; i < s->nsect; i++) {

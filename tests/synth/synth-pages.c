@@ -59,6 +59,9 @@ int synth_apply_placements(struct synth *s)
 		if (p->kind == K_UNACCEPTED && !s->e->unaccepted)
 			return synth_fail(s, -EINVAL, "line %d: era %s has no unaccepted page type "
 					  "(6.12 or later)", p->line, s->era_name);
+		if (p->kind == K_UNACCEPTED && PAGE_SHIFT != 12)
+			return synth_fail(s, -EINVAL, "line %d: unaccepted blocks are generated with 4K "
+					  "pages only (16K/64K blocks are MAX_PAGE_ORDER 11/13)", p->line);
 		if (p->kind != K_BAD_ORDER && ((p->first & (blk - 1)) || n % blk))
 			return synth_fail(s, -EINVAL,
 					  "line %d: PFN %#llx is not aligned to order %d",
@@ -103,7 +106,8 @@ static int pick_kind(const struct synth *s, uint64_t h)
 	return K_KERNEL;
 }
 
-static int pick_order(int kind, uint64_t h)
+/* hugetlb: 2 MiB pages (4K: a PMD; 16K/64K: contiguous PTEs, orders 7 and 5) */
+static int pick_order(const struct synth *s, int kind, uint64_t h)
 {
 	static const unsigned free_cdf[] = { 30, 42, 52, 60, 66, 72, 77, 82, 87, 92, 100 };
 	unsigned r = (unsigned)(h % 100);
@@ -115,9 +119,9 @@ static int pick_order(int kind, uint64_t h)
 			if (r < free_cdf[o])
 				return o;
 		return MAX_ORDER_FREE;
-	case K_HUGETLB: return 9;
+	case K_HUGETLB: return 21 - PAGE_SHIFT;
 	case K_UNACCEPTED: return MAX_ORDER_FREE;
-	case K_ANON: return r < 85 ? 0 : r < 93 ? 9 : 2 + (int)(x % 3);
+	case K_ANON: return r < 85 ? 0 : r < 93 ? 21 - PAGE_SHIFT : 2 + (int)(x % 3);
 	case K_CACHE: case K_SHMEM: case K_CACHE_PRIVATE:
 		return r < 80 ? 0 : 1 + (int)(x % 4);
 	case K_SLAB: return r < 60 ? 0 : 1 + (int)(x % 3);
@@ -147,18 +151,20 @@ void synth_fill_rest(struct synth *s)
 				continue;
 			}
 			kind = !mix ? s->fill_kind : pick_kind(s, h);
-			order = !mix ? 0 : pick_order(kind, synth_hash(s->seed, pfn, 2));
+			order = !mix ? 0 : pick_order(s, kind, synth_hash(s->seed, pfn, 2));
 			if (order > maxo)
 				order = maxo;
 			while (order > 0 &&
 			       ((pfn & ((1ull << order) - 1)) || !synth_run_free(s, pfn, 1ull << order) ||
 				(s->fill_kind >= 0 && !in_mixed(s, pfn, 1ull << order))))
 				order--;
-			if (kind == K_HUGETLB && order != 9) {
+			if (kind == K_HUGETLB && order != 21 - PAGE_SHIFT) {
 				kind = K_CACHE;
 				order = 0;
 			}
-			if (kind == K_UNACCEPTED && (order != MAX_ORDER_FREE || !s->e->unaccepted))
+			/* 16K/64K: the block would be MAX_PAGE_ORDER (11, 13), not generated */
+			if (kind == K_UNACCEPTED && (order != MAX_ORDER_FREE || !s->e->unaccepted ||
+						     PAGE_SHIFT != 12))
 				kind = K_FREE;
 			synth_place_block(s, pfn, kind, order);
 			pfn += 1ull << order;
@@ -198,7 +204,7 @@ int synth_struct_page(const struct synth *s, uint64_t pfn, uint64_t *va, uint64_
 	return -ENOENT;
 }
 
-static uint64_t zone_bits(uint64_t pfn)
+static uint64_t zone_bits(const struct synth *s, uint64_t pfn)
 {
 	uint64_t pa = pfn << PAGE_SHIFT;
 	uint64_t zone = pa < (16ull << 20) ? 0 : pa < (4ull << 30) ? 1 : 2;
@@ -268,7 +274,7 @@ static void make_head(struct synth *s, uint64_t pfn, const struct pinfo *p, stru
 	bool head = p->role == R_HEAD;
 
 	memset(sp, 0, sizeof(*sp));
-	sp->flags = zone_bits(pfn);
+	sp->flags = zone_bits(s, pfn);
 	sp->mapcount = -1;
 	sp->refcount = 1;
 	if (head && p->kind != K_FREE && p->kind != K_UNACCEPTED)
@@ -433,7 +439,7 @@ static int make_struct_page(struct synth *s, uint64_t pfn, uint8_t out[64])
 	struct spage sp;
 
 	memset(&sp, 0, sizeof(sp));
-	sp.flags = zone_bits(pfn);
+	sp.flags = zone_bits(s, pfn);
 	sp.mapcount = -1;
 	if (!p) {
 		/* a hole inside a present section: reserved */

@@ -301,7 +301,7 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		if (parse_order(s, ntok > 3 ? tok[3] : NULL, &order) < 0)
 			return -EINVAL;
 		if (kind == K_HUGETLB && ntok <= 3)
-			order = 9;
+			order = 21 - PAGE_SHIFT;   /* 2 MiB */
 		if (kind == K_UNACCEPTED && ntok <= 3)
 			order = MAX_ORDER_FREE;
 		if (last < first)
@@ -356,9 +356,21 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		if (strcmp(a, "x86_64") && strcmp(a, "arm64"))
 			return bad(s, "arch is x86_64 or arm64, not", a);
 		s->arm64 = !strcmp(a, "arm64");
+	} else if (!strcmp(k, "page_size")) {
+		/* PFNs and byte ranges after it are in its pages */
+		if (s->nram || s->npl)
+			return bad(s, "page_size must come before ram and page lines", NULL);
+		if (!strcmp(a, "4k"))
+			s->page_shift = 12;
+		else if (!strcmp(a, "16k"))
+			s->page_shift = 14;
+		else if (!strcmp(a, "64k"))
+			s->page_shift = 16;
+		else
+			return bad(s, "page_size is 4k, 16k or 64k (16k and 64k: arch arm64), not", a);
 	} else if (!strcmp(k, "va_bits") || !strcmp(k, "va_actual")) {
-		if (parse_num(a, &v) < 0 || (v != 39 && v != 48 && v != 52))
-			return bad(s, "va_bits and va_actual are 39, 48 or 52 (arm64, 4K pages), not", a);
+		if (parse_num(a, &v) < 0 || (v != 39 && v != 42 && v != 47 && v != 48 && v != 52))
+			return bad(s, "va_bits and va_actual are 39, 42, 47, 48 or 52 (arm64), not", a);
 		*(!strcmp(k, "va_bits") ? &s->va_bits : &s->va_actual) = (int)v;
 	} else if (!strcmp(k, "memmodel")) {
 		if (!strcmp(a, "vmemmap"))
@@ -414,14 +426,15 @@ static int spec_tokens(struct synth *s, char **tok, int ntok, const char *rest)
 		s->vmemmap_base = v;
 		s->vmemmap_base_set = true;
 	} else if (!strcmp(k, "directmap")) {
-		if (!strcmp(a, "4k"))
-			s->directmap_shift = 12;
-		else if (!strcmp(a, "2m"))
-			s->directmap_shift = 21;
-		else if (!strcmp(a, "1g"))
-			s->directmap_shift = 30;
+		/* 4k/2m/1g name 4K pages' sizes: page, PMD block, PUD block */
+		if (!strcmp(a, "4k") || !strcmp(a, "page"))
+			s->directmap_level = 0;
+		else if (!strcmp(a, "2m") || !strcmp(a, "pmd"))
+			s->directmap_level = 1;
+		else if (!strcmp(a, "1g") || !strcmp(a, "pud"))
+			s->directmap_level = 2;
 		else
-			return bad(s, "directmap is 4k, 2m or 1g, not", a);
+			return bad(s, "directmap is 4k (page), 2m (pmd) or 1g (pud), not", a);
 	} else if (!strcmp(k, "vmemmap_pages")) {
 		if (!strcmp(a, "4k"))
 			s->vmemmap_map = 0;

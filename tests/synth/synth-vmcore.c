@@ -109,11 +109,13 @@ int synth_new(struct synth **ret)
 	s->levels = 4;
 	s->vmemmap = true;
 	s->extreme = true;
-	s->section_bits = 27;
+	s->page_shift = 12;
+	s->max_order = MAX_ORDER_FREE;
+	s->section_bits = 0;   /* 27, or arm64 64K's 29: check_spec() */
 	s->cpus = 2;
 	s->kaslr = 0x1c600000;
 	s->kernel_size = 4ull << 20;
-	s->directmap_shift = 21;
+	s->directmap_level = 1;
 	s->vmemmap_map = 1;
 	s->crashtime = 1700000000;
 	s->seed = 1;
@@ -262,6 +264,15 @@ static int check_sections(struct synth *s, uint64_t need)
  * (PHYS_OFFSET) by _PAGE_OFFSET(48) - _PAGE_OFFSET(52) instead of moving
  * PAGE_OFFSET; vmemmap = VMEMMAP_START - (PHYS_OFFSET >> PAGE_SHIFT)
  * struct pages; the image above PAGE_END.
+ *
+ * Page sizes (6.12's arch/arm64/Kconfig, include/asm/sparsemem.h,
+ * kernel-pgtable.h, mm/mmu.c): SECTION_SIZE_BITS 27 for 4K and 16K, 29
+ * for 64K; ARCH_FORCE_MAX_ORDER (MAX_PAGE_ORDER) 10, 11, 13; memstart_addr
+ * aligned to 1 GiB (4K: PUD_SHIFT; 16K: CONT_PMD_SHIFT) or 512 MiB (64K:
+ * PMD_SHIFT, as SECTION_SIZE_BITS); vmemmap of 16K/64K kernels is mapped
+ * with base pages only (vmemmap_populate()); 52-bit VA with 64K pages is
+ * ARMv8.2 LVA (no LPA2), and with 52-bit PAs (ARM64_PA_BITS_52, the only
+ * way with 64K and VA_BITS 52) PA[51:48] sits in descriptor bits 15:12.
  */
 static int check_arm64(struct synth *s)
 {
@@ -276,15 +287,19 @@ static int check_arm64(struct synth *s)
 				  s->va_actual, s->va_bits, s->va_bits, s->va_bits == 52 ? " or 48" : "");
 	if (s->page_offset_set)
 		return synth_fail(s, -EINVAL, "page_offset is x86_64's: arm64's follows from va_bits");
-	s->levels = (s->va_actual - PAGE_SHIFT + 8) / 9;
-	s->lpa2 = s->va_actual == 52;
-	memstart = (s->ram[0].start << PAGE_SHIFT) & ~((1ull << 30) - 1);  /* ARM64_MEMSTART_ALIGN */
+	s->levels = (s->va_actual - PAGE_SHIFT + LEVEL_BITS - 1) / LEVEL_BITS;
+	s->lpa2 = s->va_actual == 52 && PAGE_SHIFT != 16;
+	s->max_order = PAGE_SHIFT == 16 ? 13 : PAGE_SHIFT == 14 ? 11 : 10;
+	if (PAGE_SHIFT != 12)
+		s->vmemmap_map = 0;
+	memstart = (s->ram[0].start << PAGE_SHIFT) &
+		   ~((1ull << (PAGE_SHIFT == 16 ? 29 : 30)) - 1);   /* ARM64_MEMSTART_ALIGN */
 	s->phys_offset = memstart;
 	if (s->va_actual != s->va_bits)
 		s->phys_offset -= (1ull << 52) - (1ull << 48);
 	s->page_offset = -(1ull << s->va_bits) - s->phys_offset;
 	if (!s->vmemmap_base_set)
-		s->vmemmap_base = ARM64_VMEMMAP_START(s->va_bits) -
+		s->vmemmap_base = ARM64_VMEMMAP_START(s->va_bits, PAGE_SHIFT) -
 				  (uint64_t)((int64_t)s->phys_offset >> PAGE_SHIFT) * STRUCT_PAGE_SIZE;
 	s->text_base = ARM64_KIMAGE_VADDR(s->va_bits) + s->kaslr;
 	if ((s->max_pfn << PAGE_SHIFT) > (1ull << 48))
@@ -293,6 +308,7 @@ static int check_arm64(struct synth *s)
 		;
 	if (!s->max_physmem_bits)
 		s->max_physmem_bits = s->extreme ? (s->va_bits == 52 ? 52 : 48) : (need > 36 ? (int)need : 36);
+	s->pa52_64k = PAGE_SHIFT == 16 && s->max_physmem_bits == 52;
 	return check_sections(s, need);
 }
 
@@ -314,6 +330,11 @@ static int check_spec(struct synth *s)
 				  "(HUGETLB_PAGE_OPTIMIZE_VMEMMAP depends on SPARSEMEM_VMEMMAP)");
 	if (!s->osrelease[0])
 		strcpy(s->osrelease, s->e->osrelease);
+	if (!s->section_bits)
+		s->section_bits = s->arm64 && PAGE_SHIFT == 16 ? 29 : 27;
+	if (s->page_shift != 12 && !s->arm64)
+		return synth_fail(s, -EINVAL, "page_size %lluk is arm64's (x86_64 pages are 4K)",
+				  PAGE_SIZE >> 10);
 	if (s->section_bits < 22)
 		return synth_fail(s, -EINVAL, "section_bits must be at least 22 "
 				  "(a free block of order 10 must fit in a section)");
@@ -435,6 +456,11 @@ int synth_build(struct synth *s)
 uint64_t synth_max_pfn(const struct synth *s)
 {
 	return s->built ? s->max_pfn : 0;
+}
+
+unsigned synth_page_size(const struct synth *s)
+{
+	return (unsigned)PAGE_SIZE;
 }
 
 uint64_t synth_ram_pages(const struct synth *s)

@@ -55,7 +55,8 @@
 extern "C" {
 #endif
 
-#define SYNTH_PAGE_SIZE 4096u
+#define SYNTH_PAGE_SIZE 4096u        /* x86_64's, and arm64's default */
+#define SYNTH_MAX_PAGE_SIZE 65536u   /* arm64 page_size 64k: synth_page_size() */
 
 enum synth_class {
 	SYNTH_KERNEL = 0,
@@ -115,7 +116,9 @@ uint64_t synth_max_pfn(const struct synth *s);
 uint64_t synth_ram_pages(const struct synth *s);
 /* Class of a PFN, or -1 when the PFN is not RAM. */
 int synth_class(const struct synth *s, uint64_t pfn);
-/* Copy the 4096 bytes of a RAM page as written to the vmcore; -ENOENT if not RAM. */
+/* The spec's page size (PAGESIZE in VMCOREINFO): 4096, 16384 or 65536. */
+unsigned synth_page_size(const struct synth *s);
+/* Copy the synth_page_size() bytes of a RAM page as written to the vmcore; -ENOENT if not RAM. */
 int synth_page_read(const struct synth *s, uint64_t pfn, void *buf);
 /* Pages per class. */
 void synth_counts(const struct synth *s, uint64_t counts[SYNTH_CLASS_MAX]);

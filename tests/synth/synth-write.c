@@ -174,7 +174,7 @@ static void printk_vmcoreinfo(const struct synth *s, struct kvlist *l)
 static void arm64_vmcoreinfo(const struct synth *s, struct kvlist *l)
 {
 	uint64_t page_end = ARM64_PAGE_END(s->va_bits);
-	uint64_t vmemmap_start = ARM64_VMEMMAP_START(s->va_bits);
+	uint64_t vmemmap_start = ARM64_VMEMMAP_START(s->va_bits, PAGE_SHIFT);
 
 	num(l, "NUMBER(VA_BITS)", s->va_bits);
 	kvf(l, "NUMBER(MODULES_VADDR)", "0x%llx", (unsigned long long)page_end);
@@ -204,7 +204,7 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 	kvf(l, "BUILD-ID", "%016llx%016llx%08x",
 	    (unsigned long long)synth_hash(s->seed, 7, 1), (unsigned long long)synth_hash(s->seed, 7, 2),
 	    (unsigned)synth_hash(s->seed, 7, 3));
-	num(l, "PAGESIZE", 4096);
+	num(l, "PAGESIZE", (long long)PAGE_SIZE);
 	sym(l, "init_uts_ns", s->sym_uts);
 	num(l, "OFFSET(uts_namespace.name)", s->uts_offset);
 	sym(l, "node_online_map", s->sym_node_online_map);
@@ -260,7 +260,7 @@ static void base_vmcoreinfo(const struct synth *s, struct kvlist *l)
 		num(l, "OFFSET(vmap_area.va_start)", 0);
 		num(l, "OFFSET(vmap_area.list)", 40);
 	}
-	num(l, "LENGTH(zone.free_area)", MAX_ORDER_FREE + 1);
+	num(l, "LENGTH(zone.free_area)", s->max_order + 1);   /* NR_PAGE_ORDERS */
 	printk_vmcoreinfo(s, l);
 	num(l, "LENGTH(free_area.free_list)", 5);
 	num(l, "NUMBER(NR_FREE_PAGES)", 0);

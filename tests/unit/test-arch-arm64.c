@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * arch-arm64.c against hand-built page tables in a sparse physical
- * space, for what tests/synth's generator (4K pages only) cannot make:
- * 16K and 64K pages, two- and three-level tables, tables and pages
- * above 2^48 and 2^50 (PA[51:48] in bits 15:12 with 64K pages, PA[51:50]
+ * space, for what tests/synth's generator cannot make (its RAM stays
+ * below 2^48 to keep kdump bitmaps small): two-level tables, tables and
+ * pages above 2^48 and 2^50 (PA[51:48] in bits 15:12 with 64K pages, PA[51:50]
  * in bits 9:8 with LPA2), the pre-5.4 layout, and the same VMCOREINFO
  * without TCR_EL1_T1SZ. Descriptors follow arch/arm64/include/asm/
  * pgtable-hwdef.h; every expected address is worked out here by hand.
@@ -157,6 +157,35 @@ static void test_64k_pa52(struct kcf_ctx *ctx)
 	close_vm(&vm, &sp);
 }
 
+/*
+ * 64K pages, 52-bit VA running as such (ARMv8.2 LVA, TCR_EL1_T1SZ 12) and
+ * 52-bit PA: three levels under a 1024-entry top table (bits 51:42), the
+ * linear map from -(1 << 52), descriptors with both PA[51:48] in bits
+ * 15:12 and the shareability bits 9:8 set (64K has no LPA2: 9:8 stay SH).
+ */
+static void test_64k_va52(struct kcf_ctx *ctx)
+{
+	struct space sp = { .page = 65536 };
+	struct kcf_vmcore vm;
+	uint64_t image = 0xffff800080000000ull + 0x1ba00000, kvo = image - 0x40000000;
+	uint64_t root = 0x40210000, l2 = 0x0003000000020000ull, l3 = 0x40300000;
+	uint64_t va = 0xfffffc1fc0000000ull + 0x2345;   /* 6.12's VMEMMAP_START for 64K/52 */
+	struct setup su = { "64k-va52", 65536, 52, 12, 52, 0x40000000, kvo, image + 0x210000 };
+	uint64_t top = (va >> 42) & 1023, hi = (l2 >> 48) << 12;
+
+	ok(top > 63, "64k-va52: the address needs the top table's entries above 64 (index %llu)",
+	   (unsigned long long)top);
+	put(&sp, root + top * 8, (l2 & 0xffffffff0000ull) | hi | TABLE | (3ull << 8));
+	put(&sp, l2 + ((va >> 29) & 8191) * 8, l3 | TABLE | (3ull << 8));
+	put(&sp, l3 + ((va >> 16) & 8191) * 8, 0x5a5a0000ull | (0xfull << 12) | PAGE);
+	init_ok(&vm, ctx, &sp, &su);
+	expect_pa(&vm, va, 0x000f00005a5a2345ull, "1024-entry top, SH and PA[51:48] both set");
+	expect_pa(&vm, 0xfff0000000000000ull + 0x123456, 0x40123456, "linear map from -(1 << 52)");
+	ok(kcf_is_kernel_va(&vm, 0xfff0000000000000ull) && !kcf_is_kernel_va(&vm, 0xffe0000000000000ull),
+	   "64k-va52: kernel half from -(1 << 52)");
+	close_vm(&vm, &sp);
+}
+
 /* 4K pages, 52-bit VA with LPA2: five levels, the top 16 entries, PA[51:50] in bits 9:8. */
 static void test_4k_lpa2(struct kcf_ctx *ctx)
 {
@@ -265,6 +294,7 @@ int main(void)
 
 	kcf_ctx_new(&ctx);
 	test_64k_pa52(ctx);
+	test_64k_va52(ctx);
 	test_4k_lpa2(ctx);
 	test_4k_52_on_48(ctx);
 	test_16k_47(ctx);
