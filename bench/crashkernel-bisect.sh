@@ -57,10 +57,19 @@ probe() {
 			echo "  crashkernel=${mib}M: captured (agent ${AGENT_S:-?} s)" >&2
 			return 0
 		fi
-		# the capture kernel (its console after the crash) out of memory: believed at once
+		# the capture kernel (its console after the crash) out of memory: believed at once.
+		# Its own log lines only: the agent quotes the crashed kernel's panic line.
 		why=$(awk '/Linux version/ { n++ } n >= 2' "$W/console.txt" 2>/dev/null | tr -d '\r' |
-			grep -aEm1 'Out of memory|oom-kill|Kernel panic - not syncing|Initramfs unpacking failed|kcatch: .*RESULT (failed|incomplete)|Kernel Offset' |
+			grep -aEm1 'Out of memory|oom-kill|^\[ *[0-9.]+\] (Kernel panic - not syncing|Kernel Offset)|Initramfs unpacking failed|kcatch: .*RESULT (failed|incomplete)' |
 			cut -c1-120)
+		# Two capture CPUs wanted and one came up: not a sign of memory. When the
+		# crash ran on CPU 1, the capture kernel boots on that CPU's APIC and does
+		# not bring up the other (console: "Boot CPU APIC ID not the first
+		# enumerated"); another run crashes on CPU 0 most of the time.
+		if [[ -z $why ]] && ((cpus > 1)) && grep -aq 'kcatch: .* filter threads: 1 (1 CPU online' "$W/console.txt"; then
+			echo "  crashkernel=${mib}M: 1 of $cpus CPUs came up (try $try: the crash ran on CPU $(grep -aom1 'Boot CPU APIC ID not the first enumerated APIC ID: [0-9]*' "$W/console.txt" | grep -o '[0-9]*$' || echo '?'))" >&2
+			continue
+		fi
 		if [[ -n $why ]]; then
 			echo "  crashkernel=${mib}M: failed ($why)" >&2
 			return 1
