@@ -25,10 +25,11 @@
  * safe side. tests/setup/test-estimate-measured.sh holds the estimate to
  * every measured point.
  *
- * The recommendation is the total + max(16 MiB, 10 %), rounded up to
- * 16 MiB: the measurement's 8 MiB step, plus room for what a QEMU guest
- * does not have (firmware tables, more devices and their drivers); 10 %
- * where the total is large.
+ * The recommendation is the total + max(8 MiB, 10 %), rounded up to
+ * 16 MiB: at least one 8 MiB step of the measurement, 10 % where the
+ * total is large (more devices and drivers than a QEMU guest has), and
+ * the rounding. At every measured point it is 16 MiB or more above the
+ * measured minimum.
  *
  * Every capture CPU past the first (nr_cpus=, chosen in cmdline.c, issue
  * 16) adds its per-CPU kernel memory (per-CPU areas, stacks, run queue,
@@ -55,7 +56,7 @@
 #define RUNTIME_BASE (19 * MiB)
 #define RUNTIME_PER_GIB (256 * 1024.0)
 #define MARGIN 0.10
-#define MARGIN_MIN (16 * MiB)
+#define MARGIN_MIN (8 * MiB)
 #define ROUND (16 * MiB)
 #define CPU_KERNEL (1 * MiB)
 #define CPU_THREAD (3 * MiB)
@@ -277,7 +278,7 @@ int cmd_estimate(const struct opts *o)
 	if (crashkernel_estimate(o, true, &recb, &totalb) < 0)
 		return 1;
 	double rec = (double)recb, total = (double)totalb;
-	printf("recommended: crashkernel=%.0fM (the total + max(16 MiB, 10 %%), rounded up to 16 MiB)\n", rec / MiB);
+	printf("recommended: crashkernel=%.0fM (the total + max(8 MiB, 10 %%), rounded up to 16 MiB)\n", rec / MiB);
 	struct kc_config c;
 	char why[256];
 	kc_config_init(&c);

@@ -5,7 +5,8 @@
 # like the measured guest: that Debian kernel's real vmlinuz, the capture
 # image kcatch-mkinitramfs builds for it with the configuration the
 # measurement used (tests/e2e/test-capture.sh), its memory and capture
-# CPUs. The recommendation must be at or above the measured minimum. The
+# CPUs. The recommendation must be at or above the measured minimum, and
+# the total before its margin above the largest size that failed. The
 # kernels come from the cache tests/real/fetch-kernels.sh fills (tests/run
 # fetches them first); a kernel not cached is skipped, saying so.
 #
@@ -61,6 +62,9 @@ while IFS=$'\t' read -r alias kver gib cpus min_ok max_fail _; do
 	echo "# $what: estimate total ${total:-?} MiB, recommended ${rec:-?}M"
 	check "$what: kcatch estimate recommends ${rec:-?}M, at or above it" \
 		eval '[[ -n $rec ]] && ((rec >= min_ok))'
+	# the fit: the total, before its margin, is not below a size that failed
+	check "$what: the estimate's total ${total:-?} MiB is above ${max_fail}M, which failed" \
+		eval '[[ -n $total ]] && awk -v t="$total" -v f="$max_fail" "BEGIN { exit !(t > f) }"'
 	check "$what: the estimate counts $cpus capture CPU(s)" \
 		grep -qE "extra capture CPUs .* $cpus capture CPUs? \\(capture_cpus $cpus in the configuration\\)" <<<"$OUT"
 done <"$RESULTS"
