@@ -43,12 +43,15 @@ while IFS=$'\t' read -r alias kver gib cpus min_ok max_fail _; do
 	printf '%s\n' "target UUID=$U1" "path /var/crash" "dump_level 31" "compress zstd" "keep 3" \
 		"failure_action reboot" "final_action reboot" "target_timeout 30" "watchdog 900" \
 		"extra_modules virtio_pci virtio_blk" "capture_cpus $cpus" >"$R/etc/kcatch.conf"
-	if ! OUT=$("$MKINITRAMFS" --kernel-version "$kver" --root "$kroot" --config "$R/etc/kcatch.conf" \
-		--agent "$AGENT" --output "$R/var/lib/kcatch/initrd-$kver.img" 2>&1); then
+	# one image per kernel and CPU count (the points differ in memory only)
+	img=$W/initrd-$kver-$cpus.img
+	if [[ ! -f $img ]] && ! OUT=$("$MKINITRAMFS" --kernel-version "$kver" --root "$kroot" \
+		--config "$R/etc/kcatch.conf" --agent "$AGENT" --output "$img" 2>&1); then
 		not_ok "$what: kcatch-mkinitramfs builds the image"
 		tap_context | sed 's/^/#   /' | tail -n 20
 		continue
 	fi
+	cp "$img" "$R/var/lib/kcatch/initrd-$kver.img"
 	# the guest as it ran: its RAM (MemTotal leaves out the reservation and
 	# the kernel's own memory, about 64 MiB) and the measured reservation
 	echo $((min_ok << 20)) >"$R/sys/kernel/kexec_crash_size"
