@@ -59,8 +59,10 @@ probe() {
 		fi
 		# the capture kernel (its console after the crash) out of memory: believed at once.
 		# Its own log lines only: the agent quotes the crashed kernel's panic line.
+		# Fewer filter threads than CPUs for want of memory counts too: the point
+		# is the size at which every capture CPU is used.
 		why=$(awk '/Linux version/ { n++ } n >= 2' "$W/console.txt" 2>/dev/null | tr -d '\r' |
-			grep -aEm1 'Out of memory|oom-kill|^\[ *[0-9.]+\] (Kernel panic - not syncing|Kernel Offset)|Initramfs unpacking failed|kcatch: .*RESULT (failed|incomplete)' |
+			grep -aEm1 'Out of memory|oom-kill|^\[ *[0-9.]+\] (Kernel panic - not syncing|Kernel Offset)|Initramfs unpacking failed|kcatch: .*RESULT (failed|incomplete)|kcatch: .* filter threads: .*available, half of it allows' |
 			cut -c1-120)
 		# Fewer capture CPUs up than wanted: not a sign of memory. When the crash
 		# ran on another CPU than 0, the capture kernel boots on that CPU's APIC
