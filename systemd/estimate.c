@@ -23,8 +23,9 @@
  * capture kernel runs out of memory while booting, before the agent
  * starts: its init_size tracks the need. The 19 MiB base makes 6.1's
  * total 79-83 MiB and 7.2's 87.5-91.3: within 4 MiB of their measured
- * 80M and 88M, above the sizes that failed; 6.12's comes out 11-15 MiB above its minimum (its init_size
- * is larger but it uses less at run time), which errs on the safe side.
+ * 80M and 88M, above the sizes that failed; 6.12's comes out 11-15 MiB
+ * above its minimum (its init_size is larger but it uses less at run
+ * time), which errs on the safe side.
  * tests/setup/test-estimate-measured.sh holds the estimate to every
  * measured point.
  *
