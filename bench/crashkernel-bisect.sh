@@ -3,8 +3,8 @@
 # for each point (kernel, guest memory, capture CPUs), a Debian kernel
 # crashes under QEMU (TCG) and the capture kernel must save a complete
 # dump that crash or drgn reads (tests/e2e/test-capture.sh, scenario ok,
-# or threads for 2 capture CPUs: nr_cpus=2, two filter threads). Each
-# probe is one such run; the search stops at 8 MiB.
+# or threads --capture-cpus N for N capture CPUs: nr_cpus=N, N filter
+# threads). Each probe is one such run; the search stops at 8 MiB.
 #
 #   bench/crashkernel-bisect.sh --build DIR [--out FILE] [--guess MIB] POINT...
 #   POINT = KERNEL:MEM:CPUS, e.g. 6.12:4G:1 6.1:16G:2
@@ -28,7 +28,7 @@ while (($#)); do
 	--build) BUILD=$(cd "${2:?}" && pwd); shift ;;
 	--out) OUT=${2:?}; shift ;;
 	--guess) GUESS=${2:?}; shift ;;
-	-h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
 	*:*:*) POINTS+=("$1") ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
@@ -44,12 +44,12 @@ STEP=8
 AGENT_S= PROBES=0
 # probe KERNEL MEM CPUS MIB: 0 when the capture is complete and verified
 probe() {
-	local k=$1 mem=$2 cpus=$3 mib=$4 scen=ok out rc W try why
-	((cpus > 1)) && scen=threads
-	W=$KCATCH_CACHE/e2e/$k-$scen-$mem-${mib}M
+	local k=$1 mem=$2 cpus=$3 mib=$4 scen=(--scenario ok) out rc W try why up
+	W=$KCATCH_CACHE/e2e/$k-ok-$mem-${mib}M
+	((cpus > 1)) && scen=(--scenario threads --capture-cpus "$cpus") W=$KCATCH_CACHE/e2e/$k-threads-$mem-${mib}M-c$cpus
 	for try in 1 2; do
 		PROBES=$((PROBES + 1))
-		out=$(tests/e2e/test-capture.sh --kernel "$k" --build "$BUILD" --scenario "$scen" --mem "$mem" \
+		out=$(tests/e2e/test-capture.sh --kernel "$k" --build "$BUILD" "${scen[@]}" --mem "$mem" \
 			--crashkernel "${mib}M" 2>&1)
 		rc=$?
 		if ((rc == 0)); then
@@ -57,10 +57,23 @@ probe() {
 			echo "  crashkernel=${mib}M: captured (agent ${AGENT_S:-?} s)" >&2
 			return 0
 		fi
-		# the capture kernel (its console after the crash) out of memory: believed at once
+		# the capture kernel (its console after the crash) out of memory: believed at once.
+		# Its own log lines only: the agent quotes the crashed kernel's panic line.
+		# Fewer filter threads than CPUs for want of memory counts too: the point
+		# is the size at which every capture CPU is used.
 		why=$(awk '/Linux version/ { n++ } n >= 2' "$W/console.txt" 2>/dev/null | tr -d '\r' |
-			grep -aEm1 'Out of memory|oom-kill|Kernel panic - not syncing|Initramfs unpacking failed|kcatch: .*RESULT (failed|incomplete)|Kernel Offset' |
+			grep -aEm1 'Out of memory|oom-kill|^\[ *[0-9.]+\] (Kernel panic - not syncing|Kernel Offset)|Initramfs unpacking failed|kcatch: .*RESULT (failed|incomplete)|kcatch: .* filter threads: .*available, half of it allows' |
 			cut -c1-120)
+		# Fewer capture CPUs up than wanted: not a sign of memory. When the crash
+		# ran on another CPU than 0, the capture kernel boots on that CPU's APIC
+		# and leaves CPU 0 down (console: "Boot CPU APIC ID not the first
+		# enumerated"); another run may crash on CPU 0.
+		up=$(grep -aom1 'kcatch: .* filter threads: [0-9]* ([0-9]* CPUs\? online' "$W/console.txt" 2>/dev/null |
+			sed 's/.*(\([0-9]*\) CPU.*/\1/')
+		if [[ -z $why && -n $up ]] && ((cpus > 1 && up < cpus)); then
+			echo "  crashkernel=${mib}M: $up of $cpus CPUs came up (try $try: the crash ran on the CPU with APIC ID $(grep -aom1 'Boot CPU APIC ID not the first enumerated APIC ID: [0-9]*' "$W/console.txt" | grep -o '[0-9]*$' || echo '?'))" >&2
+			continue
+		fi
 		if [[ -n $why ]]; then
 			echo "  crashkernel=${mib}M: failed ($why)" >&2
 			return 1

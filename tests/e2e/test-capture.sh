@@ -7,7 +7,7 @@
 #
 #   test-capture.sh --kernel 6.1|6.12|sid --build DIR
 #                   [--scenario ok|partuuid|missing-target|small-target|threads]
-#                   [--mem 1G] [--crashkernel 256M] [--keep]
+#                   [--mem 1G] [--crashkernel 256M] [--capture-cpus N] [--keep]
 #
 # ok              the dump is complete; crash shows the console's backtrace
 #                 and log, drgn reads it, vmcore-dmesg.txt and kcatch.json agree
@@ -18,12 +18,17 @@
 #                 no file is named vmcore, kcatch.json says why
 # threads         as ok, with nr_cpus=2 in the capture kernel: the agent
 #                 filters with two threads (its log, kcatch.json) and
-#                 kdump-verify ($BUILD/tests/tools) finds the dump well formed
+#                 kdump-verify ($BUILD/tests/tools) finds the dump well formed;
+#                 --capture-cpus N: nr_cpus=N and N threads in a guest with
+#                 N+1 CPUs (bench/crashkernel-bisect.sh): a capture kernel
+#                 started from another CPU than the boot CPU leaves that one
+#                 down, so with N guest CPUs a crash on CPU 1 gives N-1
+#                 ("Boot CPU APIC ID not the first enumerated")
 # Prints TAP; exits non-zero on failure. Work files: $KCATCH_CACHE/e2e/.
 set -uo pipefail
 . "$(dirname "$0")/lib-e2e.sh"
 
-KERNEL= BUILD= SCENARIO=ok MEM=1G CK=256M KEEP=0
+KERNEL= BUILD= SCENARIO=ok MEM=1G CK=256M KEEP=0 CPUS=
 while (($#)); do
 	case $1 in
 	--kernel) KERNEL=${2:?}; shift ;;
@@ -31,6 +36,7 @@ while (($#)); do
 	--scenario) SCENARIO=${2:?}; shift ;;
 	--mem) MEM=${2:?}; shift ;;
 	--crashkernel) CK=${2:?}; shift ;;
+	--capture-cpus) CPUS=${2:?}; shift ;;
 	--keep) KEEP=1 ;;
 	*) die "unknown argument $1 (see the header of $0)" ;;
 	esac
@@ -39,6 +45,7 @@ done
 [[ $KERNEL == 6.1 || $KERNEL == 6.12 || $KERNEL == sid ]] || die "--kernel must be 6.1, 6.12 or sid"
 [[ -n $BUILD ]] || die "--build DIR is required"
 case $SCENARIO in ok | partuuid | missing-target | small-target | threads) ;; *) die "unknown --scenario $SCENARIO" ;; esac
+[[ -z $CPUS || ($SCENARIO == threads && $CPUS =~ ^[2-8]$) ]] || die "--capture-cpus wants --scenario threads and 2 to 8"
 need_cmd qemu-system-x86_64 timeout mkfs.ext4 debugfs cpio gzip depmod /usr/bin/python3
 [[ -x $BUILD/capture/kcatch-agent && -x $BUILD/initramfs/kcatch-mkinitramfs ]] ||
 	die "build $BUILD first (kcatch-agent, kcatch-mkinitramfs)"
@@ -48,7 +55,8 @@ e2e_kernel "$KERNEL"
 # crash reads 6.x dumps; Debian's crash cannot open 7.x, sid's drgn reads those
 READER=$(kernel_reader "$KVER")
 [[ $READER == crash ]] && CRASH=$(crash_bin)
-W=$KCATCH_CACHE/e2e/$KERNEL-$SCENARIO-$MEM-$CK
+# a work directory of its own for each CPU count (the bisection runs several side by side)
+W=$KCATCH_CACHE/e2e/$KERNEL-$SCENARIO-$MEM-$CK${CPUS:+-c$CPUS}
 rm -rf "$W"
 mkdir -p "$W"
 cleanup() { ((KEEP)) || rm -rf "$W"/*.img "$W/out"; }  # logs stay
@@ -61,7 +69,7 @@ case $SCENARIO in
 partuuid) TARGET=PARTUUID=$SIG-01 ;;
 missing-target) TARGET=UUID=$(cat /proc/sys/kernel/random/uuid) FAILURE=poweroff TIMEOUT=10 DISK_SIZE=64M ;;
 small-target) TARGET=LABEL=kcdump DISK_SIZE=8M ;;
-threads) CAPTURE_CMDLINE=${CAPTURE_CMDLINE/nr_cpus=1/nr_cpus=2} ;;  # the guest has -smp 2
+threads) CAPTURE_CMDLINE=${CAPTURE_CMDLINE/nr_cpus=1/nr_cpus=${CPUS:-2}} ;;  # the guest has -smp 2 or more
 esac
 cat >"$W/kcatch.conf" <<EOF
 # kcatch end-to-end test, scenario $SCENARIO
@@ -106,7 +114,12 @@ fi
 e2e_first_image "$W/first.img" "$W/capture.img"
 echo "# capture initramfs $(stat -c %s "$W/capture.img") bytes; first initramfs $(stat -c %s "$W/first.img") bytes"
 
-e2e_qemu "$W/console.log" "$MEM" "$CK" "$W/first.img" "$W/dump.img"
+if [[ -n $CPUS ]]; then  # e2e_qemu, with N+1 guest CPUs
+	e2e_qemu_run "$W/console.log" "$MEM" $((CPUS + 1)) "console=ttyS0,115200 crashkernel=$CK panic=5 loglevel=7" \
+		"$W/first.img" "$W/dump.img"
+else
+	e2e_qemu "$W/console.log" "$MEM" "$CK" "$W/first.img" "$W/dump.img"
+fi
 C=$W/console.txt
 e2e_console_clean "$W/console.log" >"$C"
 echo "# QEMU ran ${QEMU_SECS}s (status $QEMU_RC); console in $C"
@@ -161,10 +174,11 @@ check_ok() {
 			'(j["kernel_release"], j["hostname"], "sysrq triggered crash" in j["panic_message"], j["bytes"]["dump"], j["dump"]["file"])')" \
 		= "('$KVER', '$E2E_HOSTNAME', True, $(stat -c %s "$d/vmcore"), 'vmcore')"
 	if [[ $SCENARIO == threads ]]; then
-		check "the agent filtered with two threads ($(grep -aom1 'filter threads: .*' "$C"))" \
-			bash -c "grep -aq 'kcatch: .* filter threads: 2 (2 CPUs online' '$C' &&
-				[[ \$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"dump\"][\"threads\"])' '$d/kcatch.json') == 2 ]]"
-		check "kdump-verify: the two-thread dump is well formed, every page decompresses" \
+		local n=${CPUS:-2}
+		check "the agent filtered with $n threads ($(grep -aom1 'filter threads: .*' "$C"))" \
+			bash -c "grep -aq 'kcatch: .* filter threads: $n ($n CPUs online' '$C' &&
+				[[ \$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"dump\"][\"threads\"])' '$d/kcatch.json') == $n ]]"
+		check "kdump-verify: the $n-thread dump is well formed, every page decompresses" \
 			"$BUILD/tests/tools/kdump-verify" --quiet "$d/vmcore"
 	fi
 	echo "# dump $(stat -c %s "$d/vmcore") bytes for $MEM of RAM; $(json_field "$d/kcatch.json" \
