@@ -123,7 +123,7 @@ static bool drop_option(const char *w, size_t len, const char *config_remove)
  * at most its own CPU count and CAPTURE_CPUS_MAX: past four, writing
  * rather than compressing bounds the dump. The reservation then decides:
  * the count whose estimate (estimate.c, 4 MiB per CPU past the first)
- * plus its 10 % margin still fits in kexec_crash_size.
+ * plus its margin (max(8 MiB, 10 %), estimate_with_margin) still fits in kexec_crash_size.
  */
 #define CAPTURE_CPUS_MAX 4
 
@@ -205,7 +205,7 @@ unsigned capture_cpus(const struct opts *o, const struct kc_config *c, char *why
 		return 1;
 	}
 	for (n = want; n > 1; n--)
-		if (((double)total + (n - 1) * capture_cpu_bytes()) * 1.10 <= (double)reserved)
+		if (estimate_with_margin((double)total + (n - 1) * capture_cpu_bytes()) <= (double)reserved)
 			break;
 	fmt(why, len, "%s; %s", wwhy, n == want ? "the reservation fits them" :
 	    "the reservation fits fewer (kcatch estimate says how much more they need)");

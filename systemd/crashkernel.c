@@ -399,7 +399,7 @@ int cmd_crashkernel(const struct opts *o)
 			return 1;
 		}
 		fmt(value, sizeof(value), "%lluM", (unsigned long long)(rec >> 20));
-		printf("size: %s, from kcatch estimate (%llu MiB needed + 10 %%, rounded up to 16 MiB)\n", value,
+		printf("size: %s, from kcatch estimate (%llu MiB needed + max(8 MiB, 10 %%), rounded up to 16 MiB)\n", value,
 		       (unsigned long long)(total >> 20));
 	} else if (!o->remove) {
 		if (strlen(size) >= sizeof(value) || crashkernel_syntax(size, why, sizeof(why)) < 0) {

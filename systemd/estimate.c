@@ -245,8 +245,7 @@ static int estimate(const struct opts *o, bool verbose, bool quiet, unsigned cpu
 	row(verbose, "extra capture CPUs", cpus_extra, how);
 	total = kernel + image + unpacked + agent + runtime + cpus_extra;
 	row(verbose, "total", total, "");
-	double margin = total * MARGIN > MARGIN_MIN ? total * MARGIN : MARGIN_MIN;
-	rec = (double)(uint64_t)((total + margin + ROUND - 1) / ROUND) * ROUND;
+	rec = (double)(uint64_t)((estimate_with_margin(total) + ROUND - 1) / ROUND) * ROUND;
 	*recommended = (uint64_t)rec;
 	*total_out = (uint64_t)total;
 	return 0;
@@ -269,6 +268,11 @@ int crashkernel_estimate_total(const struct opts *o, unsigned cpus, uint64_t *to
 {
 	uint64_t rec;
 	return estimate(o, false, true, cpus, "", &rec, total);
+}
+
+double estimate_with_margin(double total)
+{
+	return total + (total * MARGIN > MARGIN_MIN ? total * MARGIN : MARGIN_MIN);
 }
 
 double capture_cpu_bytes(void)

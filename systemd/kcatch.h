@@ -162,6 +162,8 @@ int crashkernel_estimate(const struct opts *o, bool verbose, uint64_t *recommend
 int crashkernel_estimate_total(const struct opts *o, unsigned cpus, uint64_t *total);
 /* What each capture CPU past the first costs, in bytes. */
 double capture_cpu_bytes(void);
+/* total plus the estimate's margin, max(8 MiB, 10 %): what a reservation must hold */
+double estimate_with_margin(double total);
 /* nr_cpus= this host wants for its capture kernel (capture_cpus key, else
  * from its CPUs and RAM), and what the reservation allows of it (cmdline.c);
  * why says how, for the log. */
