@@ -77,7 +77,7 @@ static uint64_t le64(const unsigned char *p)
 	return le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-/* Bytes the kernel occupies once running; 0 if the file is neither a bzImage nor an ELF. */
+/* Bytes the kernel occupies once running; 0 if the file is none of a bzImage, an arm64 Image or an ELF. */
 static uint64_t kernel_memory(int fd, const char *path, char *how, size_t len)
 {
 	unsigned char h[4096];
@@ -91,6 +91,17 @@ static uint64_t kernel_memory(int fd, const char *path, char *how, size_t len)
 		}
 		fmt(how, len, "init_size of the bzImage header of %s", path);
 		return le32(h + 0x260);
+	}
+	if (n >= 64 && memcmp(h + 56, "ARM\x64", 4) == 0) {
+		/* arm64 Image header (Documentation/arch/arm64/booting.rst): the
+		 * effective image size, BSS included, at 16; 0 before Linux 3.17 */
+		uint64_t size = le64(h + 16);
+		if (!size) {
+			fmt(how, len, "the arm64 Image header of %s has no image_size (a kernel before 3.17)", path);
+			return 0;
+		}
+		fmt(how, len, "image_size of the arm64 Image header of %s", path);
+		return size;
 	}
 	if (n >= 64 && memcmp(h, "\177ELF", 4) == 0 && h[4] == 2 && h[5] == 1) {
 		/* 64-bit little-endian vmlinux: the span of its PT_LOAD segments */
@@ -111,7 +122,7 @@ static uint64_t kernel_memory(int fd, const char *path, char *how, size_t len)
 		fmt(how, len, "loaded segments of the ELF %s", path);
 		return hi > lo ? hi - lo : 0;
 	}
-	fmt(how, len, "%s is neither a bzImage (boot protocol 2.10 or later) nor an ELF vmlinux", path);
+	fmt(how, len, "%s is neither a bzImage (boot protocol 2.10 or later), an arm64 Image nor an ELF vmlinux", path);
 	return 0;
 }
 

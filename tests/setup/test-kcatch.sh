@@ -327,6 +327,14 @@ check "estimate: calibrated on the 4 GiB guests: 96M recommended, 256M reserved 
 unpacked=$(zstd -dc "$IMG" | wc -c)
 check "estimate: the unpacked size is the image's real one ($unpacked bytes)" \
 	eval 'grep -qE "^  capture image unpacked +$(awk -v b="$unpacked" "BEGIN{printf \"%.1f\", b/1048576}") MiB" <<<"$OUT"'
+# an arm64 Image (Debian's arm64 vmlinuz): its header's image_size, BSS included
+cp "$R/boot/vmlinuz-$REL" "$W/vmlinuz.x86"
+python3 -c 'import struct, sys; d = bytearray(4096); struct.pack_into("<QQQ", d, 8, 0, 30 << 20, 10)
+d[56:60] = b"ARM\x64"; open(sys.argv[1], "wb").write(d)' "$R/boot/vmlinuz-$REL"
+k estimate
+check "estimate: an arm64 Image's size from its header's image_size (status $RC)" \
+	grep -qE "^  capture kernel +30\.0 MiB  image_size of the arm64 Image header of $R/boot/vmlinuz-$REL$" <<<"$OUT"
+cp "$W/vmlinuz.x86" "$R/boot/vmlinuz-$REL"
 echo 83886080 >"$R/sys/kernel/kexec_crash_size"
 k estimate
 check "estimate: 80M is enough without margin, exit 1 (status $RC)" \
