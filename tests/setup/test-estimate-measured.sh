@@ -13,6 +13,11 @@
 #   test-estimate-measured.sh KCATCH KCATCH_MKINITRAMFS KCATCH_AGENT RESULTS_TSV
 set -uo pipefail
 KCATCH=${1:?} MKINITRAMFS=${2:?} AGENT=${3:?} RESULTS=${4:?}
+# the measured images held the static agent: a sanitizer build's is dynamic
+if readelf -lW "$AGENT" 2>/dev/null | grep -q 'program interpreter'; then
+	echo "Bail out! $AGENT is dynamically linked (a sanitizer build?): the measured images held the static agent; run this test in a normal build"
+	exit 1
+fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d "${TMPDIR:-/tmp}/kcatch-test-estimate.XXXXXX")
 trap 'rm -rf "$W"' EXIT
