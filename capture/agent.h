@@ -84,7 +84,6 @@ struct agent {
 		uint64_t bytes;
 		int status;          /* 0: the whole log; else -errno, fd holds the part read */
 		char error[256];     /* why, when status < 0 */
-		double secs;
 	} log;
 	double modules_secs;
 	uint64_t mem_available_kib;  /* MemAvailable when the agent started (capture kernel) */

@@ -71,7 +71,6 @@ static void copy_text(char *dst, size_t len, const char *src, size_t n)
 static void read_log(struct agent *a)
 {
 	struct crash_info *ci = &a->info;
-	double t0 = kc_now();
 	const char *line;
 	size_t line_len;
 	struct stat st;
@@ -89,7 +88,6 @@ static void read_log(struct agent *a)
 			 kcf_ctx_error(a->kcf)[0] ? kcf_ctx_error(a->kcf) : strerror(-a->log.status));
 		kc_log("cannot read all of the crashed kernel's log: %s", a->log.error);
 	}
-	a->log.secs = kc_now() - t0;
 	if (fstat(a->log.fd, &st) < 0 || st.st_size <= 0)
 		return;
 	a->log.bytes = (uint64_t)st.st_size;
